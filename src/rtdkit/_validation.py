@@ -1,0 +1,127 @@
+"""Input validation shared by every public entry point.
+
+All checks live here so that every function reports bad input the same way: an
+:class:`RTDInputError` (a ``ValueError``) or :class:`RTDTypeError` (a ``TypeError``)
+whose message names the offending argument and says how to fix it.
+"""
+
+from __future__ import annotations
+
+import numbers
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+FloatArray = NDArray[np.float64]
+
+
+class RTDInputError(ValueError):
+    """A value passed to rtdkit is unusable; the message names the argument and the fix."""
+
+
+class RTDTypeError(RTDInputError, TypeError):
+    """An argument has the wrong type (also a ``ValueError``, so one ``except`` catches all)."""
+
+
+def to_numpy(x: Any, name: str) -> NDArray[Any]:
+    """Convert arrays, array-likes and torch tensors to a numpy array without copying needlessly.
+
+    Torch is never imported here: a tensor is recognised by duck typing so that torch stays an
+    optional dependency.
+    """
+    if hasattr(x, "detach") and hasattr(x, "cpu") and hasattr(x, "numpy"):
+        x = x.detach().cpu()
+        if str(getattr(x, "dtype", "")) == "torch.bfloat16":
+            x = x.float()
+        x = x.numpy()
+    try:
+        arr = np.asarray(x)
+    except (TypeError, ValueError) as exc:
+        raise RTDTypeError(
+            f"{name} could not be converted to an array ({exc}); pass a numpy array, "
+            "a list of equal-length rows, or a torch tensor"
+        ) from exc
+    return arr
+
+
+def as_float_matrix(x: Any, name: str, *, min_rows: int = 3) -> FloatArray:
+    """Return ``x`` as a C-contiguous 2-D float64 array of finite values with >= ``min_rows`` rows."""
+    arr = to_numpy(x, name)
+    if arr.dtype == object or not (
+        np.issubdtype(arr.dtype, np.number) or np.issubdtype(arr.dtype, np.bool_)
+    ):
+        raise RTDTypeError(
+            f"{name} must hold numbers, got dtype {arr.dtype}; convert it with "
+            f"np.asarray({name}, dtype=float)"
+        )
+    if np.iscomplexobj(arr):
+        raise RTDTypeError(f"{name} is complex; pass real-valued data (e.g. np.abs or .real)")
+    if arr.ndim != 2:
+        raise RTDInputError(
+            f"{name} must be 2-D (n_points, n_features), got shape {arr.shape}; "
+            f"reshape it, e.g. {name}.reshape(len({name}), -1)"
+        )
+    if arr.shape[0] < min_rows:
+        raise RTDInputError(
+            f"{name} has {arr.shape[0]} points; at least {min_rows} are needed for a barcode"
+        )
+    if arr.shape[1] < 1:
+        raise RTDInputError(f"{name} has no features (shape {arr.shape}); pass at least one column")
+    out = np.ascontiguousarray(arr, dtype=np.float64)
+    if not np.all(np.isfinite(out)):
+        bad = int(np.count_nonzero(~np.isfinite(out)))
+        raise RTDInputError(
+            f"{name} contains {bad} NaN or infinite value(s); remove or impute them first"
+        )
+    return out
+
+
+def check_same_rows(a: NDArray[Any], b: NDArray[Any], name_a: str, name_b: str) -> None:
+    """RTD needs a one-to-one correspondence, hence the same number of points."""
+    if a.shape[0] != b.shape[0]:
+        raise RTDInputError(
+            f"{name_a} has {a.shape[0]} points but {name_b} has {b.shape[0]}; the two "
+            "representations must describe the same objects in the same order"
+        )
+
+
+def check_int(value: Any, name: str, *, minimum: int) -> int:
+    """An integer option (not a bool, not a float) at least ``minimum``."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        raise RTDTypeError(f"{name} must be an integer >= {minimum}, got {value!r}")
+    if value < minimum:
+        raise RTDInputError(f"{name} must be >= {minimum}, got {value}")
+    return int(value)
+
+
+def check_optional_int(value: Any, name: str, *, minimum: int) -> int | None:
+    return None if value is None else check_int(value, name, minimum=minimum)
+
+
+def check_choice(value: Any, name: str, choices: tuple[str, ...] | list[str]) -> str:
+    if not isinstance(value, str) or value not in choices:
+        options = ", ".join(repr(c) for c in choices)
+        raise RTDInputError(f"{name} must be one of {options}; got {value!r}")
+    return value
+
+
+def check_distance_matrix(d: FloatArray, name: str) -> FloatArray:
+    """A precomputed distance matrix: square, symmetric, non-negative, zero diagonal."""
+    n, m = d.shape
+    if n != m:
+        raise RTDInputError(
+            f"{name} must be a square N x N distance matrix with metric='precomputed', "
+            f"got shape {d.shape}"
+        )
+    if np.any(d < 0):
+        raise RTDInputError(f"{name} has negative entries; distances must be >= 0")
+    scale = float(np.max(d)) if d.size else 0.0
+    tol = 1e-9 * max(scale, 1.0)
+    if not np.allclose(d, d.T, rtol=0.0, atol=tol):
+        raise RTDInputError(f"{name} is not symmetric; pass (D + D.T) / 2 if that is intended")
+    if np.any(np.abs(np.diag(d)) > tol):
+        raise RTDInputError(f"{name} has a non-zero diagonal; a point is at distance 0 from itself")
+    out = (d + d.T) / 2.0
+    np.fill_diagonal(out, 0.0)
+    return out
