@@ -1,0 +1,759 @@
+// rtdkit "cone" engine: persistent cohomology with clearing over Z/2 on the mapping cone.
+//
+// The complex (notes/cone.md): vertices 0..n-1 and an apex * = n at 0; every simplex s of K
+// (flag complex of mu) at f_mu(s); the cone edges *v at 0; and *+s for the simplices s of the
+// w-side complex: L (f_w) in the dimension-1 fast path, M (max(f_mu(s), min_l max_j w_lj)) in
+// the generic path used for dimensions >= 2. Its persistent (reduced) homology is the
+// R-Cross-Barcode of the doubled matrix [[0, w], [w, mu]] in the dimensions noted there.
+//
+// Filtration order, used consistently everywhere: by value, then by dimension, then among
+// simplices of equal value and dimension by *decreasing* colexicographic index (as Ripser).
+// The apex is the largest vertex, so at value 0 the cone edges *v come before every edge of K:
+// they form a spanning tree, all of them die in dimension 0, and clearing removes them; hence
+// no finite H0 bar exists and the dimension-1 columns are exactly the edges of K.
+//
+// Truncation: at alpha = min_i max_j w_ij both K and L (and M) are cones on a vertex i, so the
+// mapping cone is acyclic from alpha on and no bar reaches past alpha. Simplices with a value
+// above alpha are never enumerated; a column left unpaired would contradict this and is counted
+// in Stats::essential (the tests require 0).
+
+#include "cone_engine.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <functional>
+#include <limits>
+#include <stdexcept>
+#include <string>
+
+namespace rtdcone {
+namespace {
+
+using u32 = std::uint32_t;
+using u64 = std::uint64_t;
+using i64 = std::int64_t;
+using u128 = unsigned __int128;
+
+constexpr u32 kNone = 0xFFFFFFFFu;
+constexpr u32 kEmergentBit = 0x80000000u;
+
+inline u32 float_bits(float x) {
+    u32 b;
+    std::memcpy(&b, &x, sizeof b);
+    return b;
+}
+inline float bits_float(u32 b) {
+    float x;
+    std::memcpy(&x, &b, sizeof x);
+    return x;
+}
+
+// Heap priority of a simplex: smaller = earlier in the filtration (value asc, index desc).
+// Values are non-negative floats, whose bit patterns order like the values.
+inline u128 make_prio(float value, u64 index) {
+    return (static_cast<u128>(float_bits(value)) << 64) | static_cast<u128>(~index);
+}
+inline float prio_value(u128 p) { return bits_float(static_cast<u32>(p >> 64)); }
+inline u64 prio_index(u128 p) { return ~static_cast<u64>(p); }
+
+// Open-addressing hash map u64 -> u32 (key 0 is reserved for "empty").
+class PivotMap {
+   public:
+    explicit PivotMap(std::size_t expected) {
+        std::size_t cap = 16;
+        while (cap * 5 < expected * 8) cap <<= 1;  // load factor <= 0.625
+        slots_.assign(cap, Slot{0, 0});
+        mask_ = cap - 1;
+        shift_ = 64;
+        for (std::size_t c = cap; c > 1; c >>= 1) --shift_;
+    }
+    u32 find(u64 key) const {
+        std::size_t i = slot_of(key);
+        for (;;) {
+            const Slot& s = slots_[i];
+            if (s.key == key) return s.value;
+            if (s.key == 0) return kNone;
+            i = (i + 1) & mask_;
+        }
+    }
+    void insert(u64 key, u32 value) {  // key must be absent
+        if ((size_ + 1) * 8 > slots_.size() * 5) grow();
+        place(key, value);
+        ++size_;
+    }
+    std::size_t bytes() const { return slots_.size() * sizeof(Slot); }
+
+   private:
+    struct Slot {
+        u64 key;
+        u32 value;
+    };
+    std::size_t slot_of(u64 key) const {
+        return static_cast<std::size_t>((key * 0x9E3779B97F4A7C15ull) >> shift_) & mask_;
+    }
+    void place(u64 key, u32 value) {
+        std::size_t i = slot_of(key);
+        while (slots_[i].key != 0) i = (i + 1) & mask_;
+        slots_[i] = Slot{key, value};
+    }
+    void grow() {
+        std::vector<Slot> old;
+        old.swap(slots_);
+        slots_.assign(old.size() * 2, Slot{0, 0});
+        mask_ = slots_.size() - 1;
+        --shift_;
+        for (const Slot& s : old)
+            if (s.key != 0) place(s.key, s.value);
+    }
+    std::vector<Slot> slots_;
+    std::size_t mask_ = 0;
+    int shift_ = 64;
+    std::size_t size_ = 0;
+};
+
+// Working column of the reduction: a binary min-heap of priorities with Z/2 cancellation.
+class WorkingColumn {
+   public:
+    void clear() { heap_.clear(); }
+    void push(u128 p) {
+        heap_.push_back(p);
+        std::push_heap(heap_.begin(), heap_.end(), std::greater<u128>());
+    }
+    // Removes and returns the pivot (the earliest entry of odd multiplicity); false if empty.
+    bool pop_pivot(u128& out) {
+        while (!heap_.empty()) {
+            u128 top = heap_.front();
+            pop();
+            if (!heap_.empty() && heap_.front() == top) {
+                pop();
+                continue;
+            }
+            out = top;
+            return true;
+        }
+        return false;
+    }
+    std::size_t capacity_bytes() const { return heap_.capacity() * sizeof(u128); }
+
+   private:
+    void pop() {
+        std::pop_heap(heap_.begin(), heap_.end(), std::greater<u128>());
+        heap_.pop_back();
+    }
+    std::vector<u128> heap_;
+};
+
+// Reduction matrix of the non-trivial columns: column -> the other columns added to it.
+struct ReducedColumns {
+    struct Col {
+        u32 self;
+        u32 offset;
+        u32 length;
+    };
+    std::vector<Col> cols;
+    std::vector<u32> pool;
+
+    u32 store(u32 self, std::vector<u32>& comb) {
+        // Z/2: an index added twice cancels.
+        std::sort(comb.begin(), comb.end());
+        u32 offset = static_cast<u32>(pool.size());
+        for (std::size_t i = 0; i < comb.size();) {
+            std::size_t j = i;
+            while (j < comb.size() && comb[j] == comb[i]) ++j;
+            if ((j - i) & 1) pool.push_back(comb[i]);
+            i = j;
+        }
+        cols.push_back(Col{self, offset, static_cast<u32>(pool.size() - offset)});
+        return static_cast<u32>(cols.size() - 1);
+    }
+    std::size_t bytes() const {
+        return cols.capacity() * sizeof(Col) + pool.capacity() * sizeof(u32);
+    }
+};
+
+float enclosing_radius(const double* w, int n) {
+    double best = std::numeric_limits<double>::infinity();
+    for (int i = 0; i < n; ++i) {
+        const double* row = w + static_cast<std::size_t>(i) * n;
+        double m = 0.0;
+        for (int j = 0; j < n; ++j) m = std::max(m, row[j]);
+        best = std::min(best, m);
+    }
+    // rounding to float32 is monotone, so this equals min_i max_j float(w_ij)
+    return n > 0 ? static_cast<float>(best) : 0.0f;
+}
+
+void check_input(const double* w, const double* mu, int n) {
+    for (int i = 0; i < n; ++i) {
+        for (int j = i + 1; j < n; ++j) {
+            double a = w[static_cast<std::size_t>(i) * n + j];
+            double b = mu[static_cast<std::size_t>(i) * n + j];
+            if (!(b >= 0.0) || !(a >= b) || !std::isfinite(a))
+                throw std::invalid_argument(
+                    "cone engine needs finite w >= mu >= 0 (got w[" + std::to_string(i) + "," +
+                    std::to_string(j) + "]=" + std::to_string(a) + ", mu=" + std::to_string(b) +
+                    ")");
+        }
+    }
+}
+
+// Full symmetric float32 copy of the upper triangle of a float64 matrix.
+std::vector<float> full_rows_f32(const double* m, int n) {
+    std::vector<float> out(static_cast<std::size_t>(n) * n, 0.0f);
+    for (int i = 0; i < n; ++i) {
+        for (int j = i + 1; j < n; ++j) {
+            float v = static_cast<float>(m[static_cast<std::size_t>(i) * n + j]) + 0.0f;
+            out[static_cast<std::size_t>(i) * n + j] = v;
+            out[static_cast<std::size_t>(j) * n + i] = v;
+        }
+    }
+    return out;
+}
+
+// ============================================================================================
+// Dimension 1, cone over L.
+//
+// Columns: the edges uv of K with mu_uv <= alpha, in reverse filtration order. Coboundary of uv:
+// the triangles uvx of K at max(mu_uv, mu_ux, mu_vx) and the single cone triangle *uv at w_uv.
+// An edge of L (w_uv == mu_uv) is paired at once with *uv (zero persistence, emergent pair) and,
+// since *uv is a coface of no other column, is never needed again: it is not even stored.
+// Triangle index: packed (c << 42 | b << 21 | a) for a < b < c, which orders like the colex index.
+// ============================================================================================
+
+constexpr int kVertexBits = 21;
+constexpr u64 kVertexMask = (u64(1) << kVertexBits) - 1;
+
+inline u64 tri_index(u64 a, u64 b, u64 c) { return (c << 42) | (b << 21) | a; }
+inline u64 cofacet_index(u32 u, u32 v, u32 x) {  // u < v, x not in {u, v}
+    if (x > v) return tri_index(u, v, x);
+    if (x > u) return tri_index(u, x, v);
+    return tri_index(x, u, v);
+}
+
+struct Edge {
+    float mu;
+    float w;
+    u32 u;
+    u32 v;
+};
+
+class Dim1Cone {
+   public:
+    Dim1Cone(const double* w, const double* mu, int n) : n_(n) {
+        alpha_ = enclosing_radius(w, n);
+        mu_ = full_rows_f32(mu, n);
+        build_edges(w);
+    }
+
+    void run(std::vector<Bar>& bars, Stats& stats) {
+        stats.alpha = alpha_;
+        stats.columns = static_cast<i64>(edges_.size()) + trivial_;
+        stats.trivial = trivial_;
+        const std::size_t m = edges_.size();
+        PivotMap pivots(m);
+        ReducedColumns reduced;
+        WorkingColumn work;
+        std::vector<u32> comb;
+
+        for (u32 i = 0; i < m; ++i) {
+            const Edge& e = edges_[i];
+            const int x = find_emergent(e);
+            if (x >= 0) {
+                const u64 t = cofacet_index(e.u, e.v, static_cast<u32>(x));
+                if (pivots.find(t) == kNone) {
+                    pivots.insert(t, i | kEmergentBit);
+                    ++stats.emergent;
+                    continue;
+                }
+            }
+            // full reduction of column i
+            ++stats.reduced;
+            work.clear();
+            comb.clear();
+            push_coboundary(work, i);
+            u128 pivot;
+            for (;;) {
+                if (!work.pop_pivot(pivot)) {
+                    ++stats.essential;
+                    break;
+                }
+                const u64 t = prio_index(pivot);
+                const u32 c = pivots.find(t);
+                if (c == kNone) {
+                    const float death = prio_value(pivot);
+                    if (death > e.mu) bars.push_back(make_bar(e, t, death));
+                    pivots.insert(t, reduced.store(i, comb));
+                    break;
+                }
+                ++stats.additions;
+                work.push(pivot);  // the added column holds the pivot too: they cancel
+                if (c & kEmergentBit) {
+                    const u32 j = c & ~kEmergentBit;
+                    push_coboundary(work, j);
+                    comb.push_back(j);
+                } else {
+                    const ReducedColumns::Col col = reduced.cols[c];
+                    push_coboundary(work, col.self);
+                    comb.push_back(col.self);
+                    for (u32 k = 0; k < col.length; ++k) {
+                        const u32 j = reduced.pool[col.offset + k];
+                        push_coboundary(work, j);
+                        comb.push_back(j);
+                    }
+                }
+            }
+        }
+        const std::size_t bytes = mu_.capacity() * sizeof(float) +
+                                  edges_.capacity() * sizeof(Edge) + pivots.bytes() +
+                                  reduced.bytes() + work.capacity_bytes();
+        stats.peak_bytes = static_cast<i64>(bytes);
+    }
+
+   private:
+    void build_edges(const double* w) {
+        // Edges of K up to alpha, bucketed by value in reverse filtration order: value desc,
+        // then colex index asc. Generated in colex order, then a stable LSD radix sort on the
+        // complemented value bits.
+        std::vector<Edge> gen;
+        gen.reserve(static_cast<std::size_t>(n_) * (n_ - 1) / 2);
+        for (int v = 1; v < n_; ++v) {
+            const float* row = &mu_[static_cast<std::size_t>(v) * n_];
+            for (int u = 0; u < v; ++u) {
+                const float m = row[u];
+                if (m > alpha_) continue;
+                const float ww = static_cast<float>(w[static_cast<std::size_t>(u) * n_ + v]);
+                if (ww == m) {  // edge of L: paired with its cone triangle *uv, zero length
+                    ++trivial_;
+                    continue;
+                }
+                gen.push_back(Edge{m, ww, static_cast<u32>(u), static_cast<u32>(v)});
+            }
+        }
+        edges_.resize(gen.size());
+        std::vector<Edge>* src = &gen;
+        std::vector<Edge>* dst = &edges_;
+        for (int shift = 0; shift < 32; shift += 8) {
+            std::size_t count[257] = {0};
+            for (const Edge& e : *src) ++count[((~float_bits(e.mu)) >> shift & 0xFF) + 1];
+            for (int b = 0; b < 256; ++b) count[b + 1] += count[b];
+            for (const Edge& e : *src) (*dst)[count[(~float_bits(e.mu)) >> shift & 0xFF]++] = e;
+            std::swap(src, dst);
+        }
+        // four passes: the result is back in gen
+        edges_.swap(gen);
+        std::vector<Edge>().swap(gen);
+    }
+
+    // Largest x (not u, v) with mu_ux <= d and mu_vx <= d: the cofacet uvx then has the value
+    // d of the edge and is the earliest coface (value d, largest index), i.e. the pivot of the
+    // unreduced column. -1 if none.
+    int find_emergent(const Edge& e) const {
+        const float* ru = &mu_[static_cast<std::size_t>(e.u) * n_];
+        const float* rv = &mu_[static_cast<std::size_t>(e.v) * n_];
+        const float d = e.mu;
+        constexpr int kBlock = 32;
+        int hi = n_;
+        while (hi > 0) {
+            const int lo = hi > kBlock ? hi - kBlock : 0;
+            int hits = 0;
+            for (int x = lo; x < hi; ++x) hits += int(ru[x] <= d) & int(rv[x] <= d);
+            if (hits) {
+                for (int x = hi - 1; x >= lo; --x)
+                    if (ru[x] <= d && rv[x] <= d && x != int(e.u) && x != int(e.v)) return x;
+            }
+            hi = lo;
+        }
+        return -1;
+    }
+
+    void push_coboundary(WorkingColumn& work, u32 i) const {
+        const Edge& e = edges_[i];
+        const float* ru = &mu_[static_cast<std::size_t>(e.u) * n_];
+        const float* rv = &mu_[static_cast<std::size_t>(e.v) * n_];
+        const float d = e.mu;
+        for (int x = 0; x < n_; ++x) {
+            const float val = std::max(d, std::max(ru[x], rv[x]));
+            if (val <= alpha_ && x != int(e.u) && x != int(e.v))
+                work.push(make_prio(val, cofacet_index(e.u, e.v, static_cast<u32>(x))));
+        }
+        if (e.w <= alpha_) work.push(make_prio(e.w, tri_index(e.u, e.v, static_cast<u64>(n_))));
+    }
+
+    Bar make_bar(const Edge& e, u64 t, float death) const {
+        Bar b;
+        b.birth = e.mu;
+        b.death = death;
+        b.edge[0] = n_ + static_cast<i64>(e.u);
+        b.edge[1] = n_ + static_cast<i64>(e.v);
+        const i64 a = static_cast<i64>(t & kVertexMask);
+        const i64 bb = static_cast<i64>((t >> 21) & kVertexMask);
+        const i64 c = static_cast<i64>(t >> 42);
+        if (c == n_) {  // cone triangle *ab at w_ab: the entry (a, N + b) of the doubled matrix
+            b.edge[2] = a;
+            b.edge[3] = n_ + bb;
+        } else {  // triangle abc of K: its edge of largest mu (ties: largest colex index first)
+            auto m = [&](i64 p, i64 q) { return mu_[static_cast<std::size_t>(p) * n_ + q]; };
+            i64 p = a, q = bb;
+            if (m(bb, c) == death) {
+                p = bb;
+                q = c;
+            } else if (m(a, c) == death) {
+                p = a;
+                q = c;
+            }
+            b.edge[2] = n_ + p;
+            b.edge[3] = n_ + q;
+        }
+        return b;
+    }
+
+    int n_;
+    float alpha_ = 0.0f;
+    std::vector<float> mu_;
+    std::vector<Edge> edges_;
+    i64 trivial_ = 0;
+};
+
+// ============================================================================================
+// Generic path (maxdim >= 2): cone over M, simplices of any dimension by colex index over the
+// n + 1 vertices 0..n-1, * = n. Value of a simplex s = T (+ *):
+//   no apex: f_mu(T);  apex, |T| <= 1: 0;  apex: max(f_mu(T), m(T)), m(T) = min_l max_{j in T} w_lj.
+// ============================================================================================
+
+class GenericCone {
+   public:
+    GenericCone(const double* w, const double* mu, int n, int maxdim)
+        : n_(n), maxdim_(maxdim) {
+        alpha_ = enclosing_radius(w, n);
+        mu_ = full_rows_f32(mu, n);
+        w_ = full_rows_f32(w, n);
+        const int kmax = maxdim + 2;
+        binom_.assign(static_cast<std::size_t>(n + 2) * (kmax + 1), 0);
+        for (int v = 0; v <= n + 1; ++v) {
+            B(v, 0) = 1;
+            for (int k = 1; k <= std::min(v, kmax); ++k)
+                B(v, k) = (k == v) ? 1 : B(v - 1, k - 1) + B(v - 1, k);
+        }
+        // h2(u, v) = m({u, v}) for the cone triangles
+        h2_.assign(static_cast<std::size_t>(n) * n, 0.0f);
+        std::vector<float> tmp(n);
+        for (int u = 0; u < n; ++u) {
+            for (int v = u + 1; v < n; ++v) {
+                const float* wu = row(w_, u);
+                const float* wv = row(w_, v);
+                float best = std::numeric_limits<float>::infinity();
+                for (int l = 0; l < n; ++l) best = std::min(best, std::max(wu[l], wv[l]));
+                h2_[static_cast<std::size_t>(u) * n + v] = best;
+                h2_[static_cast<std::size_t>(v) * n + u] = best;
+            }
+        }
+    }
+
+    void run(std::vector<std::vector<Bar>>& bars, Stats& stats) {
+        stats.alpha = alpha_;
+        // dimension-1 columns: edges of K up to alpha (cone edges are cleared, see top)
+        std::vector<u128> columns;
+        for (int v = 1; v < n_; ++v)
+            for (int u = 0; u < v; ++u) {
+                const float m = mu(u, v);
+                if (m <= alpha_) columns.push_back(make_prio(m, B(v, 2) + u));
+            }
+        stats.columns = static_cast<i64>(columns.size());
+        PivotMap* previous = nullptr;
+        std::vector<PivotMap> maps;
+        maps.reserve(maxdim_);
+        for (int dim = 1; dim <= maxdim_; ++dim) {
+            if (dim >= 2) {
+                columns = assemble(dim, *previous);
+                stats.higher_columns += static_cast<i64>(columns.size());
+            }
+            // reverse filtration order: value desc, index asc = priority desc
+            std::sort(columns.begin(), columns.end(), std::greater<u128>());
+            maps.emplace_back(columns.size());
+            reduce(dim, columns, maps.back(), bars[dim], stats);
+            previous = &maps.back();
+        }
+    }
+
+   private:
+    i64& B(int v, int k) { return binom_[static_cast<std::size_t>(v) * (maxdim_ + 3) + k]; }
+    i64 Bc(int v, int k) const {
+        return (k < 0 || v < k) ? 0 : binom_[static_cast<std::size_t>(v) * (maxdim_ + 3) + k];
+    }
+    static const float* row(const std::vector<float>& m, int i, int n) {
+        return &m[static_cast<std::size_t>(i) * n];
+    }
+    const float* row(const std::vector<float>& m, int i) const { return row(m, i, n_); }
+    float mu(int a, int b) const { return mu_[static_cast<std::size_t>(a) * n_ + b]; }
+    float wv(int a, int b) const { return w_[static_cast<std::size_t>(a) * n_ + b]; }
+
+    // vertices ascending of the simplex with `count` vertices and colex index idx
+    void vertices(u64 idx, int count, int* out) const {
+        int top = n_;  // largest vertex possible is n (the apex)
+        for (int k = count; k >= 1; --k) {
+            // largest v <= top with C(v, k) <= idx
+            int lo = k - 1, hi = top;
+            while (lo < hi) {
+                const int mid = (lo + hi + 1) / 2;
+                if (static_cast<u64>(Bc(mid, k)) <= idx)
+                    lo = mid;
+                else
+                    hi = mid - 1;
+            }
+            out[k - 1] = lo;
+            idx -= static_cast<u64>(Bc(lo, k));
+            top = lo - 1;
+        }
+    }
+    u64 index_of(const int* v, int count) const {
+        u64 idx = 0;
+        for (int i = 0; i < count; ++i) idx += static_cast<u64>(Bc(v[i], i + 1));
+        return idx;
+    }
+
+    float fmu(const int* t, int count) const {
+        float f = 0.0f;
+        for (int i = 0; i < count; ++i)
+            for (int j = i + 1; j < count; ++j) f = std::max(f, mu(t[i], t[j]));
+        return f;
+    }
+    // m(T) = min_l max_{j in T} w_lj
+    float mcone(const int* t, int count) const {
+        if (count <= 1) return 0.0f;
+        if (count == 2) return h2_[static_cast<std::size_t>(t[0]) * n_ + t[1]];
+        float best = std::numeric_limits<float>::infinity();
+        for (int l = 0; l < n_; ++l) {
+            float a = 0.0f;
+            for (int i = 0; i < count; ++i) a = std::max(a, wv(t[i], l));
+            best = std::min(best, a);
+        }
+        return best;
+    }
+    // value of a simplex given its vertices (ascending)
+    float value(const int* s, int count) const {
+        if (s[count - 1] == n_) {
+            if (count <= 2) return 0.0f;
+            return std::max(fmu(s, count - 1), mcone(s, count - 1));
+        }
+        return fmu(s, count);
+    }
+
+    // Critical edge of a simplex in the doubled matrix: the entry that realises its value.
+    void value_edge(const int* s, int count, float val, i64* out) const {
+        const bool apex = s[count - 1] == n_;
+        const int tc = apex ? count - 1 : count;
+        if (!apex || fmu(s, tc) == val) {
+            for (int j = tc - 1; j >= 1; --j)
+                for (int i = j - 1; i >= 0; --i)
+                    if (mu(s[i], s[j]) == val) {
+                        out[0] = n_ + s[i];
+                        out[1] = n_ + s[j];
+                        return;
+                    }
+        }
+        if (apex && tc >= 1) {
+            for (int l = 0; l < n_; ++l) {
+                float a = 0.0f;
+                for (int i = 0; i < tc; ++i) a = std::max(a, wv(s[i], l));
+                if (a == val) {
+                    for (int i = 0; i < tc; ++i)
+                        if (wv(s[i], l) == val) {
+                            out[0] = l;
+                            out[1] = n_ + s[i];
+                            return;
+                        }
+                }
+            }
+        }
+        out[0] = out[1] = -1;  // a value 0 cone simplex (never a bar end)
+    }
+
+    // All cofacets with value <= alpha, in decreasing index order (apex first).
+    struct Cofacet {
+        float value;
+        u64 index;
+    };
+    void cofacets(u64 idx, int count, std::vector<Cofacet>& out) {
+        out.clear();
+        int s[8];
+        vertices(idx, count, s);
+        const float val = value(s, count);
+        const bool apex = s[count - 1] == n_;
+        // index of s + y: sum_{i<p} C(s_i, i+1) + C(y, p+1) + sum_{i>=p} C(s_i, i+2)
+        int p = count;
+        u64 below = idx, above = 0;
+        const int tc = apex ? count - 1 : count;
+        if (apex) {
+            // vertex n is in s: y starts below it
+            --p;
+            below -= static_cast<u64>(Bc(s[p], p + 1));
+            above += static_cast<u64>(Bc(s[p], p + 2));
+        } else {
+            // y = n: the cone over s
+            const float cv = std::max(val, count >= 2 ? mcone(s, count) : 0.0f);
+            if (cv <= alpha_) out.push_back(Cofacet{cv, above + static_cast<u64>(Bc(n_, p + 1)) + below});
+        }
+        if (apex && tc >= 1) {
+            a_.assign(n_, 0.0f);
+            for (int i = 0; i < tc; ++i) {
+                const float* wi = row(w_, s[i]);
+                for (int l = 0; l < n_; ++l) a_[l] = std::max(a_[l], wi[l]);
+            }
+        }
+        for (int y = n_ - 1; y >= 0; --y) {
+            if (p > 0 && s[p - 1] == y) {
+                --p;
+                below -= static_cast<u64>(Bc(s[p], p + 1));
+                above += static_cast<u64>(Bc(s[p], p + 2));
+                continue;
+            }
+            float cv = val;
+            const float* my = row(mu_, y);
+            for (int i = 0; i < tc; ++i) cv = std::max(cv, my[s[i]]);
+            if (cv > alpha_) continue;
+            if (apex) {
+                const float* wy = row(w_, y);
+                float best = std::numeric_limits<float>::infinity();
+                for (int l = 0; l < n_; ++l) best = std::min(best, std::max(a_[l], wy[l]));
+                cv = std::max(cv, best);
+                if (cv > alpha_) continue;
+            }
+            out.push_back(Cofacet{cv, above + static_cast<u64>(Bc(y, p + 1)) + below});
+        }
+    }
+
+    // all simplices of dimension dim with value <= alpha that are not pivots of dim - 1
+    std::vector<u128> assemble(int dim, const PivotMap& cleared) {
+        std::vector<u128> out;
+        const int count = dim + 1;
+        const u64 total = static_cast<u64>(Bc(n_ + 1, count));
+        int s[8];
+        for (u64 idx = 0; idx < total; ++idx) {
+            if (cleared.find(idx + 1) != kNone) continue;
+            vertices(idx, count, s);
+            if (s[count - 1] == n_ && count <= 2) continue;
+            const float val = value(s, count);
+            if (val <= alpha_) out.push_back(make_prio(val, idx));
+        }
+        return out;
+    }
+
+    void push_all(WorkingColumn& work, u64 idx, int count) {
+        cofacets(idx, count, buf_);
+        for (const Cofacet& c : buf_) work.push(make_prio(c.value, c.index));
+    }
+
+    void reduce(int dim, const std::vector<u128>& columns, PivotMap& pivots, std::vector<Bar>& bars,
+                Stats& stats) {
+        const int count = dim + 1;
+        ReducedColumns reduced;
+        WorkingColumn work;
+        std::vector<u32> comb;
+        std::vector<u64> col_index(columns.size());
+        for (std::size_t i = 0; i < columns.size(); ++i) col_index[i] = prio_index(columns[i]);
+        // pivot map keys are cofacet index + 1 (0 is reserved)
+        for (u32 i = 0; i < columns.size(); ++i) {
+            const u64 idx = col_index[i];
+            const float val = prio_value(columns[i]);
+            cofacets(idx, count, buf_);
+            // emergent pair: the first cofacet with the column's value is its pivot
+            if (!buf_.empty()) {
+                // earliest cofacet: smallest value, then largest index (first in buf_ order)
+                const Cofacet* first = nullptr;
+                for (const Cofacet& c : buf_)
+                    if (c.value == val) {
+                        first = &c;
+                        break;
+                    }
+                if (first != nullptr && pivots.find(first->index + 1) == kNone) {
+                    pivots.insert(first->index + 1, i | kEmergentBit);
+                    ++stats.emergent;
+                    continue;
+                }
+            }
+            ++stats.reduced;
+            work.clear();
+            comb.clear();
+            for (const Cofacet& c : buf_) work.push(make_prio(c.value, c.index));
+            u128 pivot;
+            for (;;) {
+                if (!work.pop_pivot(pivot)) {
+                    ++stats.essential;
+                    break;
+                }
+                const u64 t = prio_index(pivot);
+                const u32 c = pivots.find(t + 1);
+                if (c == kNone) {
+                    const float death = prio_value(pivot);
+                    if (death > val) bars.push_back(make_bar(idx, count, val, t, death));
+                    pivots.insert(t + 1, reduced.store(i, comb));
+                    break;
+                }
+                ++stats.additions;
+                work.push(pivot);
+                if (c & kEmergentBit) {
+                    const u32 j = c & ~kEmergentBit;
+                    push_all(work, col_index[j], count);
+                    comb.push_back(j);
+                } else {
+                    const ReducedColumns::Col col = reduced.cols[c];
+                    push_all(work, col_index[col.self], count);
+                    comb.push_back(col.self);
+                    for (u32 k = 0; k < col.length; ++k) {
+                        const u32 j = reduced.pool[col.offset + k];
+                        push_all(work, col_index[j], count);
+                        comb.push_back(j);
+                    }
+                }
+            }
+        }
+    }
+
+    Bar make_bar(u64 idx, int count, float birth, u64 t, float death) const {
+        Bar b;
+        b.birth = birth;
+        b.death = death;
+        int s[8];
+        vertices(idx, count, s);
+        value_edge(s, count, birth, &b.edge[0]);
+        vertices(t, count + 1, s);
+        value_edge(s, count + 1, death, &b.edge[2]);
+        return b;
+    }
+
+    int n_;
+    int maxdim_;
+    float alpha_ = 0.0f;
+    std::vector<float> mu_, w_, h2_;
+    std::vector<i64> binom_;
+    std::vector<Cofacet> buf_;
+    std::vector<float> a_;
+};
+
+}  // namespace
+
+Result compute(const double* w, const double* mu, int n, int maxdim, int n_threads) {
+    (void)n_threads;  // single-threaded: see the Python docstring
+    if (n < 0 || maxdim < 0) throw std::invalid_argument("cone engine: n and maxdim must be >= 0");
+    if (static_cast<u64>(n) + 1 >= (u64(1) << kVertexBits))
+        throw std::invalid_argument("cone engine supports at most 2^21 - 2 points");
+    if (maxdim > 3) throw std::invalid_argument("cone engine supports maxdim <= 3");
+    check_input(w, mu, n);
+    Result res;
+    res.bars.resize(static_cast<std::size_t>(maxdim) + 1);
+    if (maxdim == 0 || n < 2) {
+        res.stats.alpha = enclosing_radius(w, n);
+        return res;
+    }
+    if (maxdim == 1) {
+        Dim1Cone engine(w, mu, n);
+        engine.run(res.bars[1], res.stats);
+    } else {
+        GenericCone engine(w, mu, n, maxdim);
+        engine.run(res.bars, res.stats);
+    }
+    return res;
+}
+
+}  // namespace rtdcone

@@ -1,0 +1,67 @@
+// nanobind binding of the cone engine: rtdkit.engines._cone.compute(w, mu, maxdim, n_threads).
+#include <nanobind/nanobind.h>
+#include <nanobind/ndarray.h>
+
+#include <cstring>
+#include <stdexcept>
+#include <string>
+
+#include "cone_engine.hpp"
+
+namespace nb = nanobind;
+
+using InMatrix = nb::ndarray<const double, nb::ndim<2>, nb::c_contig, nb::device::cpu>;
+
+namespace {
+
+template <typename T>
+nb::object owned_array(T* data, std::size_t rows, std::size_t cols) {
+    nb::capsule owner(data, [](void* p) noexcept { delete[] static_cast<T*>(p); });
+    return nb::ndarray<nb::numpy, T, nb::ndim<2>>(data, {rows, cols}, owner).cast();
+}
+
+nb::tuple compute(InMatrix w, InMatrix mu, int maxdim, int n_threads) {
+    if (w.shape(0) != w.shape(1) || mu.shape(0) != w.shape(0) || mu.shape(1) != w.shape(1))
+        throw std::invalid_argument("cone engine: w and mu must be square matrices of one shape");
+    const int n = static_cast<int>(w.shape(0));
+    rtdcone::Result res;
+    {
+        nb::gil_scoped_release release;
+        res = rtdcone::compute(w.data(), mu.data(), n, maxdim, n_threads);
+    }
+    nb::list bars, edges;
+    for (const auto& dim_bars : res.bars) {
+        const std::size_t k = dim_bars.size();
+        auto* b = new double[2 * k + 1];
+        auto* e = new std::int64_t[4 * k + 1];
+        for (std::size_t i = 0; i < k; ++i) {
+            b[2 * i] = dim_bars[i].birth;
+            b[2 * i + 1] = dim_bars[i].death;
+            std::memcpy(e + 4 * i, dim_bars[i].edge, 4 * sizeof(std::int64_t));
+        }
+        bars.append(owned_array(b, k, 2));
+        edges.append(owned_array(e, k, 4));
+    }
+    const rtdcone::Stats& s = res.stats;
+    nb::dict stats;
+    stats["alpha"] = s.alpha;
+    stats["columns"] = s.columns;
+    stats["trivial"] = s.trivial;
+    stats["emergent"] = s.emergent;
+    stats["reduced"] = s.reduced;
+    stats["additions"] = s.additions;
+    stats["essential"] = s.essential;
+    stats["higher_columns"] = s.higher_columns;
+    stats["peak_bytes"] = s.peak_bytes;
+    return nb::make_tuple(bars, edges, stats);
+}
+
+}  // namespace
+
+NB_MODULE(_cone, m) {
+    m.doc() = "Native R-Cross-Barcode engine on the mapping cone (see rtdkit.engines.cone).";
+    m.def("compute", &compute, nb::arg("w"), nb::arg("mu"), nb::arg("maxdim"),
+          nb::arg("n_threads") = 1,
+          "Bars and critical edges of the doubled matrix [[0, w], [w, mu]] in dimensions "
+          "0..maxdim, as float32 values; returns (bars, edges, stats).");
+}

@@ -1,0 +1,175 @@
+"""Loading representations from files, safely.
+
+Supported: ``.npy``, ``.npz`` (with ``key=`` when it holds several arrays), ``.csv``/``.tsv``/
+``.txt`` (numbers only, an optional header row is skipped), ``.pt``/``.pth`` (a tensor, loaded
+with ``weights_only=True``; needs the ``torch`` extra) and ``.safetensors`` (needs the
+``torch`` extra's ``safetensors``). Pickles are never loaded unless ``allow_pickle=True``.
+Files are only read, never modified.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from rtdkit._validation import RTDInputError, to_numpy
+
+SUFFIXES = (".npy", ".npz", ".csv", ".tsv", ".txt", ".pt", ".pth", ".safetensors")
+
+
+class RTDFileError(RTDInputError):
+    """A file could not be read as a representation; the message says why and what to do."""
+
+
+def load_array(
+    path: str | Path, *, key: str | None = None, allow_pickle: bool = False
+) -> NDArray[Any]:
+    """Read one array from ``path``; ``key`` picks an entry of an .npz/.safetensors/.pt dict.
+
+    Examples
+    --------
+    >>> import numpy as np, tempfile, os
+    >>> f = os.path.join(tempfile.mkdtemp(), "a.npy"); np.save(f, np.eye(3))
+    >>> load_array(f).shape
+    (3, 3)
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise RTDFileError(f"{path}: no such file; check the path")
+    suffix = path.suffix.lower()
+    readers = {
+        ".npy": _load_npy,
+        ".npz": _load_npz,
+        ".csv": _load_text,
+        ".tsv": _load_text,
+        ".txt": _load_text,
+        ".pt": _load_torch,
+        ".pth": _load_torch,
+        ".safetensors": _load_safetensors,
+    }
+    if suffix not in readers:
+        raise RTDFileError(
+            f"{path}: unsupported file type {suffix!r}; use one of {', '.join(SUFFIXES)}"
+        )
+    try:
+        return readers[suffix](path, key, allow_pickle)
+    except RTDInputError:
+        raise
+    except (OSError, ValueError, KeyError, RuntimeError) as exc:
+        raise RTDFileError(f"{path}: could not be read ({exc})") from exc
+
+
+def _pick(entries: dict[str, Any], key: str | None, path: Path) -> Any:
+    """Select ``key`` from a multi-array file, or its only entry."""
+    names = sorted(entries)
+    if key is None:
+        if len(names) != 1:
+            raise RTDFileError(
+                f"{path} holds {len(names)} arrays ({', '.join(names) or 'none'}); "
+                "choose one with key=NAME (CLI: FILE:NAME)"
+            )
+        key = names[0]
+    if key not in entries:
+        raise RTDFileError(f"{path} has no array {key!r}; it holds: {', '.join(names)}")
+    return entries[key]
+
+
+def _load_npy(path: Path, key: str | None, allow_pickle: bool) -> NDArray[Any]:
+    if key is not None:
+        raise RTDFileError(f"{path}: an .npy file holds one array; drop the key {key!r}")
+    return _no_pickle(lambda: np.load(path, allow_pickle=allow_pickle), path)
+
+
+def _load_npz(path: Path, key: str | None, allow_pickle: bool) -> NDArray[Any]:
+    def read() -> NDArray[Any]:
+        with np.load(path, allow_pickle=allow_pickle) as archive:
+            return np.asarray(_pick({k: archive[k] for k in archive.files}, key, path))
+
+    return _no_pickle(read, path)
+
+
+def _no_pickle(read: Any, path: Path) -> NDArray[Any]:
+    try:
+        out: NDArray[Any] = read()
+    except ValueError as exc:
+        if "allow_pickle" in str(exc):
+            raise RTDFileError(
+                f"{path} stores Python objects (a pickle); rtdkit does not unpickle by default "
+                "because it can run arbitrary code. Save plain numeric arrays, or pass "
+                "allow_pickle=True if you trust the file"
+            ) from exc
+        raise
+    return out
+
+
+def _load_text(path: Path, key: str | None, allow_pickle: bool) -> NDArray[Any]:
+    if key is not None:
+        raise RTDFileError(f"{path}: a text file holds one table; drop the key {key!r}")
+    delimiter = "\t" if path.suffix.lower() == ".tsv" else ","
+    with path.open("r", encoding="utf-8") as fh:
+        first = fh.readline()
+    if path.suffix.lower() == ".txt" and delimiter not in first:
+        delimiter = None  # type: ignore[assignment]  # whitespace-separated
+    skip = 0 if _is_numeric_row(first, delimiter) else 1
+    try:
+        data = np.loadtxt(path, delimiter=delimiter, skiprows=skip, ndmin=2, dtype=np.float64)
+    except ValueError as exc:
+        raise RTDFileError(
+            f"{path}: not a numeric table ({exc}); keep only numbers, one point per row"
+        ) from exc
+    return data
+
+
+def _is_numeric_row(line: str, delimiter: str | None) -> bool:
+    try:
+        [float(cell) for cell in line.strip().split(delimiter) if cell.strip()]
+    except ValueError:
+        return False
+    return True
+
+
+def _require_torch(path: Path) -> Any:
+    try:
+        import torch
+    except ImportError as exc:
+        raise RTDFileError(
+            f"{path}: reading {path.suffix} files needs PyTorch; pip install 'rtdkit[torch]'"
+        ) from exc
+    return torch
+
+
+def _load_torch(path: Path, key: str | None, allow_pickle: bool) -> NDArray[Any]:
+    torch = _require_torch(path)
+    try:
+        obj = torch.load(path, map_location="cpu", weights_only=not allow_pickle)
+    except Exception as exc:  # torch raises UnpicklingError and others for unsafe content
+        raise RTDFileError(
+            f"{path}: could not be loaded with weights_only=True ({type(exc).__name__}); "
+            "save a plain tensor or a dict of tensors"
+        ) from exc
+    if isinstance(obj, dict):
+        obj = _pick(obj, key, path)
+    elif key is not None:
+        raise RTDFileError(f"{path} holds a single tensor; drop the key {key!r}")
+    return to_numpy(obj, str(path))
+
+
+def _load_safetensors(path: Path, key: str | None, allow_pickle: bool) -> NDArray[Any]:
+    try:
+        from safetensors.numpy import load_file
+    except ImportError as exc:
+        raise RTDFileError(
+            f"{path}: reading .safetensors needs safetensors; pip install 'rtdkit[torch]'"
+        ) from exc
+    return np.asarray(_pick(load_file(str(path)), key, path))
+
+
+def split_path_key(spec: str) -> tuple[Path, str | None]:
+    """``"acts.npz:layer3"`` → ``(Path("acts.npz"), "layer3")``; a plain path has no key."""
+    path, sep, key = spec.rpartition(":")
+    if sep and path and Path(path).suffix.lower() in SUFFIXES and not Path(spec).exists():
+        return Path(path), key
+    return Path(spec), None

@@ -1,0 +1,215 @@
+"""Figures: barcodes (paper Fig. 3), heatmaps (Fig. 8), dynamics (Fig. 1) and MDS maps (Fig. 7).
+
+Plotting is kept apart from the maths: every function takes plain results and an optional
+matplotlib ``Axes`` and returns the axes it drew on, so figures compose into paper layouts.
+matplotlib is imported lazily and with the non-interactive backend when none is chosen yet.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+from numpy.typing import ArrayLike
+
+from rtdkit._validation import RTDInputError
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
+
+    from rtdkit.barcode import CrossBarcode
+
+DIM_COLORS = ("tab:gray", "tab:blue", "tab:green", "tab:orange")
+
+
+def _axes(ax: Axes | None, figsize: tuple[float, float] = (6.0, 4.0)) -> Axes:
+    if ax is not None:
+        return ax
+    import matplotlib.pyplot as plt
+
+    _, new_ax = plt.subplots(figsize=figsize)
+    return new_ax
+
+
+def plot_barcode(
+    barcode: CrossBarcode,
+    *,
+    ax: Axes | None = None,
+    dims: Sequence[int] | None = None,
+    title: str | None = None,
+) -> Axes:
+    """Horizontal bars, one per interval, longest at the top, coloured by dimension.
+
+    Examples
+    --------
+    >>> import numpy as np, rtdkit
+    >>> P = np.random.default_rng(0).normal(size=(40, 3))
+    >>> ax = rtdkit.cross_barcode(P, P[::-1]).plot()
+    """
+    ax = _axes(ax)
+    dims = [d for d in range(barcode.maxdim + 1) if len(barcode[d])] if dims is None else dims
+    row = 0
+    for dim in dims:
+        bars = barcode[dim]
+        color = DIM_COLORS[dim % len(DIM_COLORS)]
+        for i, (birth, death) in enumerate(bars[::-1]):
+            ax.hlines(row, birth, death, color=color, lw=2, label=f"H{dim}" if i == 0 else None)
+            row += 1
+    ax.set_xlabel("threshold α (normalised distance)")
+    ax.set_ylabel("bar")
+    ax.set_yticks([])
+    if row:
+        ax.legend(loc="lower right")
+    else:
+        ax.text(0.5, 0.5, "empty barcode", ha="center", va="center", transform=ax.transAxes)
+    total = ", ".join(f"RTD{d} = {barcode.total_length(d):.3f}" for d in dims)
+    ax.set_title(title if title is not None else total)
+    return ax
+
+
+def plot_cross_barcodes(
+    forward: CrossBarcode,
+    backward: CrossBarcode,
+    *,
+    names: tuple[str, str] = ("P", "Q"),
+    figsize: tuple[float, float] = (10.0, 4.0),
+) -> Figure:
+    """R-Cross-Barcode(P, Q) and R-Cross-Barcode(Q, P) side by side (as in Figs. 11–12)."""
+    import matplotlib.pyplot as plt
+
+    fig, (left, right) = plt.subplots(1, 2, figsize=figsize, sharex=True)
+    a, b = names
+    plot_barcode(forward, ax=left, title=f"R-Cross-Barcode({a}, {b})")
+    plot_barcode(backward, ax=right, title=f"R-Cross-Barcode({b}, {a})")
+    fig.tight_layout()
+    return fig
+
+
+def plot_heatmap(
+    matrix: ArrayLike,
+    *,
+    labels: Sequence[str] | None = None,
+    col_labels: Sequence[str] | None = None,
+    ax: Axes | None = None,
+    title: str | None = None,
+    cmap: str = "viridis",
+    annotate: bool | None = None,
+    colorbar_label: str | None = None,
+) -> Axes:
+    """A labelled matrix of scores (e.g. layer x layer RTD, as in Fig. 8).
+
+    Accepts a numpy array or a pandas DataFrame (its index/columns become the labels).
+    Cells are annotated with their values when the matrix is small (<= 12 x 12) unless
+    ``annotate`` says otherwise.
+    """
+    if labels is None and hasattr(matrix, "index") and hasattr(matrix, "columns"):
+        labels = [str(x) for x in matrix.index]
+        col_labels = [str(x) for x in matrix.columns]
+    values = np.asarray(matrix, dtype=np.float64)
+    if values.ndim != 2:
+        raise RTDInputError(f"matrix must be 2-D, got shape {values.shape}")
+    rows, cols = values.shape
+    col_labels = labels if col_labels is None else col_labels
+    ax = _axes(ax, figsize=(1.0 + 0.5 * cols, 0.8 + 0.45 * rows))
+    image = ax.imshow(values, cmap=cmap, aspect="auto")
+    cbar = ax.figure.colorbar(image, ax=ax)
+    if colorbar_label:
+        cbar.set_label(colorbar_label)
+    if labels is not None:
+        ax.set_yticks(range(rows), labels=list(labels))
+    if col_labels is not None:
+        ax.set_xticks(range(cols), labels=list(col_labels), rotation=45, ha="right")
+    if annotate if annotate is not None else max(rows, cols) <= 12:
+        _annotate(ax, values)
+    if title:
+        ax.set_title(title)
+    return ax
+
+
+def _annotate(ax: Axes, values: np.ndarray) -> None:
+    finite = values[np.isfinite(values)]
+    middle = (finite.min() + finite.max()) / 2 if finite.size else 0.0
+    for (i, j), v in np.ndenumerate(values):
+        if np.isfinite(v):
+            color = "white" if v < middle else "black"
+            ax.text(j, i, f"{v:.2g}", ha="center", va="center", fontsize=8, color=color)
+
+
+def plot_dynamics(
+    x: ArrayLike,
+    series: Mapping[str, ArrayLike],
+    *,
+    ax: Axes | None = None,
+    scale_to_max: bool = True,
+    xlabel: str = "epoch",
+    title: str | None = None,
+) -> Axes:
+    """Several measures against one axis, each divided by its maximum (as in Fig. 1)."""
+    ax = _axes(ax)
+    xs = np.asarray(x, dtype=np.float64)
+    for name, ys in series.items():
+        y = np.asarray(ys, dtype=np.float64)
+        if y.shape != xs.shape:
+            raise RTDInputError(f"series {name!r} has {y.shape[0]} values for {xs.shape[0]} x's")
+        peak = np.nanmax(np.abs(y)) if y.size else 0.0
+        ax.plot(xs, y / peak if scale_to_max and peak > 0 else y, marker="o", ms=3, label=name)
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel("value / max" if scale_to_max else "value")
+    ax.legend()
+    if title:
+        ax.set_title(title)
+    return ax
+
+
+def plot_mds(
+    matrix: ArrayLike,
+    *,
+    labels: Sequence[str] | None = None,
+    colors: ArrayLike | None = None,
+    ax: Axes | None = None,
+    title: str | None = None,
+    colorbar_label: str | None = None,
+) -> Axes:
+    """2-D classical multidimensional scaling of a symmetric dissimilarity matrix (Fig. 7)."""
+    if labels is None and hasattr(matrix, "index"):
+        labels = [str(x) for x in matrix.index]
+    coords = classical_mds(np.asarray(matrix, dtype=np.float64))
+    ax = _axes(ax, figsize=(5.0, 4.5))
+    if colors is None:
+        ax.scatter(coords[:, 0], coords[:, 1], s=25)
+    else:
+        points = ax.scatter(coords[:, 0], coords[:, 1], c=np.asarray(colors), s=25)
+        cbar = ax.figure.colorbar(points, ax=ax)
+        if colorbar_label:
+            cbar.set_label(colorbar_label)
+    if labels is not None and len(labels) <= 30:
+        for (px, py), name in zip(coords, labels, strict=True):
+            ax.annotate(name, (px, py), fontsize=7, xytext=(2, 2), textcoords="offset points")
+    ax.set_xlabel("MDS 1")
+    ax.set_ylabel("MDS 2")
+    if title:
+        ax.set_title(title)
+    return ax
+
+
+def classical_mds(d: np.ndarray, n_components: int = 2) -> np.ndarray:
+    """Torgerson MDS: eigenvectors of the double-centred squared dissimilarities."""
+    if d.ndim != 2 or d.shape[0] != d.shape[1]:
+        raise RTDInputError(f"an MDS needs a square dissimilarity matrix, got shape {d.shape}")
+    if not np.all(np.isfinite(d)):
+        raise RTDInputError("the dissimilarity matrix has missing (NaN) entries; finish the run")
+    sym = (d + d.T) / 2.0
+    n = sym.shape[0]
+    centre = np.eye(n) - np.full((n, n), 1.0 / n)
+    b = -0.5 * centre @ (sym**2) @ centre
+    eigval, eigvec = np.linalg.eigh(b)
+    top = np.argsort(eigval)[::-1][:n_components]
+    out: np.ndarray = eigvec[:, top] * np.sqrt(np.clip(eigval[top], 0.0, None))
+    return out
+
+
+def save_figure(fig: Figure, path: Any, *, dpi: int = 150) -> None:
+    """Save with tight bounding box; the format follows the suffix (.png, .pdf, .svg)."""
+    fig.savefig(path, dpi=dpi, bbox_inches="tight")
