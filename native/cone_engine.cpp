@@ -254,7 +254,7 @@ class Dim1Cone {
         PivotMap pivots(m);
         ReducedColumns reduced;
         WorkingColumn work;
-        std::vector<u32> comb;
+        std::vector<u32> comb, cols;
 
         for (u32 i = 0; i < m; ++i) {
             const Edge& e = edges_[i];
@@ -269,40 +269,7 @@ class Dim1Cone {
             }
             // full reduction of column i
             ++stats.reduced;
-            work.clear();
-            comb.clear();
-            push_coboundary(work, i);
-            u128 pivot;
-            for (;;) {
-                if (!work.pop_pivot(pivot)) {
-                    ++stats.essential;
-                    break;
-                }
-                const u64 t = prio_index(pivot);
-                const u32 c = pivots.find(t);
-                if (c == kNone) {
-                    const float death = prio_value(pivot);
-                    if (death > e.mu) bars.push_back(make_bar(e, t, death));
-                    pivots.insert(t, reduced.store(i, comb));
-                    break;
-                }
-                ++stats.additions;
-                work.push(pivot);  // the added column holds the pivot too: they cancel
-                if (c & kEmergentBit) {
-                    const u32 j = c & ~kEmergentBit;
-                    push_coboundary(work, j);
-                    comb.push_back(j);
-                } else {
-                    const ReducedColumns::Col col = reduced.cols[c];
-                    push_coboundary(work, col.self);
-                    comb.push_back(col.self);
-                    for (u32 k = 0; k < col.length; ++k) {
-                        const u32 j = reduced.pool[col.offset + k];
-                        push_coboundary(work, j);
-                        comb.push_back(j);
-                    }
-                }
-            }
+            reduce_column(i, work, comb, cols, pivots, reduced, bars, stats);
         }
         const std::size_t bytes = mu_.capacity() * sizeof(float) +
                                   edges_.capacity() * sizeof(Edge) + pivots.bytes() +
@@ -367,17 +334,88 @@ class Dim1Cone {
         return -1;
     }
 
-    void push_coboundary(WorkingColumn& work, u32 i) const {
+    // Reduction of column i with a windowed working column. Only the cofacets of value <= T
+    // are pushed; the earliest surviving entry is then the pivot of the whole column, because
+    // every entry not pushed is later than T. When everything up to T cancels, the window
+    // grows (T doubles its distance to the birth) and the columns already added are scanned
+    // again for the new slice (T_old, T]. Most cofacets lie far beyond the death of the bar,
+    // so they are never pushed at all.
+    template <typename Bars>
+    void reduce_column(u32 i, WorkingColumn& work, std::vector<u32>& comb, std::vector<u32>& cols,
+                       PivotMap& pivots, ReducedColumns& reduced, Bars& bars, Stats& stats) const {
+        const Edge& e = edges_[i];
+        work.clear();
+        comb.clear();
+        cols.clear();
+        cols.push_back(i);
+        float lo = -1.0f;
+        float step = std::max((alpha_ - e.mu) * (1.0f / 64.0f), 1e-30f);
+        float hi = std::min(alpha_, e.mu + step);
+        push_window(work, i, lo, hi);
+        u128 pivot;
+        for (;;) {
+            if (!work.pop_pivot(pivot)) {
+                if (hi >= alpha_) {
+                    ++stats.essential;
+                    return;
+                }
+                lo = hi;
+                step *= 2.0f;
+                hi = std::min(alpha_, hi + step);
+                if (!(hi > lo)) hi = alpha_;
+                for (u32 j : cols) push_window(work, j, lo, hi);
+                continue;
+            }
+            const u64 t = prio_index(pivot);
+            const u32 c = pivots.find(t);
+            if (c == kNone) {
+                const float death = prio_value(pivot);
+                if (death > e.mu) bars.push_back(make_bar(e, t, death));
+                pivots.insert(t, reduced.store(i, comb));
+                return;
+            }
+            ++stats.additions;
+            work.push(pivot);  // the added column holds the pivot too: they cancel
+            auto add = [&](u32 j) {
+                push_window(work, j, -1.0f, hi);
+                comb.push_back(j);
+                cols.push_back(j);
+            };
+            if (c & kEmergentBit) {
+                add(c & ~kEmergentBit);
+            } else {
+                const ReducedColumns::Col col = reduced.cols[c];
+                add(col.self);
+                for (u32 k = 0; k < col.length; ++k) add(reduced.pool[col.offset + k]);
+            }
+        }
+    }
+
+    // Push the cofacets of edge i with lo < value <= hi (hi <= alpha).
+    void push_window(WorkingColumn& work, u32 i, float lo, float hi) const {
         const Edge& e = edges_[i];
         const float* ru = &mu_[static_cast<std::size_t>(e.u) * n_];
         const float* rv = &mu_[static_cast<std::size_t>(e.v) * n_];
         const float d = e.mu;
-        for (int x = 0; x < n_; ++x) {
-            const float val = std::max(d, std::max(ru[x], rv[x]));
-            if (val <= alpha_ && x != int(e.u) && x != int(e.v))
-                work.push(make_prio(val, cofacet_index(e.u, e.v, static_cast<u32>(x))));
+        if (d <= hi) {
+            constexpr int kBlock = 32;
+            for (int x0 = 0; x0 < n_; x0 += kBlock) {
+                const int x1 = std::min(n_, x0 + kBlock);
+                int hits = 0;
+                for (int x = x0; x < x1; ++x) {
+                    const float val = std::max(d, std::max(ru[x], rv[x]));
+                    hits += int(val > lo) & int(val <= hi);
+                }
+                if (!hits) continue;
+                for (int x = x0; x < x1; ++x) {
+                    const float val = std::max(d, std::max(ru[x], rv[x]));
+                    if (val > lo && val <= hi && x != int(e.u) && x != int(e.v))
+                        work.push(make_prio(val, cofacet_index(e.u, e.v, static_cast<u32>(x))));
+                }
+            }
         }
-        if (e.w <= alpha_) work.push(make_prio(e.w, tri_index(e.u, e.v, static_cast<u64>(n_))));
+        if (e.w > lo && e.w <= hi)
+            work.push(make_prio(e.w, tri_index(e.u, e.v, static_cast<u64>(n_))));
     }
 
     Bar make_bar(const Edge& e, u64 t, float death) const {

@@ -48,13 +48,34 @@ def euclidean_distances(x: FloatArray) -> FloatArray:
     return d
 
 
-def pairwise_distances(x: Any, *, metric: str = "euclidean", name: str = "P") -> FloatArray:
-    """N x N distance matrix of the cloud ``x`` (or ``x`` itself if ``metric='precomputed'``)."""
+def check_metric(metric: Any) -> str:
+    """``metric`` must be a scipy ``cdist`` metric name or 'precomputed'."""
     if not isinstance(metric, str) or metric not in METRICS:
         raise RTDInputError(
             f"metric must be one of {', '.join(METRICS)}; got {metric!r}. Use "
             "metric='precomputed' to pass your own N x N distance matrices"
         )
+    return metric
+
+
+def resolve_quantile(normalize: Any) -> float | None:
+    """The quantile that ``normalize`` asks for ('quantile' → 0.9), or None for no scaling."""
+    if normalize is None:
+        return None
+    if normalize == "quantile" and isinstance(normalize, str):
+        return DEFAULT_QUANTILE
+    if isinstance(normalize, (int, float)) and not isinstance(normalize, bool):
+        if 0.0 < float(normalize) <= 1.0:
+            return float(normalize)
+        raise RTDInputError(f"normalize as a quantile must lie in (0, 1]; got {normalize}")
+    raise RTDInputError(
+        f"normalize must be 'quantile', a quantile in (0, 1], or None; got {normalize!r}"
+    )
+
+
+def pairwise_distances(x: Any, *, metric: str = "euclidean", name: str = "P") -> FloatArray:
+    """N x N distance matrix of the cloud ``x`` (or ``x`` itself if ``metric='precomputed'``)."""
+    check_metric(metric)
     arr = as_float_matrix(x, name)
     if metric == "precomputed":
         return check_distance_matrix(arr, name)
@@ -73,22 +94,9 @@ def pairwise_distances(x: Any, *, metric: str = "euclidean", name: str = "P") ->
 
 def normalization_scale(d: FloatArray, normalize: str | float | None, *, name: str) -> float:
     """The factor each distance is divided by; 1.0 when ``normalize`` is None."""
-    if normalize is None:
+    q = resolve_quantile(normalize)
+    if q is None:
         return 1.0
-    if isinstance(normalize, str):
-        if normalize != "quantile":
-            raise RTDInputError(
-                f"normalize must be 'quantile', a quantile in (0, 1], or None; got {normalize!r}"
-            )
-        q = DEFAULT_QUANTILE
-    elif isinstance(normalize, (int, float)) and not isinstance(normalize, bool):
-        q = float(normalize)
-        if not 0.0 < q <= 1.0:
-            raise RTDInputError(f"normalize as a quantile must lie in (0, 1]; got {normalize}")
-    else:
-        raise RTDInputError(
-            f"normalize must be 'quantile', a quantile in (0, 1], or None; got {normalize!r}"
-        )
     scale = float(np.quantile(d, q))
     if not scale > 0.0:
         raise RTDInputError(

@@ -21,7 +21,13 @@ from rtdkit._validation import (
     check_same_rows,
 )
 from rtdkit.barcode import CrossBarcode
-from rtdkit.distances import cross_matrices, normalized_distances, pairwise_distances
+from rtdkit.distances import (
+    check_metric,
+    cross_matrices,
+    normalized_distances,
+    pairwise_distances,
+    resolve_quantile,
+)
 from rtdkit.engines import EngineInfo, get_engine
 
 DEFAULT_BATCH = 500
@@ -287,6 +293,8 @@ def rtd(
     n_jobs = _resolve_jobs(n_jobs)
     if not isinstance(symmetric, bool):
         raise RTDInputError(f"symmetric must be True or False, got {symmetric!r}")
+    check_metric(metric)
+    resolve_quantile(normalize)
     p = as_float_matrix(P, "P")
     q = as_float_matrix(Q, "Q")
     check_same_rows(p, q, "P", "Q")

@@ -9,6 +9,7 @@ Files are only read, never modified.
 
 from __future__ import annotations
 
+import zipfile
 from pathlib import Path
 from typing import Any
 
@@ -58,7 +59,7 @@ def load_array(
         return readers[suffix](path, key, allow_pickle)
     except RTDInputError:
         raise
-    except (OSError, ValueError, KeyError, RuntimeError) as exc:
+    except (OSError, ValueError, KeyError, RuntimeError, zipfile.BadZipFile) as exc:
         raise RTDFileError(f"{path}: could not be read ({exc})") from exc
 
 
@@ -77,13 +78,23 @@ def _pick(entries: dict[str, Any], key: str | None, path: Path) -> Any:
     return entries[key]
 
 
+def _check_magic(path: Path, magic: bytes, kind: str) -> None:
+    # np.load treats any unknown content as a pickle; say plainly that it is not our format.
+    with path.open("rb") as fh:
+        if fh.read(len(magic)) != magic:
+            raise RTDFileError(f"{path} is not a valid {kind} file (wrong header); re-save it")
+
+
 def _load_npy(path: Path, key: str | None, allow_pickle: bool) -> NDArray[Any]:
     if key is not None:
         raise RTDFileError(f"{path}: an .npy file holds one array; drop the key {key!r}")
+    _check_magic(path, b"\x93NUMPY", ".npy")
     return _no_pickle(lambda: np.load(path, allow_pickle=allow_pickle), path)
 
 
 def _load_npz(path: Path, key: str | None, allow_pickle: bool) -> NDArray[Any]:
+    _check_magic(path, b"PK\x03\x04", ".npz")
+
     def read() -> NDArray[Any]:
         with np.load(path, allow_pickle=allow_pickle) as archive:
             return np.asarray(_pick({k: archive[k] for k in archive.files}, key, path))

@@ -1,0 +1,47 @@
+"""Shared helpers for the test suite: random clouds and an independent barcode computation."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from rtdkit.distances import cross_matrices, normalized_distances
+from rtdkit.engines.reference import doubled_matrix
+
+
+def related_pair(n: int, seed: int, d: int = 6, d2: int = 4) -> tuple[np.ndarray, np.ndarray]:
+    """P Gaussian, Q a noisy linear image of P (a 'similar representation')."""
+    rng = np.random.default_rng(seed)
+    p = rng.normal(size=(n, d))
+    q = p @ rng.normal(size=(d, d2)) + 0.3 * rng.normal(size=(n, d2))
+    return p, q
+
+
+def unrelated_pair(n: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    rng = np.random.default_rng(seed)
+    return rng.normal(size=(n, 5)), rng.uniform(size=(n, 3))
+
+
+def gudhi_doubled_barcode(p: np.ndarray, q: np.ndarray, maxdim: int) -> list[np.ndarray]:
+    """R-Cross-Barcode computed independently: gudhi's Rips complex on the doubled matrix.
+
+    The matrix is rounded to float32 first, as giotto-ph does internally, so that both
+    libraries see the same filtration values and must return the same diagrams exactly.
+    """
+    gudhi = pytest.importorskip("gudhi")
+    w, mu = cross_matrices(normalized_distances(p, name="P"), normalized_distances(q, name="Q"))
+    m = doubled_matrix(w, mu).astype(np.float32).astype(np.float64)
+    tree = gudhi.RipsComplex(distance_matrix=m).create_simplex_tree(max_dimension=maxdim + 1)
+    tree.compute_persistence(homology_coeff_field=2, min_persistence=0.0)
+    out = []
+    for dim in range(maxdim + 1):
+        bars = np.asarray(tree.persistence_intervals_in_dimension(dim)).reshape(-1, 2)
+        bars = bars[np.isfinite(bars[:, 1]) & (bars[:, 1] > bars[:, 0])]
+        out.append(sort_diagram(bars))
+    return out
+
+
+def sort_diagram(bars: np.ndarray) -> np.ndarray:
+    """Canonical order for comparing diagrams as multisets."""
+    bars = np.asarray(bars, dtype=np.float64).reshape(-1, 2)
+    return bars[np.lexsort((bars[:, 1], bars[:, 0]))]

@@ -1,0 +1,99 @@
+"""The command line: results on stdout, one-line errors with exit status 2."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+from typer.testing import CliRunner
+
+import rtdkit
+from rtdkit.cli import app
+
+runner = CliRunner()
+
+
+@pytest.fixture
+def files(tmp_path: Path) -> tuple[Path, Path, np.ndarray, np.ndarray]:
+    rng = np.random.default_rng(0)
+    p = rng.normal(size=(120, 5))
+    q = p @ rng.normal(size=(5, 3)) + 0.2 * rng.normal(size=(120, 3))
+    np.save(tmp_path / "p.npy", p)
+    np.savez(tmp_path / "q.npz", acts=q, other=p)
+    return tmp_path / "p.npy", tmp_path / "q.npz", p, q
+
+
+def _run_main(*args: str) -> subprocess.CompletedProcess[str]:
+    """Run the real console entry point, as a user would."""
+    code = "import sys; from rtdkit.cli import main; sys.argv[0] = 'rtdkit'; main()"
+    return subprocess.run(
+        [sys.executable, "-c", code, *args], capture_output=True, text=True, timeout=120
+    )
+
+
+def test_compare_json_matches_the_api(files: tuple) -> None:
+    a, b, p, q = files
+    result = runner.invoke(
+        app, ["compare", str(a), f"{b}:acts", "--batch", "50", "--trials", "3", "--json",
+              "--no-progress"]
+    )
+    assert result.exit_code == 0, result.output
+    payload = json.loads(result.stdout)
+    expected = rtdkit.rtd(p, q, batch=50, trials=3)
+    assert payload["rtd"] == pytest.approx(expected.value)
+    assert payload["samples"] == pytest.approx(expected.samples.tolist())
+
+
+def test_compare_human_output(files: tuple) -> None:
+    a, b, _, _ = files
+    result = runner.invoke(
+        app, ["compare", str(a), f"{b}:acts", "--batch", "40", "--trials", "2", "--no-progress"]
+    )
+    assert result.exit_code == 0
+    assert result.stdout.startswith("RTD = ") and "±" in result.stdout
+
+
+def test_barcode_writes_a_figure(files: tuple, tmp_path: Path) -> None:
+    a, b, p, q = files
+    out = tmp_path / "bc.png"
+    result = runner.invoke(app, ["barcode", str(a), f"{b}:acts", "--plot", str(out)])
+    assert result.exit_code == 0, result.output
+    assert out.stat().st_size > 1000
+    total = rtdkit.cross_barcode(p, q).total_length(1)
+    assert f"total length {total:.6g}" in result.stdout
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["compare", "missing.npy", "missing.npy"], "no such file"),
+        (["compare", "{a}", "{b}"], "choose one with key"),
+        (["compare", "{a}", "{b}:acts", "--batch", "2"], "batch must be >= 3"),
+        (["compare", "{a}", "{b}:acts", "--normalize", "foo"], "--normalize must be"),
+        (["compare", "{a}", "{b}:acts", "--metric", "foo"], "metric must be one of"),
+    ],
+)
+def test_errors_are_one_line_with_exit_2(files: tuple, args: list[str], message: str) -> None:
+    a, b, _, _ = files
+    proc = _run_main(*[x.format(a=a, b=b) for x in args])
+    assert proc.returncode == 2
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1 and message in lines[0], proc.stderr
+    assert "Traceback" not in proc.stderr
+
+
+def test_demo_reproduces_the_papers_tau(tmp_path: Path) -> None:
+    out = tmp_path / "demo.png"
+    result = runner.invoke(app, ["demo", "--no-progress", "--plot", str(out)])
+    assert result.exit_code == 0, result.output
+    assert "Kendall tau (RTD vs k) = 1.000" in result.stdout
+    assert out.stat().st_size > 1000
+
+
+def test_engines_lists_the_reference() -> None:
+    result = runner.invoke(app, ["engines"])
+    assert result.exit_code == 0 and "reference" in result.stdout

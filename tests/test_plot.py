@@ -1,0 +1,63 @@
+"""Figures are produced without error and draw what they should."""
+
+from __future__ import annotations
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import numpy as np
+import pytest
+from conftest import related_pair
+
+import rtdkit
+from rtdkit.plot import (
+    classical_mds,
+    plot_cross_barcodes,
+    plot_dynamics,
+    plot_heatmap,
+    plot_mds,
+)
+
+
+def test_barcode_plot_draws_one_line_per_bar() -> None:
+    p, q = related_pair(40, 0)
+    bc = rtdkit.cross_barcode(p, q)
+    ax = bc.plot()
+    drawn = sum(len(c.get_segments()) for c in ax.collections)
+    assert drawn == len(bc[1]) > 0
+    fig = plot_cross_barcodes(bc, rtdkit.cross_barcode(q, p))
+    assert len(fig.axes) == 2
+
+
+def test_empty_barcode_plot_says_so() -> None:
+    p, _ = related_pair(20, 1)
+    ax = rtdkit.cross_barcode(p, p).plot()
+    assert any("empty" in t.get_text() for t in ax.texts)
+
+
+def test_heatmap_labels_and_annotations() -> None:
+    pd = pytest.importorskip("pandas")
+    frame = pd.DataFrame(np.arange(9.0).reshape(3, 3), index=list("abc"), columns=list("abc"))
+    ax = plot_heatmap(frame, title="t")
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["a", "b", "c"]
+    assert len(ax.texts) == 9
+
+
+def test_dynamics_scales_each_series_to_its_max() -> None:
+    ax = plot_dynamics([1, 2, 3], {"rtd": [2.0, 4.0, 8.0], "cka": [0.1, 0.2, 0.1]})
+    ys = [line.get_ydata() for line in ax.lines]
+    assert max(ys[0]) == 1.0 and max(ys[1]) == 1.0
+    with pytest.raises(rtdkit.RTDInputError):
+        plot_dynamics([1, 2], {"bad": [1.0]})
+
+
+def test_classical_mds_recovers_planar_distances() -> None:
+    from scipy.spatial.distance import cdist
+
+    pts = np.random.default_rng(0).normal(size=(10, 2))
+    d = cdist(pts, pts)
+    coords = classical_mds(d)
+    np.testing.assert_allclose(cdist(coords, coords), d, atol=1e-8)
+    ax = plot_mds(d, colors=np.arange(10))
+    assert len(ax.collections) == 1
