@@ -38,8 +38,18 @@ def _run_main(*args: str) -> subprocess.CompletedProcess[str]:
 def test_compare_json_matches_the_api(files: tuple) -> None:
     a, b, p, q = files
     result = runner.invoke(
-        app, ["compare", str(a), f"{b}:acts", "--batch", "50", "--trials", "3", "--json",
-              "--no-progress"]
+        app,
+        [
+            "compare",
+            str(a),
+            f"{b}:acts",
+            "--batch",
+            "50",
+            "--trials",
+            "3",
+            "--json",
+            "--no-progress",
+        ],
     )
     assert result.exit_code == 0, result.output
     payload = json.loads(result.stdout)

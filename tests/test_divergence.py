@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from conftest import related_pair, sort_diagram, unrelated_pair
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
@@ -13,6 +12,7 @@ from scipy.sparse.csgraph import minimum_spanning_tree
 from scipy.stats import special_ortho_group
 
 import rtdkit
+from conftest import related_pair, sort_diagram, unrelated_pair
 from rtdkit.distances import cross_matrices, normalized_distances
 from rtdkit.divergence import subsample_indices
 
@@ -184,8 +184,9 @@ def test_cosine_metric_and_torch_tensors() -> None:
     torch = pytest.importorskip("torch")
     p, q = related_pair(50, 4)
     expected = rtdkit.rtd(p, q, batch=None, metric="cosine").value
-    got = rtdkit.rtd(torch.tensor(p, requires_grad=True), torch.tensor(q), batch=None,
-                     metric="cosine").value
+    got = rtdkit.rtd(
+        torch.tensor(p, requires_grad=True), torch.tensor(q), batch=None, metric="cosine"
+    ).value
     assert got == pytest.approx(expected)
 
 

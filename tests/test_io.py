@@ -53,7 +53,7 @@ def test_missing_unknown_and_garbage_files(tmp_path: Path) -> None:
     with pytest.raises(RTDFileError, match="not a numeric table"):
         load_array(tmp_path / "bad.csv")
     (tmp_path / "bad.npy").write_bytes(b"not numpy")
-    with pytest.raises(RTDFileError, match="not a valid .npy file"):
+    with pytest.raises(RTDFileError, match=r"not a valid \.npy file"):
         load_array(tmp_path / "bad.npy")
     (tmp_path / "bad.npz").write_bytes(b"PK\x03\x04-truncated")
     with pytest.raises(RTDFileError, match="could not be read"):

@@ -8,9 +8,9 @@ matplotlib.use("Agg")
 
 import numpy as np
 import pytest
-from conftest import related_pair
 
 import rtdkit
+from conftest import related_pair
 from rtdkit.plot import (
     classical_mds,
     plot_cross_barcodes,

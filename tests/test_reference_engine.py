@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from conftest import gudhi_doubled_barcode, related_pair, sort_diagram, unrelated_pair
 
 import rtdkit
+from conftest import gudhi_doubled_barcode, related_pair, sort_diagram, unrelated_pair
 from rtdkit.distances import cross_matrices, normalized_distances
 from rtdkit.engines import get_engine
 from rtdkit.engines.reference import doubled_matrix

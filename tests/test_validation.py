@@ -36,8 +36,11 @@ Q = RNG.normal(size=(20, 4))
         ((P, Q), {"symmetric": "yes"}, "symmetric must be"),
         ((P, P), {"metric": "precomputed"}, "square N x N"),
         ((np.zeros((4, 4)) - 1, np.zeros((4, 4))), {"metric": "precomputed"}, "negative"),
-        ((np.triu(np.ones((4, 4)), 1), np.zeros((4, 4))), {"metric": "precomputed"},
-         "not symmetric"),
+        (
+            (np.triu(np.ones((4, 4)), 1), np.zeros((4, 4))),
+            {"metric": "precomputed"},
+            "not symmetric",
+        ),
         ((np.ones((4, 4)), np.ones((4, 4))), {"metric": "precomputed"}, "non-zero diagonal"),
     ],
 )

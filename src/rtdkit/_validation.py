@@ -46,7 +46,7 @@ def to_numpy(x: Any, name: str) -> NDArray[Any]:
 
 
 def as_float_matrix(x: Any, name: str, *, min_rows: int = 3) -> FloatArray:
-    """Return ``x`` as a C-contiguous 2-D float64 array of finite values with >= ``min_rows`` rows."""
+    """``x`` as a C-contiguous 2-D float64 array of finite values, >= ``min_rows`` rows."""
     arr = to_numpy(x, name)
     if arr.dtype == object or not (
         np.issubdtype(arr.dtype, np.number) or np.issubdtype(arr.dtype, np.bool_)

@@ -153,7 +153,7 @@ def barcode(
     import rtdkit
 
     p, q = _load(a, allow_pickle), _load(b, allow_pickle)
-    options = {
+    options: dict[str, Any] = {
         "maxdim": maxdim,
         "metric": metric,
         "normalize": _parse_normalize(normalize),

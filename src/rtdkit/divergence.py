@@ -305,8 +305,13 @@ def rtd(
     index_sets = subsample_indices(len(p), batch, trials, seed)
     specs = [
         _TrialSpec(
-            _subset(p, idx, metric), _subset(q, idx, metric), metric, normalize, dim,
-            symmetric, info.name,
+            _subset(p, idx, metric),
+            _subset(q, idx, metric),
+            metric,
+            normalize,
+            dim,
+            symmetric,
+            info.name,
         )
         for idx in index_sets
     ]

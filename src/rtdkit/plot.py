@@ -54,9 +54,11 @@ def plot_barcode(
     for dim in dims:
         bars = barcode[dim]
         color = DIM_COLORS[dim % len(DIM_COLORS)]
-        for i, (birth, death) in enumerate(bars[::-1]):
-            ax.hlines(row, birth, death, color=color, lw=2, label=f"H{dim}" if i == 0 else None)
-            row += 1
+        if len(bars):
+            # One LineCollection per dimension: one legend entry, fast for thousands of bars.
+            rows = np.arange(row, row + len(bars))
+            ax.hlines(rows, bars[::-1, 0], bars[::-1, 1], color=color, lw=2, label=f"H{dim}")
+            row += len(bars)
     ax.set_xlabel("threshold α (normalised distance)")
     ax.set_ylabel("bar")
     ax.set_yticks([])
@@ -105,8 +107,8 @@ def plot_heatmap(
     ``annotate`` says otherwise.
     """
     if labels is None and hasattr(matrix, "index") and hasattr(matrix, "columns"):
-        labels = [str(x) for x in matrix.index]
-        col_labels = [str(x) for x in matrix.columns]
+        labels = [str(x) for x in getattr(matrix, "index")]  # noqa: B009 - a DataFrame
+        col_labels = [str(x) for x in getattr(matrix, "columns")]  # noqa: B009
     values = np.asarray(matrix, dtype=np.float64)
     if values.ndim != 2:
         raise RTDInputError(f"matrix must be 2-D, got shape {values.shape}")
@@ -174,7 +176,7 @@ def plot_mds(
 ) -> Axes:
     """2-D classical multidimensional scaling of a symmetric dissimilarity matrix (Fig. 7)."""
     if labels is None and hasattr(matrix, "index"):
-        labels = [str(x) for x in matrix.index]
+        labels = [str(x) for x in getattr(matrix, "index")]  # noqa: B009 - a DataFrame
     coords = classical_mds(np.asarray(matrix, dtype=np.float64))
     ax = _axes(ax, figsize=(5.0, 4.5))
     if colors is None:

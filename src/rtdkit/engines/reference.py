@@ -57,9 +57,7 @@ def reference_engine(
     return EngineOutput(bars=bars, edges=edges)
 
 
-def _critical_edges(
-    gens: tuple, dim: int, m: FloatArray, finite_bars: FloatArray
-) -> np.ndarray:
+def _critical_edges(gens: tuple, dim: int, m: FloatArray, finite_bars: FloatArray) -> np.ndarray:
     """Birth and death edges of each finite bar, as giotto-ph reports them."""
     if dim == 0:
         # finite H0 pairs are (vertex, edge u, edge v); vertices are born at 0 = m[v, v].
