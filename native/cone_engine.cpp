@@ -216,9 +216,17 @@ std::vector<float> full_rows_f32(const double* m, int n) {
 //
 // Columns: the edges uv of K with mu_uv <= alpha, in reverse filtration order. Coboundary of uv:
 // the triangles uvx of K at max(mu_uv, mu_ux, mu_vx) and the single cone triangle *uv at w_uv.
-// An edge of L (w_uv == mu_uv) is paired at once with *uv (zero persistence, emergent pair) and,
-// since *uv is a coface of no other column, is never needed again: it is not even stored.
-// Triangle index: packed (c << 42 | b << 21 | a) for a < b < c, which orders like the colex index.
+// An edge of L (w_uv == mu_uv) is paired at once with *uv (an apparent pair of zero length)
+// and, since *uv is a coface of no other column, is never needed again: it is not even listed.
+//
+// Apparent pairs (sigma, tau): tau is the earliest cofacet of sigma and sigma the latest facet
+// of tau. They are persistence pairs whatever the order of the reduction, and no other column
+// can end with pivot tau, so they are not stored: a pivot that misses the hash map is tested
+// for being apparent on the spot (three mu look-ups and one row scan, which also starts the
+// lazy enumeration of sigma's coboundary). The hash map holds only the reduced columns.
+//
+// Triangle index: packed (c << 42 | b << 21 | a) for a < b < c, which orders like the colex
+// index; the apex is vertex n. Edge index: colex v(v-1)/2 + u for u < v.
 // ============================================================================================
 
 constexpr int kVertexBits = 21;
@@ -229,6 +237,9 @@ inline u64 cofacet_index(u32 u, u32 v, u32 x) {  // u < v, x not in {u, v}
     if (x > v) return tri_index(u, v, x);
     if (x > u) return tri_index(u, x, v);
     return tri_index(x, u, v);
+}
+inline u32 edge_index(u32 u, u32 v) {  // u < v
+    return static_cast<u32>(static_cast<u64>(v) * (v - 1) / 2 + u);
 }
 
 struct Edge {
@@ -243,84 +254,148 @@ class Dim1Cone {
     Dim1Cone(const double* w, const double* mu, int n) : n_(n) {
         alpha_ = enclosing_radius(w, n);
         mu_ = full_rows_f32(mu, n);
-        build_edges(w);
+        w_.resize(static_cast<std::size_t>(n) * (n - 1) / 2);
+        for (int v = 1; v < n; ++v)
+            for (int u = 0; u < v; ++u)
+                w_[edge_index(u, v)] =
+                    static_cast<float>(w[static_cast<std::size_t>(u) * n + v]) + 0.0f;
+        build_order();
+        nbr_.resize(static_cast<std::size_t>(n) * (n - 1));
+        nbr_ready_.assign(n, 0);
     }
 
     void run(std::vector<Bar>& bars, Stats& stats) {
         stats.alpha = alpha_;
-        stats.columns = static_cast<i64>(edges_.size()) + trivial_;
+        stats.columns = static_cast<i64>(order_.size()) + trivial_;
         stats.trivial = trivial_;
-        const std::size_t m = edges_.size();
-        PivotMap pivots(m);
+        PivotMap pivots(1024);
         ReducedColumns reduced;
-        WorkingColumn work;
-        std::vector<u32> comb, cols;
+        Work work;
+        std::size_t work_bytes = 0;
 
-        for (u32 i = 0; i < m; ++i) {
-            const Edge& e = edges_[i];
-            const int x = find_emergent(e);
+        for (const u64 rec : order_) {
+            const Edge e = edge(static_cast<u32>(rec));
+            const int x = next_in_block(e, n_);
             if (x >= 0) {
                 const u64 t = cofacet_index(e.u, e.v, static_cast<u32>(x));
-                if (pivots.find(t) == kNone) {
-                    pivots.insert(t, i | kEmergentBit);
-                    ++stats.emergent;
+                if (latest_facet(t).second == edge_index(e.u, e.v)) {
+                    ++stats.emergent;  // apparent pair (e, t)
                     continue;
                 }
             }
-            // full reduction of column i
             ++stats.reduced;
-            reduce_column(i, work, comb, cols, pivots, reduced, bars, stats);
+            reduce_column(e, work, pivots, reduced, bars, stats);
+            work_bytes = std::max(work_bytes, work.bytes());
         }
-        const std::size_t bytes = mu_.capacity() * sizeof(float) +
-                                  edges_.capacity() * sizeof(Edge) + pivots.bytes() +
-                                  reduced.bytes() + work.capacity_bytes();
+        const std::size_t bytes = mu_.capacity() * sizeof(float) + w_.capacity() * sizeof(float) +
+                                  order_.capacity() * sizeof(u64) + pivots.bytes() +
+                                  nbr_.capacity() * sizeof(u32) + sort_buf_.capacity() * 8 +
+                                  reduced.bytes() + work_bytes;
         stats.peak_bytes = static_cast<i64>(bytes);
     }
 
    private:
-    void build_edges(const double* w) {
-        // Edges of K up to alpha, bucketed by value in reverse filtration order: value desc,
-        // then colex index asc. Generated in colex order, then a stable LSD radix sort on the
-        // complemented value bits.
-        std::vector<Edge> gen;
-        gen.reserve(static_cast<std::size_t>(n_) * (n_ - 1) / 2);
-        for (int v = 1; v < n_; ++v) {
-            const float* row = &mu_[static_cast<std::size_t>(v) * n_];
-            for (int u = 0; u < v; ++u) {
-                const float m = row[u];
-                if (m > alpha_) continue;
-                const float ww = static_cast<float>(w[static_cast<std::size_t>(u) * n_ + v]);
-                if (ww == m) {  // edge of L: paired with its cone triangle *uv, zero length
-                    ++trivial_;
-                    continue;
-                }
-                gen.push_back(Edge{m, ww, static_cast<u32>(u), static_cast<u32>(v)});
-            }
-        }
-        edges_.resize(gen.size());
-        std::vector<Edge>* src = &gen;
-        std::vector<Edge>* dst = &edges_;
-        for (int shift = 0; shift < 32; shift += 8) {
-            std::size_t count[257] = {0};
-            for (const Edge& e : *src) ++count[((~float_bits(e.mu)) >> shift & 0xFF) + 1];
-            for (int b = 0; b < 256; ++b) count[b + 1] += count[b];
-            for (const Edge& e : *src) (*dst)[count[(~float_bits(e.mu)) >> shift & 0xFF]++] = e;
-            std::swap(src, dst);
-        }
-        // four passes: the result is back in gen
-        edges_.swap(gen);
-        std::vector<Edge>().swap(gen);
+    float mu(u32 a, u32 b) const { return mu_[static_cast<std::size_t>(a) * n_ + b]; }
+
+    Edge edge(u32 index) const {
+        // invert index = v(v-1)/2 + u
+        u32 v = static_cast<u32>((1.0 + std::sqrt(1.0 + 8.0 * index)) / 2.0);
+        while (static_cast<u64>(v) * (v - 1) / 2 > index) --v;
+        while (static_cast<u64>(v + 1) * v / 2 <= index) ++v;
+        const u32 u = index - edge_index(0, v);
+        return Edge{mu(u, v), w_[index], u, v};
     }
 
-    // Largest x (not u, v) with mu_ux <= d and mu_vx <= d: the cofacet uvx then has the value
-    // d of the edge and is the earliest coface (value d, largest index), i.e. the pivot of the
-    // unreduced column. -1 if none.
-    int find_emergent(const Edge& e) const {
+    // The latest facet of the triangle t of K (largest mu; ties: smallest colex index, which
+    // comes latest in the filtration) as (third vertex, edge index).
+    std::pair<int, u32> latest_facet(u64 t) const {
+        const u32 a = static_cast<u32>(t & kVertexMask);
+        const u32 b = static_cast<u32>((t >> 21) & kVertexMask);
+        const u32 c = static_cast<u32>(t >> 42);
+        const float ab = mu(a, b), ac = mu(a, c), bc = mu(b, c);
+        const float top = std::max(ab, std::max(ac, bc));
+        if (ab == top) return {static_cast<int>(c), edge_index(a, b)};
+        if (ac == top) return {static_cast<int>(b), edge_index(a, c)};
+        return {static_cast<int>(a), edge_index(b, c)};
+    }
+
+    void build_order() {
+        // Edges of K up to alpha that are not in L, as records (~bits(mu) << 32 | index):
+        // ascending records = value desc, then colex index asc = reverse filtration order.
+        // Bucketed by their top 16 bits in place (counting pass + scatter), then each bucket
+        // sorted.
+        auto record = [&](u32 u, u32 v, float m) {
+            return (static_cast<u64>(~float_bits(m)) << 32) | edge_index(u, v);
+        };
+        std::vector<std::size_t> start(65537, 0);
+        for (int v = 1; v < n_; ++v)
+            for (int u = 0; u < v; ++u) {
+                const float m = mu(u, v);
+                if (m > alpha_) continue;
+                if (w_[edge_index(u, v)] == m) {
+                    ++trivial_;  // edge of L: paired with its cone triangle *uv, zero length
+                    continue;
+                }
+                ++start[(record(u, v, m) >> 48) + 1];
+            }
+        for (std::size_t k = 0; k < 65536; ++k) start[k + 1] += start[k];
+        order_.resize(start[65536]);
+        std::vector<std::size_t> fill(start.begin(), start.end() - 1);
+        for (int v = 1; v < n_; ++v)
+            for (int u = 0; u < v; ++u) {
+                const float m = mu(u, v);
+                if (m > alpha_ || w_[edge_index(u, v)] == m) continue;
+                const u64 r = record(u, v, m);
+                order_[fill[r >> 48]++] = r;
+            }
+        for (std::size_t k = 0; k < 65536; ++k)
+            if (start[k + 1] - start[k] > 1)
+                std::sort(order_.begin() + static_cast<std::ptrdiff_t>(start[k]),
+                          order_.begin() + static_cast<std::ptrdiff_t>(start[k + 1]));
+    }
+
+    // Lazy coboundary of an added column j = uv, enumerated in filtration order:
+    //  phase 0: its block, the cofacets uvx of value exactly mu_j (mu_ux, mu_vx <= mu_j), which
+    //           come in decreasing x (= decreasing index), found by a scan of rows u and v;
+    //  phase 1: the rest, value > mu_j: a merge of the neighbour lists of u and v (each sorted
+    //           by mu, then by decreasing x) from the first value above mu_j; a vertex x is
+    //           emitted where it is met the second time, i.e. at max(mu_ux, mu_vx), so the
+    //           merge yields the cofacets in filtration order; the cone triangle *uv (largest
+    //           index) is slotted in at w_uv. Each step is O(1): nothing is scanned or sorted,
+    //           and only the part of a coboundary up to the pivot is ever read.
+    struct ColIter {
+        u128 head;  // priority of the current cofacet
+        Edge e;
+        int x;      // phase 0: third vertex of the current cofacet; -1 in phase 1
+        u32 iu;     // phase 1: positions in the neighbour lists of u and v
+        u32 iv;
+        bool cone;  // phase 1: the cone triangle *uv is still to come
+    };
+
+    struct Work {
+        std::vector<ColIter> iters;  // heap of the iterators of the added columns
+        bool has_extra = false;      // one more entry (a pivot put back)
+        u128 extra = 0;
+        std::vector<u32> comb;       // columns added (the reduction matrix column)
+        void clear() {
+            iters.clear();
+            has_extra = false;
+            comb.clear();
+        }
+        std::size_t bytes() const {
+            return iters.capacity() * sizeof(ColIter) + comb.capacity() * sizeof(u32);
+        }
+    };
+
+    static bool iter_later(const ColIter& a, const ColIter& b) { return a.head > b.head; }
+
+    // Largest x < below, not u or v, with mu_ux <= mu_uv and mu_vx <= mu_uv; -1 if none.
+    int next_in_block(const Edge& e, int below) const {
         const float* ru = &mu_[static_cast<std::size_t>(e.u) * n_];
         const float* rv = &mu_[static_cast<std::size_t>(e.v) * n_];
         const float d = e.mu;
         constexpr int kBlock = 32;
-        int hi = n_;
+        int hi = below;
         while (hi > 0) {
             const int lo = hi > kBlock ? hi - kBlock : 0;
             int hits = 0;
@@ -334,88 +409,199 @@ class Dim1Cone {
         return -1;
     }
 
-    // Reduction of column i with a windowed working column. Only the cofacets of value <= T
-    // are pushed; the earliest surviving entry is then the pivot of the whole column, because
-    // every entry not pushed is later than T. When everything up to T cancels, the window
-    // grows (T doubles its distance to the birth) and the columns already added are scanned
-    // again for the new slice (T_old, T]. Most cofacets lie far beyond the death of the bar,
-    // so they are never pushed at all.
-    template <typename Bars>
-    void reduce_column(u32 i, WorkingColumn& work, std::vector<u32>& comb, std::vector<u32>& cols,
-                       PivotMap& pivots, ReducedColumns& reduced, Bars& bars, Stats& stats) const {
-        const Edge& e = edges_[i];
-        work.clear();
-        comb.clear();
-        cols.clear();
-        cols.push_back(i);
-        float lo = -1.0f;
-        float step = std::max((alpha_ - e.mu) * (1.0f / 64.0f), 1e-30f);
-        float hi = std::min(alpha_, e.mu + step);
-        push_window(work, i, lo, hi);
-        u128 pivot;
+    // Neighbour list of u: the n - 1 other vertices by (mu_ux asc, x desc); built on demand.
+    const u32* neighbours(u32 u) {
+        u32* list = &nbr_[static_cast<std::size_t>(u) * (n_ - 1)];
+        if (!nbr_ready_[u]) {
+            const float* row = &mu_[static_cast<std::size_t>(u) * n_];
+            std::vector<u64>& keys = sort_buf_;
+            keys.clear();
+            for (int x = 0; x < n_; ++x)
+                if (x != static_cast<int>(u))
+                    keys.push_back((static_cast<u64>(float_bits(row[x])) << 32) |
+                                   (0xFFFFFFFFu - static_cast<u32>(x)));
+            std::sort(keys.begin(), keys.end());
+            for (int k = 0; k < n_ - 1; ++k) list[k] = 0xFFFFFFFFu - static_cast<u32>(keys[k]);
+            nbr_ready_[u] = 1;
+        }
+        return list;
+    }
+
+    // First position in the list of u whose value exceeds d.
+    u32 first_above(u32 u, float d) {
+        const u32* list = neighbours(u);
+        const float* row = &mu_[static_cast<std::size_t>(u) * n_];
+        u32 lo = 0, hi = static_cast<u32>(n_ - 1);
+        while (lo < hi) {
+            const u32 mid = (lo + hi) / 2;
+            if (row[list[mid]] <= d)
+                lo = mid + 1;
+            else
+                hi = mid;
+        }
+        return lo;
+    }
+
+    // Next cofacet of phase 1; false when the coboundary (up to alpha) is exhausted.
+    bool next_merged(ColIter& it) const {
+        const Edge& e = it.e;
+        const u32 len = static_cast<u32>(n_ - 1);
+        const u32* lu = &nbr_[static_cast<std::size_t>(e.u) * len];
+        const u32* lv = &nbr_[static_cast<std::size_t>(e.v) * len];
+        const float* ru = &mu_[static_cast<std::size_t>(e.u) * n_];
+        const float* rv = &mu_[static_cast<std::size_t>(e.v) * n_];
+        constexpr float kInf = std::numeric_limits<float>::infinity();
         for (;;) {
-            if (!work.pop_pivot(pivot)) {
-                if (hi >= alpha_) {
-                    ++stats.essential;
-                    return;
+            const float a = it.iu < len ? ru[lu[it.iu]] : kInf;
+            const float b = it.iv < len ? rv[lv[it.iv]] : kInf;
+            const float val = std::min(a, b);
+            if (it.cone && e.w <= val) {  // *uv has the largest index: first among equals
+                it.cone = false;
+                it.head = make_prio(e.w, tri_index(e.u, e.v, static_cast<u64>(n_)));
+                return true;
+            }
+            if (val > alpha_) return false;
+            // the smaller head; among equal values the larger x first
+            const bool from_u = a < b || (a == b && lu[it.iu] >= lv[it.iv]);
+            if (from_u) {
+                const u32 x = lu[it.iu++];
+                if (rv[x] <= a) {  // second meeting (or a tie: emitted from the u side)
+                    it.head = make_prio(a, cofacet_index(e.u, e.v, x));
+                    return true;
                 }
-                lo = hi;
-                step *= 2.0f;
-                hi = std::min(alpha_, hi + step);
-                if (!(hi > lo)) hi = alpha_;
-                for (u32 j : cols) push_window(work, j, lo, hi);
-                continue;
-            }
-            const u64 t = prio_index(pivot);
-            const u32 c = pivots.find(t);
-            if (c == kNone) {
-                const float death = prio_value(pivot);
-                if (death > e.mu) bars.push_back(make_bar(e, t, death));
-                pivots.insert(t, reduced.store(i, comb));
-                return;
-            }
-            ++stats.additions;
-            work.push(pivot);  // the added column holds the pivot too: they cancel
-            auto add = [&](u32 j) {
-                push_window(work, j, -1.0f, hi);
-                comb.push_back(j);
-                cols.push_back(j);
-            };
-            if (c & kEmergentBit) {
-                add(c & ~kEmergentBit);
             } else {
-                const ReducedColumns::Col col = reduced.cols[c];
-                add(col.self);
-                for (u32 k = 0; k < col.length; ++k) add(reduced.pool[col.offset + k]);
+                const u32 x = lv[it.iv++];
+                if (ru[x] < b) {
+                    it.head = make_prio(b, cofacet_index(e.u, e.v, x));
+                    return true;
+                }
             }
         }
     }
 
-    // Push the cofacets of edge i with lo < value <= hi (hi <= alpha).
-    void push_window(WorkingColumn& work, u32 i, float lo, float hi) const {
-        const Edge& e = edges_[i];
-        const float* ru = &mu_[static_cast<std::size_t>(e.u) * n_];
-        const float* rv = &mu_[static_cast<std::size_t>(e.v) * n_];
-        const float d = e.mu;
-        if (d <= hi) {
-            constexpr int kBlock = 32;
-            for (int x0 = 0; x0 < n_; x0 += kBlock) {
-                const int x1 = std::min(n_, x0 + kBlock);
-                int hits = 0;
-                for (int x = x0; x < x1; ++x) {
-                    const float val = std::max(d, std::max(ru[x], rv[x]));
-                    hits += int(val > lo) & int(val <= hi);
+    bool start_merged(ColIter& it) {
+        it.x = -1;
+        it.iu = first_above(it.e.u, it.e.mu);
+        it.iv = first_above(it.e.v, it.e.mu);
+        it.cone = it.e.w <= alpha_;
+        return next_merged(it);
+    }
+
+    // Move the iterator to its next cofacet; false when exhausted.
+    bool advance(ColIter& it) {
+        if (it.x >= 0) {
+            it.x = next_in_block(it.e, it.x);
+            if (it.x >= 0) {
+                it.head = make_prio(it.e.mu, cofacet_index(it.e.u, it.e.v, static_cast<u32>(it.x)));
+                return true;
+            }
+            return start_merged(it);
+        }
+        return next_merged(it);
+    }
+
+    // Add the coboundary of edge e to the working column; first_x: the top of its block if
+    // known already (-2: not known).
+    void add_column(Work& work, const Edge& e, int first_x = -2) {
+        ColIter it;
+        it.e = e;
+        it.iu = it.iv = 0;
+        it.cone = false;
+        it.x = first_x == -2 ? next_in_block(e, n_) : first_x;
+        if (it.x >= 0) {
+            it.head = make_prio(e.mu, cofacet_index(e.u, e.v, static_cast<u32>(it.x)));
+        } else if (!start_merged(it)) {
+            return;
+        }
+        work.iters.push_back(it);
+        std::push_heap(work.iters.begin(), work.iters.end(), iter_later);
+    }
+
+    // Earliest entry of the working column; false if it is empty.
+    static bool peek(const Work& work, u128& out) {
+        if (work.iters.empty()) {
+            out = work.extra;
+            return work.has_extra;
+        }
+        out = work.iters.front().head;
+        if (work.has_extra && work.extra < out) out = work.extra;
+        return true;
+    }
+
+    void pop(Work& work) {
+        if (work.has_extra && (work.iters.empty() || work.extra < work.iters.front().head)) {
+            work.has_extra = false;
+            return;
+        }
+        std::pop_heap(work.iters.begin(), work.iters.end(), iter_later);
+        if (advance(work.iters.back()))
+            std::push_heap(work.iters.begin(), work.iters.end(), iter_later);
+        else
+            work.iters.pop_back();
+    }
+
+    // Removes and returns the pivot: the earliest entry of odd multiplicity.
+    bool pop_pivot(Work& work, u128& out) {
+        u128 top, next;
+        while (peek(work, top)) {
+            pop(work);
+            if (peek(work, next) && next == top) {
+                pop(work);
+                continue;
+            }
+            out = top;
+            return true;
+        }
+        return false;
+    }
+
+    void reduce_column(const Edge& e, Work& work, PivotMap& pivots, ReducedColumns& reduced,
+                       std::vector<Bar>& bars, Stats& stats) {
+        work.clear();
+        add_column(work, e);
+        u128 pivot;
+        for (;;) {
+            if (!pop_pivot(work, pivot)) {
+                ++stats.essential;
+                return;
+            }
+            const u64 t = prio_index(pivot);
+            const u32 c = pivots.find(t);
+            if (c == kNone) {
+                // apparent pair (sigma, t)? Only a triangle of K with the value of sigma.
+                if ((t >> 42) != static_cast<u64>(n_)) {
+                    const auto [x, sigma] = latest_facet(t);
+                    const Edge s = edge(sigma);
+                    if (s.w != s.mu && s.mu == prio_value(pivot)) {
+                        const int top = next_in_block(s, n_);
+                        if (top == x) {
+                            ++stats.additions;
+                            work.has_extra = true;
+                            work.extra = pivot;
+                            add_column(work, s, top);
+                            work.comb.push_back(sigma);
+                            continue;
+                        }
+                    }
                 }
-                if (!hits) continue;
-                for (int x = x0; x < x1; ++x) {
-                    const float val = std::max(d, std::max(ru[x], rv[x]));
-                    if (val > lo && val <= hi && x != int(e.u) && x != int(e.v))
-                        work.push(make_prio(val, cofacet_index(e.u, e.v, static_cast<u32>(x))));
-                }
+                const float death = prio_value(pivot);
+                if (death > e.mu) bars.push_back(make_bar(e, t, death));
+                pivots.insert(t, reduced.store(edge_index(e.u, e.v), work.comb));
+                return;
+            }
+            ++stats.additions;
+            // the added column holds the pivot too: put it back so that they cancel
+            work.has_extra = true;
+            work.extra = pivot;
+            const ReducedColumns::Col col = reduced.cols[c];
+            add_column(work, edge(col.self));
+            work.comb.push_back(col.self);
+            for (u32 k = 0; k < col.length; ++k) {
+                const u32 j = reduced.pool[col.offset + k];
+                add_column(work, edge(j));
+                work.comb.push_back(j);
             }
         }
-        if (e.w > lo && e.w <= hi)
-            work.push(make_prio(e.w, tri_index(e.u, e.v, static_cast<u64>(n_))));
     }
 
     Bar make_bar(const Edge& e, u64 t, float death) const {
@@ -430,26 +616,24 @@ class Dim1Cone {
         if (c == n_) {  // cone triangle *ab at w_ab: the entry (a, N + b) of the doubled matrix
             b.edge[2] = a;
             b.edge[3] = n_ + bb;
-        } else {  // triangle abc of K: its edge of largest mu (ties: largest colex index first)
-            auto m = [&](i64 p, i64 q) { return mu_[static_cast<std::size_t>(p) * n_ + q]; };
-            i64 p = a, q = bb;
-            if (m(bb, c) == death) {
-                p = bb;
-                q = c;
-            } else if (m(a, c) == death) {
-                p = a;
-                q = c;
-            }
-            b.edge[2] = n_ + p;
-            b.edge[3] = n_ + q;
+        } else {  // triangle abc of K: its latest facet (largest mu; ties: smallest index)
+            const auto [x, sigma] = latest_facet(t);
+            (void)x;
+            const Edge s = edge(sigma);
+            b.edge[2] = n_ + static_cast<i64>(s.u);
+            b.edge[3] = n_ + static_cast<i64>(s.v);
         }
         return b;
     }
 
     int n_;
     float alpha_ = 0.0f;
-    std::vector<float> mu_;
-    std::vector<Edge> edges_;
+    std::vector<float> mu_;     // n x n, full rows
+    std::vector<float> w_;      // compressed lower triangle, by edge index
+    std::vector<u64> order_;    // the columns, in processing order
+    std::vector<u32> nbr_;      // neighbour lists, n - 1 per vertex (built on demand)
+    std::vector<char> nbr_ready_;
+    std::vector<u64> sort_buf_;
     i64 trivial_ = 0;
 };
 

@@ -36,11 +36,12 @@ from rtdkit._validation import (
     RTDInputError,
     RTDTypeError,
     as_float_matrix,
+    check_choice,
     check_int,
     check_optional_int,
     check_same_rows,
 )
-from rtdkit.distances import pairwise_distances
+from rtdkit.distances import METRICS, normalization_scale, pairwise_distances
 from rtdkit.divergence import DEFAULT_BATCH, DEFAULT_TRIALS, rtd, subsample_indices
 from rtdkit.engines import get_engine
 from rtdkit.store import RepInfo, ResultRow, ResultStore, canonical_json
@@ -559,6 +560,7 @@ def _make_plan(
     for flag, value in (("symmetric", symmetric), ("allow_pickle", allow_pickle)):
         if not isinstance(value, bool):
             raise RTDInputError(f"{flag} must be True or False, got {value!r}")
+    _check_distance_options(metric, normalize)
     wanted = _check_measures(measures, metric)
     config = Config(
         batch=check_optional_int(batch, "batch", minimum=3),
@@ -572,6 +574,13 @@ def _make_plan(
     sources = _sources(reps, metric, allow_pickle)
     seed = check_int(seed, "seed", minimum=0)
     return _Plan(list(sources), wanted, sources, config, seed, symmetric)
+
+
+def _check_distance_options(metric: Any, normalize: Any) -> None:
+    """Refuse a bad ``metric`` or ``normalize`` now rather than in the first worker task."""
+    check_choice(metric, "metric", METRICS)
+    # The workers' own check, applied to a dummy one-distance matrix: same rules, same message.
+    normalization_scale(np.ones(1), normalize, name="normalize")
 
 
 def _check_measures(measures: str | Sequence[str], metric: str) -> list[str]:
@@ -621,9 +630,7 @@ def _sources(
         if not isinstance(name, str) or not name:
             raise RTDTypeError(f"representation names must be non-empty strings, got {name!r}")
         if isinstance(value, (str, os.PathLike)):
-            from rtdkit.io import split_path_key
-
-            path, key = split_path_key(os.fspath(value))
+            path, key = _split(os.fspath(value))
             out[name] = FileRep(str(path), key, allow_pickle)
         else:
             out[name] = prepare(value, name, metric)
@@ -717,11 +724,12 @@ def _matrix(db: ResultStore, plan: _Plan, measure: str, n_trials: int) -> pd.Dat
 
 
 def find_representations(specs: str | Sequence[str]) -> dict[str, str]:
-    """Name -> file for a directory, a glob pattern, or files; names are the file stems.
+    """Name -> file for directories, glob patterns or files; names are the file stems.
 
     A directory contributes its files with a supported suffix (not recursively); ``**`` in a
-    pattern recurses. Stems that collide are replaced by the paths relative to the common
-    parent, without suffix.
+    pattern recurses; ``FILE.npz:KEY`` picks one array and is named ``STEM:KEY``. When stems
+    collide (``run1/layer3.npy``, ``run2/layer3.npy``) the names are the paths relative to
+    the common folder, without suffix (``run1/layer3``).
 
     Examples
     --------
@@ -730,32 +738,46 @@ def find_representations(specs: str | Sequence[str]) -> dict[str, str]:
     >>> list(find_representations(d))
     ['a']
     """
-    from rtdkit.io import SUFFIXES, split_path_key
-
-    files: list[Path] = []
+    files: list[str] = []
     for spec in [specs] if isinstance(specs, str) else specs:
-        if Path(spec).is_dir():
-            found = [p for p in sorted(Path(spec).iterdir()) if p.suffix.lower() in SUFFIXES]
-        elif Path(spec).exists() or split_path_key(spec)[1] is not None:
-            found = [Path(spec)]
-        else:
-            found = [Path(p) for p in sorted(glob.glob(spec, recursive=True))]
-            found = [p for p in found if p.suffix.lower() in SUFFIXES]
+        found = _expand(spec)
         if not found:
-            raise RTDInputError(f"{spec!r} matches no representation file ({', '.join(SUFFIXES)})")
+            raise RTDInputError(f"{spec!r} matches no representation file (.npy, .npz, ...)")
         files.extend(found)
-    return _names_for(files)
-
-
-def _names_for(files: list[Path]) -> dict[str, str]:
-    stems = [f.stem if ":" not in f.name else f.name.replace(".", "_") for f in files]
-    if len(set(stems)) == len(stems):
-        return dict(zip(stems, map(str, files), strict=True))
-    root = Path(os.path.commonpath([f.resolve().parent for f in files]))
-    names = [str(f.resolve().relative_to(root).with_suffix("")) for f in files]
+    if len(set(files)) != len(files):
+        raise RTDInputError("a file is listed twice; list each representation once")
+    names = [_name(spec, None) for spec in files]
     if len(set(names)) != len(names):
-        raise RTDInputError("the same file is listed twice; list each representation once")
-    return dict(zip(names, map(str, files), strict=True))
+        root = os.path.commonpath([_split(spec)[0].resolve().parent for spec in files])
+        names = [_name(spec, Path(root)) for spec in files]
+    return dict(zip(names, files, strict=True))
+
+
+def _split(spec: str) -> tuple[Path, str | None]:
+    from rtdkit.io import split_path_key
+
+    return split_path_key(spec)
+
+
+def _expand(spec: str) -> list[str]:
+    from rtdkit.io import SUFFIXES
+
+    path = Path(spec)
+    if path.is_dir():
+        return [str(p) for p in sorted(path.iterdir()) if p.suffix.lower() in SUFFIXES]
+    if path.exists() or _split(spec)[1] is not None:
+        return [spec]
+    matches = sorted(glob.glob(spec, recursive=True))
+    return [p for p in matches if Path(p).suffix.lower() in SUFFIXES]
+
+
+def _name(spec: str, root: Path | None) -> str:
+    """The file stem, or with ``root`` the path below ``root`` without suffix."""
+    path, key = _split(spec)
+    stem = (
+        path.stem if root is None else path.resolve().relative_to(root).with_suffix("").as_posix()
+    )
+    return stem if key is None else f"{stem}:{key}"
 
 
 def matrix_command(

@@ -78,10 +78,13 @@ def _load_builtin(name: str) -> None:
     # Engines import their heavy dependencies lazily so ``import rtdkit`` stays fast.
     if name == "reference":
         from rtdkit.engines import reference  # noqa: F401
+    elif name == "cone":
+        # raises NativeEngineMissingError (an ImportError) if the C++ module was not built
+        from rtdkit.engines import cone  # noqa: F401
 
 
-BUILTIN_ENGINES = ("reference",)
-DEFAULT_ENGINE = "reference"
+BUILTIN_ENGINES = ("reference", "cone")
+DEFAULT_ENGINE = "cone"
 
 
 def available_engines() -> list[str]:

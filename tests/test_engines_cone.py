@@ -1,0 +1,252 @@
+"""The native mapping-cone engine against the reference engine (giotto-ph on the doubled matrix).
+
+Both engines see the same float32 filtration values, and a persistence diagram does not depend
+on tie-breaking, so the diagrams must agree *exactly* (as multisets of float32 values), not only
+to 1e-6. The cone complex and the truncation at the enclosing radius come from
+shared/notes/cone.md; these tests are what keeps that derivation honest.
+"""
+
+from __future__ import annotations
+
+import importlib
+import sys
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from scipy.sparse.csgraph import minimum_spanning_tree
+
+import rtdkit
+from rtdkit.distances import cross_matrices, normalized_distances
+from rtdkit.engines import get_engine
+from rtdkit.engines.reference import doubled_matrix
+
+cone = pytest.importorskip("rtdkit.engines.cone")
+
+
+def _cone(w, mu, maxdim=1, return_edges=False):
+    return get_engine("cone").function(w, mu, maxdim=maxdim, return_edges=return_edges)
+
+
+def _ref(w, mu, maxdim=1):
+    return get_engine("reference").function(w, mu, maxdim=maxdim)
+
+
+def _canon(bars: np.ndarray) -> np.ndarray:
+    b = np.asarray(bars, dtype=np.float64).reshape(-1, 2).astype(np.float32)
+    b = b[b[:, 1] > b[:, 0]]
+    return b[np.lexsort((b[:, 1], b[:, 0]))]
+
+
+def _matrices(p: np.ndarray, q: np.ndarray, normalize: str | None = "quantile"):
+    return cross_matrices(
+        normalized_distances(p, normalize=normalize, name="P"),
+        normalized_distances(q, normalize=normalize, name="Q"),
+    )
+
+
+def _assert_same(w: np.ndarray, mu: np.ndarray, maxdim: int = 1) -> None:
+    ours, theirs = _cone(w, mu, maxdim), _ref(w, mu, maxdim)
+    assert len(ours.bars) == maxdim + 1
+    assert ours.bars[0].shape == (0, 2)
+    for dim in range(1, maxdim + 1):
+        a, b = _canon(ours.bars[dim]), _canon(theirs.bars[dim])
+        assert a.shape == b.shape, f"H{dim}: {len(a)} bars vs {len(b)} for the reference"
+        np.testing.assert_array_equal(a, b)  # exact, as float32 values
+        np.testing.assert_allclose(ours.bars[dim], theirs.bars[dim], rtol=1e-6, atol=0)
+    stats = cone.cone_diagnostics(w, mu, maxdim=maxdim)
+    assert stats["essential"] == 0  # nothing survives the enclosing radius
+    for dim in range(1, maxdim + 1):
+        assert np.all(ours.bars[dim][:, 1] <= np.float32(stats["alpha"]))
+
+
+def _clouds(kind: str, n: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    rng = np.random.default_rng(seed)
+    p = rng.normal(size=(n, 8))
+    if kind == "related":  # Q = P A + noise
+        q = p @ rng.normal(size=(8, 5)) + 0.3 * rng.normal(size=(n, 5))
+    else:
+        q = rng.uniform(size=(n, 3))
+    return p, q
+
+
+@pytest.mark.parametrize("n", [10, 37, 90, 200])
+@pytest.mark.parametrize("kind", ["related", "unrelated"])
+@pytest.mark.parametrize("swap", [False, True])
+def test_dim1_matches_reference(n: int, kind: str, swap: bool) -> None:
+    p, q = _clouds(kind, n, seed=n)
+    if swap:
+        p, q = q, p
+    _assert_same(*_matrices(p, q))
+
+
+@pytest.mark.parametrize("n", [8, 15, 30])
+@pytest.mark.parametrize("kind", ["related", "unrelated"])
+@pytest.mark.parametrize("swap", [False, True])
+def test_dim2_matches_reference(n: int, kind: str, swap: bool) -> None:
+    p, q = _clouds(kind, n, seed=100 + n)
+    if swap:
+        p, q = q, p
+    _assert_same(*_matrices(p, q), maxdim=2)
+
+
+def test_dim3_matches_reference() -> None:
+    p, q = _clouds("related", 10, seed=3)
+    _assert_same(*_matrices(p, q), maxdim=3)
+
+
+def _grid_pair(seed: int) -> tuple[np.ndarray, np.ndarray]:
+    grid = np.array([[i, j] for i in range(6) for j in range(5)], dtype=float)
+    rng = np.random.default_rng(seed)
+    p = np.vstack([grid, grid[:6]])  # exact ties and duplicate points
+    q = np.vstack([grid[rng.permutation(len(grid))], grid[3:9]])
+    return p, q
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+@pytest.mark.parametrize("swap", [False, True])
+def test_ties_and_duplicates(seed: int, swap: bool) -> None:
+    p, q = _grid_pair(seed)
+    if swap:
+        p, q = q, p
+    w, mu = _matrices(p, q)
+    _assert_same(w, mu, maxdim=1)
+    _assert_same(w[:20, :20], mu[:20, :20], maxdim=2)
+
+
+def test_many_duplicates() -> None:
+    rng = np.random.default_rng(11)
+    base = rng.normal(size=(15, 4))
+    p = base[rng.integers(0, 15, size=60)]  # every point repeated about four times
+    q = p @ rng.normal(size=(4, 4)) + 0.05 * rng.normal(size=(60, 4))
+    for a, b in ((p, q), (q, p)):
+        _assert_same(*_matrices(a, b))
+
+
+@pytest.mark.parametrize("swap", [False, True])
+def test_very_different_scales_unnormalised(swap: bool) -> None:
+    rng = np.random.default_rng(5)
+    p = 1e-3 * rng.normal(size=(70, 6))
+    q = 1e4 * (p @ rng.normal(size=(6, 6))) + rng.normal(size=(70, 6))
+    if swap:
+        p, q = q, p
+    _assert_same(*_matrices(p, q, normalize=None))
+    # and one cloud at 1e-6 against one at 1e6 after the usual normalisation
+    _assert_same(*_matrices(1e-6 * p, 1e6 * q))
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    n=st.integers(min_value=3, max_value=9),
+    seed=st.integers(min_value=0, max_value=2**31 - 1),
+    levels=st.integers(min_value=1, max_value=4),
+)
+def test_integer_matrices_with_ties(n: int, seed: int, levels: int) -> None:
+    """Arbitrary symmetric matrices with few distinct values: ties everywhere."""
+    rng = np.random.default_rng(seed)
+    a = rng.integers(0, levels + 1, size=(n, n)).astype(float)
+    b = rng.integers(0, levels + 1, size=(n, n)).astype(float)
+    w, wt = np.triu(a, 1) + np.triu(a, 1).T, np.triu(b, 1) + np.triu(b, 1).T
+    _assert_same(w, np.minimum(w, wt), maxdim=2)
+
+
+@pytest.mark.parametrize("maxdim", [1, 2])
+def test_critical_edges_give_the_bar_values(maxdim: int) -> None:
+    p, q = _clouds("related", 40 if maxdim == 1 else 18, seed=9)
+    for a, b in ((p, q), (q, p)):
+        w, mu = _matrices(a, b)
+        out = _cone(w, mu, maxdim=maxdim, return_edges=True)
+        assert out.edges is not None
+        m = doubled_matrix(w, mu)
+        n = len(w)
+        for dim in range(1, maxdim + 1):
+            bars, edges = out.bars[dim], out.edges[dim]
+            assert edges.shape == (len(bars), 4) and edges.dtype == np.int64
+            assert np.all((edges >= 0) & (edges < 2 * n))
+            np.testing.assert_array_equal(np.float32(m[edges[:, 0], edges[:, 1]]), bars[:, 0])
+            np.testing.assert_array_equal(np.float32(m[edges[:, 2], edges[:, 3]]), bars[:, 1])
+            # bars without edges are the same bars, in the same order
+            np.testing.assert_array_equal(_cone(w, mu, maxdim=maxdim).bars[dim], bars)
+        if maxdim == 1:
+            # births are edges of K: both ends among the originals N..2N-1
+            assert np.all(out.edges[1][:, :2] >= n)
+
+
+def test_published_149_bar_case() -> None:
+    """From the authors' notebooks (shared/notes/cone.md): exact, since both are float32."""
+    np.random.seed(7)  # noqa: NPY002 - the published figure uses numpy's legacy generator
+    p = np.random.rand(100, 10)  # noqa: NPY002
+    q = np.random.rand(100, 10)  # noqa: NPY002
+    bc = rtdkit.cross_barcode(p, q, engine="cone")
+    assert len(bc[1]) == 149
+    lengths = bc[1][:, 1] - bc[1][:, 0]
+    assert float(np.float32(lengths.max())) == pytest.approx(0.36882200837135315, rel=1e-7)
+
+
+@pytest.mark.parametrize("kind", ["related", "unrelated"])
+def test_rtd_bounded_below_by_mst_difference(kind: str) -> None:
+    """RTD_1 >= MST(w) - MST(mu), the H0-type part of H1(K, L) (notes/cone.md)."""
+    for seed in range(3):
+        p, q = _clouds(kind, 60, seed=seed)
+        w, mu = _matrices(p, q)
+        bars = _cone(w, mu).bars[1]
+        total = float(np.sum(bars[:, 1] - bars[:, 0]))
+        gap = float(minimum_spanning_tree(w).sum() - minimum_spanning_tree(mu).sum())
+        assert gap > 0
+        assert total >= gap - 1e-5 * max(1.0, gap)
+
+
+def test_nothing_lives_past_the_enclosing_radius() -> None:
+    """The full doubled complex (no truncation, computed by gudhi) has no bar past alpha*."""
+    gudhi = pytest.importorskip("gudhi")
+    for kind, seed in (("related", 1), ("unrelated", 2)):
+        p, q = _clouds(kind, 12, seed=seed)
+        w, mu = _matrices(p, q)
+        alpha = float(np.min(np.max(w, axis=1)))
+        m = doubled_matrix(w, mu)
+        tree = gudhi.RipsComplex(distance_matrix=m).create_simplex_tree(max_dimension=3)
+        tree.compute_persistence(homology_coeff_field=2, min_persistence=-1.0)
+        for dim in (1, 2):
+            bars = np.asarray(tree.persistence_intervals_in_dimension(dim)).reshape(-1, 2)
+            assert np.all(np.isfinite(bars[:, 1]))
+            bars = bars[bars[:, 1] > bars[:, 0]]
+            assert len(bars) > 0 and np.all(bars[:, 1] <= alpha * (1 + 1e-12))
+        assert alpha < float(w.max())  # the truncation removes something
+
+
+def test_maxdim_zero_and_empty_h0() -> None:
+    w, mu = _matrices(*_clouds("related", 20, seed=0))
+    out = _cone(w, mu, maxdim=0, return_edges=True)
+    assert len(out.bars) == 1 and out.bars[0].shape == (0, 2)
+    assert out.edges is not None and out.edges[0].shape == (0, 4)
+
+
+def test_registered_with_edges() -> None:
+    info = get_engine("cone")
+    assert info.supports_edges and info.max_supported_dim >= 2
+    assert "cone" in rtdkit.engines.available_engines()
+
+
+def test_missing_native_module_is_an_import_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A failed build must not pass silently: the import error names the module and the fix."""
+    from rtdkit import engines
+
+    monkeypatch.setitem(sys.modules, "rtdkit.engines._cone", None)  # makes the import fail
+    monkeypatch.delattr(engines, "_cone", raising=False)
+    monkeypatch.delitem(sys.modules, "rtdkit.engines.cone")
+    monkeypatch.delattr(engines, "cone", raising=False)
+    monkeypatch.delitem(engines._REGISTRY, "cone")
+    with pytest.raises(ImportError, match=r"rtdkit\.engines\._cone.*pip install -e \."):
+        get_engine("cone")
+    monkeypatch.undo()
+    importlib.import_module("rtdkit.engines.cone")
+    assert get_engine("cone").name == "cone"
+
+
+def test_bad_input_is_rejected() -> None:
+    w, mu = _matrices(*_clouds("related", 10, seed=0))
+    with pytest.raises(ValueError, match="mu"):
+        _cone(mu, w)  # mu > w somewhere
+    with pytest.raises(ValueError, match="maxdim"):
+        _cone(w, mu, maxdim=4)

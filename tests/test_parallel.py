@@ -1,0 +1,406 @@
+"""All-pairs comparison: executors agree, the store resumes killed runs, writers can share it.
+
+Everything runs the real engine; the Dask tests start a real two-process LocalCluster on
+127.0.0.1. Sizes are small so the file runs in well under two minutes on two cores.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import textwrap
+import threading
+import time
+from collections.abc import Callable, Iterator
+from concurrent.futures.process import BrokenProcessPool
+from itertools import combinations
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import rtdkit
+from rtdkit import RTDInputError
+from rtdkit.baselines import MEASURES
+from rtdkit.divergence import subsample_indices
+from rtdkit.parallel import (
+    _make_plan,
+    _pending,
+    find_representations,
+    matrix_command,
+    pair_seed,
+    pairwise,
+)
+from rtdkit.store import ResultStore
+
+if TYPE_CHECKING:
+    from distributed import Client
+
+psutil = pytest.importorskip("psutil")
+distributed = pytest.importorskip("distributed")
+
+SMALL = {"batch": 30, "trials": 3, "seed": 5}  # 8 reps of 60 x 4: 28 pairs, ~1 s serial
+BIG = {"batch": 60, "trials": 3, "seed": 1}  # 10 reps of 100 x 6: 45 pairs, ~3 s serial
+
+
+def make_reps(n_reps: int, n: int, d: int, seed: int) -> dict[str, np.ndarray]:
+    """Noisy linear images of one cloud at growing noise, so the matrix has structure."""
+    rng = np.random.default_rng(seed)
+    base = rng.normal(size=(n, d))
+    return {
+        f"rep{i:02d}": base @ rng.normal(size=(d, d)) + 0.2 * i * rng.normal(size=(n, d))
+        for i in range(n_reps)
+    }
+
+
+def serial_loop(reps: dict[str, np.ndarray], measure: str, **opts: int) -> pd.DataFrame:
+    """The oracle: every pair by hand, rtd() or the registry on the pair's own subsets."""
+    names = list(reps)
+    out = pd.DataFrame(np.eye(len(names)) * (measure == "cka"), index=names, columns=names)
+    for a, b in combinations(names, 2):
+        seed = pair_seed(opts["seed"], a, b)
+        p, q = (reps[a], reps[b]) if a < b else (reps[b], reps[a])
+        if measure == "rtd":
+            value = rtdkit.rtd(p, q, batch=opts["batch"], trials=opts["trials"], seed=seed).value
+        else:
+            subsets = subsample_indices(len(p), opts["batch"], opts["trials"], seed)
+            value = float(np.mean([MEASURES[measure](p[i], q[i]) for i in subsets]))
+        out.loc[a, b] = out.loc[b, a] = value
+    return out
+
+
+@pytest.fixture(scope="module")
+def small() -> dict[str, np.ndarray]:
+    return make_reps(8, 60, 4, seed=0)
+
+
+@pytest.fixture(scope="module")
+def big(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
+    """File-backed representations, read lazily by whichever process needs them."""
+    folder = tmp_path_factory.mktemp("reps")
+    for name, x in make_reps(10, 100, 6, seed=1).items():
+        np.save(folder / f"{name}.npy", x)
+    return find_representations(str(folder))
+
+
+@pytest.fixture(scope="module")
+def big_reference(big: dict[str, str]) -> pd.DataFrame:
+    """An uninterrupted run, in this process, without a store."""
+    return pairwise(big, n_jobs=1, progress=False, **BIG)["rtd"]
+
+
+@pytest.fixture(scope="module")
+def small_serial(small: dict[str, np.ndarray]) -> dict[str, pd.DataFrame]:
+    return pairwise(small, ("rtd", "cka"), n_jobs=1, progress=False, **SMALL)
+
+
+@pytest.fixture(scope="module")
+def cluster() -> Iterator[Client]:
+    with (
+        distributed.LocalCluster(
+            n_workers=2,
+            processes=True,
+            threads_per_worker=1,
+            host="127.0.0.1",
+            dashboard_address=None,
+        ) as lc,
+        distributed.Client(lc) as client,
+    ):
+        yield client
+
+
+def assert_same(a: pd.DataFrame, b: pd.DataFrame) -> None:
+    """Bit-for-bit equal values with the same labels."""
+    pd.testing.assert_frame_equal(a, b, check_exact=True, check_like=False, check_flags=False)
+
+
+def stored_rows(store: Path) -> int:
+    with sqlite3.connect(store) as con:
+        dup = con.execute(
+            "SELECT COUNT(*) FROM (SELECT 1 FROM results "
+            "GROUP BY a, b, measure, direction, trial HAVING COUNT(*) > 1)"
+        ).fetchone()[0]
+        assert dup == 0
+        return int(con.execute("SELECT COUNT(*) FROM results").fetchone()[0])
+
+
+def expected_rows(n_reps: int, trials: int, directions: int = 2) -> int:
+    return n_reps * (n_reps - 1) // 2 * trials * directions
+
+
+def read_count(store: Path) -> int:
+    """Rows committed so far, read without ever creating or locking the file."""
+    try:
+        with sqlite3.connect(f"file:{store}?mode=ro", uri=True, timeout=5) as con:
+            return int(con.execute("SELECT COUNT(*) FROM results").fetchone()[0])
+    except sqlite3.OperationalError:  # not created yet
+        return 0
+
+
+class KillAfter(threading.Thread):
+    """Call ``kill`` once ``rows`` results are committed (from a thread, while a run goes on);
+    ``rows_at_kill`` tells afterwards whether the run was really cut part-way."""
+
+    def __init__(self, store: Path, rows: int, kill: Callable[[], None]) -> None:
+        super().__init__(daemon=True)
+        self.store, self.rows, self.kill = store, rows, kill
+        self.rows_at_kill = -1
+        self.start()
+
+    def run(self) -> None:
+        deadline = time.monotonic() + 120
+        while read_count(self.store) < self.rows and time.monotonic() < deadline:
+            time.sleep(0.01)
+        self.kill()
+        self.rows_at_kill = read_count(self.store)
+
+
+# --------------------------------------------------------------------------------------------
+# Same numbers everywhere
+# --------------------------------------------------------------------------------------------
+
+
+def test_matrix_equals_a_serial_loop_over_rtd_and_cka(
+    small: dict[str, np.ndarray], small_serial: dict[str, pd.DataFrame]
+) -> None:
+    for measure in ("rtd", "cka"):
+        assert_same(small_serial[measure], serial_loop(small, measure, **SMALL))
+    m = small_serial["rtd"]
+    assert list(m.index) == list(small) and (np.diag(m) == 0).all()
+    assert (m.values > 0)[~np.eye(len(m), dtype=bool)].all()
+    assert small_serial["cka"].attrs["kind"] == "similarity"
+
+
+def test_local_pool_and_dask_cluster_match_serial(
+    small: dict[str, np.ndarray],
+    small_serial: dict[str, pd.DataFrame],
+    big: dict[str, str],
+    big_reference: pd.DataFrame,
+    cluster: Client,
+) -> None:
+    pool = pairwise(small, ("rtd", "cka"), n_jobs=2, progress=False, **SMALL)
+    dask = pairwise(small, ("rtd", "cka"), executor=cluster, progress=False, **SMALL)
+    for measure in ("rtd", "cka"):
+        assert_same(pool[measure], small_serial[measure])
+        assert_same(dask[measure], small_serial[measure])
+    # Files read on the Dask workers, and a scheduler address instead of a Client.
+    address = cluster.scheduler_info()["address"]
+    assert_same(pairwise(big, executor=address, progress=False, **BIG)["rtd"], big_reference)
+
+
+def test_order_of_reps_and_directional_matrix(small: dict[str, np.ndarray]) -> None:
+    names = list(small)[:4]
+    forward = pairwise({n: small[n] for n in names}, n_jobs=1, progress=False, **SMALL)["rtd"]
+    backward = {n: small[n] for n in reversed(names)}
+    assert_same(
+        pairwise(backward, n_jobs=1, progress=False, **SMALL)["rtd"].loc[names, names], forward
+    )
+    directed = pairwise(
+        {n: small[n] for n in names}, symmetric=False, n_jobs=1, progress=False, **SMALL
+    )["rtd"]
+    a, b = names[2], names[0]
+    seed = pair_seed(SMALL["seed"], a, b)
+    one_way = rtdkit.rtd(small[a], small[b], batch=30, trials=3, seed=seed, symmetric=False)
+    assert directed.loc[a, b] == one_way.value
+    assert directed.loc[a, b] != directed.loc[b, a]
+    assert np.allclose((directed + directed.T) / 2, forward, rtol=0, atol=1e-12)
+
+
+# --------------------------------------------------------------------------------------------
+# The store: resume, conflicts, concurrent writers
+# --------------------------------------------------------------------------------------------
+
+
+def test_store_skips_what_is_done_and_trials_can_grow(
+    small: dict[str, np.ndarray], small_serial: dict[str, pd.DataFrame], tmp_path: Path
+) -> None:
+    store = tmp_path / "grow.sqlite"
+    opts = {**SMALL, "trials": 2}
+    pairwise(small, ("rtd", "cka"), store=store, n_jobs=1, progress=False, **opts)
+    plan = _make_plan(
+        small,
+        ("rtd", "cka"),
+        batch=30,
+        trials=3,
+        seed=5,
+        symmetric=True,
+        dim=1,
+        normalize="quantile",
+        metric="euclidean",
+        engine=None,
+        measure_options=None,
+        allow_pickle=False,
+    )
+    with ResultStore(store) as db:
+        pending = _pending(db, plan, 3)
+        assert len(pending) == 28 and {t.todo for t in pending} == {(("rtd", (2,)), ("cka", (2,)))}
+    grown = pairwise(small, ("rtd", "cka"), store=store, n_jobs=1, progress=False, **SMALL)
+    for measure in ("rtd", "cka"):
+        assert_same(grown[measure], small_serial[measure])
+    assert stored_rows(store) == expected_rows(8, 3) + expected_rows(8, 3, directions=1)
+    with ResultStore(store) as db:
+        assert _pending(db, plan, 3) == []
+        assert set(db.to_frame()["version"]) == {rtdkit.__version__}
+
+
+def test_conflicting_parameters_and_changed_data_are_refused(
+    small: dict[str, np.ndarray], tmp_path: Path
+) -> None:
+    store = tmp_path / "conflict.sqlite"
+    few = {n: small[n] for n in list(small)[:3]}
+    pairwise(few, store=store, n_jobs=1, progress=False, **SMALL)
+    rows = stored_rows(store)
+    with pytest.raises(RTDInputError, match=r"batch=30 \(this run: 40\)"):
+        pairwise(few, store=store, n_jobs=1, progress=False, **{**SMALL, "batch": 40})
+    with pytest.raises(RTDInputError, match="normalize"):
+        pairwise(few, store=store, n_jobs=1, progress=False, normalize=0.5, **SMALL)
+    changed = {**few, "rep00": few["rep00"] + 1e-9}
+    with pytest.raises(RTDInputError, match=r"'rep00'.*data changed"):
+        pairwise(changed, store=store, n_jobs=1, progress=False, **SMALL)
+    assert stored_rows(store) == rows
+
+
+def test_resume_after_a_pool_worker_is_killed(
+    big: dict[str, str], big_reference: pd.DataFrame, tmp_path: Path
+) -> None:
+    store = tmp_path / "pool.sqlite"
+
+    def kill_one_pool_worker() -> None:
+        # Pool workers are the children of the multiprocessing forkserver.
+        for proc in psutil.Process().children(recursive=True):
+            parent = proc.parent()
+            if parent is not None and "forkserver" in " ".join(parent.cmdline()):
+                proc.kill()
+                return
+
+    watcher = KillAfter(store, 12, kill_one_pool_worker)
+    with pytest.raises(BrokenProcessPool):
+        pairwise(big, store=store, n_jobs=2, progress=False, **BIG)
+    watcher.join()
+    partial = stored_rows(store)
+    assert 12 <= partial < expected_rows(10, 3)
+    assert_same(pairwise(big, store=store, n_jobs=2, progress=False, **BIG)["rtd"], big_reference)
+    assert stored_rows(store) == expected_rows(10, 3)
+
+
+def test_dask_run_survives_a_killed_worker(
+    big: dict[str, str], big_reference: pd.DataFrame, cluster: Client, tmp_path: Path
+) -> None:
+    store = tmp_path / "dask.sqlite"
+    victim = psutil.Process(next(iter(cluster.run(os.getpid).values())))
+    watcher = KillAfter(store, 12, victim.kill)
+    result = pairwise(big, store=store, executor=cluster, progress=False, **BIG)["rtd"]
+    watcher.join()
+    assert not victim.is_running() and watcher.rows_at_kill < expected_rows(10, 3)
+    assert_same(result, big_reference)
+    assert stored_rows(store) == expected_rows(10, 3)
+
+
+DRIVER = """
+import sys
+from rtdkit.parallel import find_representations, pairwise
+reps = find_representations(sys.argv[1])
+pairwise(reps, store=sys.argv[2], n_jobs=int(sys.argv[3]), progress=False,
+         batch=60, trials=3, seed=1)
+"""
+
+
+def start_driver(folder: str, store: Path, n_jobs: int) -> subprocess.Popen[bytes]:
+    # A new session, so that SIGKILL reaches the driver and every process it started.
+    return subprocess.Popen(
+        [sys.executable, "-c", textwrap.dedent(DRIVER), folder, str(store), str(n_jobs)],
+        start_new_session=True,
+    )
+
+
+def test_resume_after_the_driver_is_killed(
+    big: dict[str, str], big_reference: pd.DataFrame, tmp_path: Path
+) -> None:
+    store = tmp_path / "driver.sqlite"
+    driver = start_driver(str(Path(next(iter(big.values()))).parent), store, n_jobs=2)
+    KillAfter(store, 12, lambda: os.killpg(driver.pid, signal.SIGKILL)).join()
+    assert driver.wait(timeout=60) == -signal.SIGKILL
+    with ResultStore(store) as db:
+        before = db.to_frame()
+    assert 12 <= len(before) < expected_rows(10, 3)
+    assert_same(pairwise(big, store=store, n_jobs=1, progress=False, **BIG)["rtd"], big_reference)
+    with ResultStore(store) as db:
+        after = db.to_frame()
+    assert len(after) == expected_rows(10, 3) == stored_rows(store)
+    # Nothing committed before the kill was lost or rewritten.
+    kept = before.merge(after, on=list(before.columns), how="inner")
+    assert len(kept) == len(before)
+
+
+def test_two_drivers_writing_one_store_concurrently(
+    big: dict[str, str], big_reference: pd.DataFrame, tmp_path: Path
+) -> None:
+    store = tmp_path / "shared.sqlite"
+    folder = str(Path(next(iter(big.values()))).parent)
+    drivers = [start_driver(folder, store, n_jobs=1) for _ in range(2)]
+    assert [d.wait(timeout=120) for d in drivers] == [0, 0]
+    with sqlite3.connect(store) as con:
+        assert con.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+        assert con.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    assert stored_rows(store) == expected_rows(10, 3)
+    assert_same(pairwise(big, store=store, n_jobs=1, progress=False, **BIG)["rtd"], big_reference)
+
+
+# --------------------------------------------------------------------------------------------
+# Command-line helper and input errors
+# --------------------------------------------------------------------------------------------
+
+
+def test_matrix_command_writes_heatmap_and_mds(
+    small: dict[str, np.ndarray], tmp_path: Path
+) -> None:
+    for sub in ("run1", "run2"):
+        (tmp_path / sub).mkdir()
+        for name in list(small)[:2]:
+            np.save(tmp_path / sub / f"{name}.npy", small[name])
+    out = matrix_command(
+        str(tmp_path / "**" / "*.npy"),
+        ("rtd", "cka"),
+        plot=tmp_path / "heat.png",
+        mds=tmp_path / "mds.png",
+        n_jobs=1,
+        progress=False,
+        **SMALL,
+    )
+    assert list(out["rtd"].index) == ["run1/rep00", "run1/rep01", "run2/rep00", "run2/rep01"]
+    # Identical data in two runs: RTD 0 and CKA 1 between the copies.
+    assert out["rtd"].loc["run1/rep00", "run2/rep00"] == 0.0
+    assert out["cka"].loc["run1/rep01", "run2/rep01"] == pytest.approx(1.0)
+    assert (tmp_path / "heat.png").stat().st_size > 0 and (tmp_path / "mds.png").stat().st_size > 0
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"measures": ("nope",)}, "unknown measure 'nope'"),
+        ({"measures": ("disagreement",)}, "compares predictions"),
+        ({"measures": ("cka",), "metric": "precomputed"}, "applies to 'rtd' only"),
+        ({"metric": "manhattan"}, "metric must be one of"),
+        ({"normalize": 2.0}, r"normalize as a quantile must lie in \(0, 1\]"),
+        ({"seed": -1}, "seed must be >= 0"),
+        ({"measure_options": {"rtd": {"dim": 0}}}, "pairwise\\(\\)'s own arguments"),
+        ({"executor": 3}, "executor must be None"),
+        ({"executor": "localhost:8786"}, "tcp://host:8786"),
+    ],
+)
+def test_bad_options_are_refused_before_any_work(
+    small: dict[str, np.ndarray], kwargs: dict[str, object], message: str
+) -> None:
+    with pytest.raises(RTDInputError, match=message):
+        pairwise(small, progress=False, **kwargs)
+
+
+def test_representations_must_share_their_objects(small: dict[str, np.ndarray]) -> None:
+    reps = {"a": small["rep00"], "b": small["rep01"][:50]}
+    with pytest.raises(RTDInputError, match=r"numbers of rows differ \(a: 60, b: 50\)"):
+        pairwise(reps, progress=False)
