@@ -117,8 +117,9 @@ def bench_engines(sizes: list[int], cone_only: list[int], limit: float) -> None:
                 if prev is not None and prev[1] * (n / prev[0]) ** 3 > limit:
                     results[name] = f"skipped (> {limit:.0f} s predicted)"
                     continue
-                results[name] = timed(fn, w, mu)
-                last[(name, related)] = (n, results[name][0])  # type: ignore[index]
+                timing = timed(fn, w, mu)
+                results[name] = timing
+                last[(name, related)] = (n, timing[0])
             base = results.get("giotto-ph(2)")
             pair = "related" if related else "unrelated"
             for name, res in results.items():

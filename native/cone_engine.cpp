@@ -26,6 +26,7 @@
 #include <limits>
 #include <stdexcept>
 #include <string>
+#include <utility>
 
 namespace rtdcone {
 namespace {
@@ -186,6 +187,10 @@ float enclosing_radius(const double* w, int n) {
 
 void check_input(const double* w, const double* mu, int n) {
     for (int i = 0; i < n; ++i) {
+        const std::size_t ii = static_cast<std::size_t>(i) * n + i;
+        if (w[ii] != 0.0 || mu[ii] != 0.0)
+            throw std::invalid_argument("cone engine needs a zero diagonal in w and mu (entry " +
+                                        std::to_string(i) + ")");
         for (int j = i + 1; j < n; ++j) {
             double a = w[static_cast<std::size_t>(i) * n + j];
             double b = mu[static_cast<std::size_t>(i) * n + j];
@@ -209,6 +214,22 @@ std::vector<float> full_rows_f32(const double* m, int n) {
         }
     }
     return out;
+}
+
+// Stable LSD radix sort of data[0..len) by bits [lo_bit, hi_bit) (a multiple of 8 apart), with
+// a scratch buffer of len entries; the result ends up in data.
+void radix_sort_by_high_bits(u64* data, u64* scratch, std::size_t len, int lo_bit, int hi_bit) {
+    u64* src = data;
+    u64* dst = scratch;
+    for (int shift = lo_bit; shift < hi_bit; shift += 8) {
+        std::size_t count[257] = {0};
+        for (std::size_t i = 0; i < len; ++i) ++count[((src[i] >> shift) & 0xFF) + 1];
+        if (count[((src[0] >> shift) & 0xFF) + 1] == len) continue;  // one bucket: no-op
+        for (int b = 0; b < 256; ++b) count[b + 1] += count[b];
+        for (std::size_t i = 0; i < len; ++i) dst[count[(src[i] >> shift) & 0xFF]++] = src[i];
+        std::swap(src, dst);
+    }
+    if (src != data) std::memcpy(data, src, len * sizeof(u64));
 }
 
 // ============================================================================================
@@ -274,16 +295,21 @@ class Dim1Cone {
         std::size_t work_bytes = 0;
 
         for (const u64 rec : order_) {
-            const Edge e = edge(static_cast<u32>(rec));
+            Edge e = edge_of_record(rec);
             const int x = next_in_block(e, n_);
             if (x >= 0) {
-                const u64 t = cofacet_index(e.u, e.v, static_cast<u32>(x));
-                if (latest_facet(t).second == edge_index(e.u, e.v)) {
-                    ++stats.emergent;  // apparent pair (e, t)
+                // apparent pair (e, t) if e is also the latest facet of t; the usual case is
+                // that e is its only facet of that value (the rows are in cache already)
+                const bool unique = mu(e.u, static_cast<u32>(x)) < e.mu &&
+                                    mu(e.v, static_cast<u32>(x)) < e.mu;
+                if (unique || latest_facet(cofacet_index(e.u, e.v, static_cast<u32>(x))).second ==
+                                  edge_index(e.u, e.v)) {
+                    ++stats.emergent;
                     continue;
                 }
             }
             ++stats.reduced;
+            e.w = w_[edge_index(e.u, e.v)];
             reduce_column(e, work, pivots, reduced, bars, stats);
             work_bytes = std::max(work_bytes, work.bytes());
         }
@@ -297,13 +323,21 @@ class Dim1Cone {
    private:
     float mu(u32 a, u32 b) const { return mu_[static_cast<std::size_t>(a) * n_ + b]; }
 
-    Edge edge(u32 index) const {
+    static std::pair<u32, u32> edge_vertices(u32 index) {
         // invert index = v(v-1)/2 + u
         u32 v = static_cast<u32>((1.0 + std::sqrt(1.0 + 8.0 * index)) / 2.0);
         while (static_cast<u64>(v) * (v - 1) / 2 > index) --v;
         while (static_cast<u64>(v + 1) * v / 2 <= index) ++v;
-        const u32 u = index - edge_index(0, v);
+        return {index - edge_index(0, v), v};
+    }
+    Edge edge(u32 index) const {
+        const auto [u, v] = edge_vertices(index);
         return Edge{mu(u, v), w_[index], u, v};
+    }
+    // From a column record (mu read from its bits; w is filled in only when needed).
+    static Edge edge_of_record(u64 rec) {
+        const auto [u, v] = edge_vertices(static_cast<u32>(rec));
+        return Edge{bits_float(~static_cast<u32>(rec >> 32)), 0.0f, u, v};
     }
 
     // The latest facet of the triangle t of K (largest mu; ties: smallest colex index, which
@@ -348,10 +382,15 @@ class Dim1Cone {
                 const u64 r = record(u, v, m);
                 order_[fill[r >> 48]++] = r;
             }
-        for (std::size_t k = 0; k < 65536; ++k)
-            if (start[k + 1] - start[k] > 1)
-                std::sort(order_.begin() + static_cast<std::ptrdiff_t>(start[k]),
-                          order_.begin() + static_cast<std::ptrdiff_t>(start[k + 1]));
+        // within a bucket the records are in generation (= index) order; a stable radix sort
+        // on the remaining 16 value bits finishes the job
+        std::vector<u64> tmp;
+        for (std::size_t k = 0; k < 65536; ++k) {
+            const std::size_t len = start[k + 1] - start[k];
+            if (len < 2) continue;
+            if (tmp.size() < len) tmp.resize(len);
+            radix_sort_by_high_bits(order_.data() + start[k], tmp.data(), len, 32, 48);
+        }
     }
 
     // Lazy coboundary of an added column j = uv, enumerated in filtration order:
@@ -413,15 +452,18 @@ class Dim1Cone {
     const u32* neighbours(u32 u) {
         u32* list = &nbr_[static_cast<std::size_t>(u) * (n_ - 1)];
         if (!nbr_ready_[u]) {
+            // stable LSD radix sort of (value bits, x) with x entered in decreasing order
             const float* row = &mu_[static_cast<std::size_t>(u) * n_];
-            std::vector<u64>& keys = sort_buf_;
-            keys.clear();
-            for (int x = 0; x < n_; ++x)
+            const std::size_t len = static_cast<std::size_t>(n_ - 1);
+            sort_buf_.resize(2 * len);
+            u64* src = sort_buf_.data();
+            u64* dst = src + len;
+            std::size_t k = 0;
+            for (int x = n_ - 1; x >= 0; --x)
                 if (x != static_cast<int>(u))
-                    keys.push_back((static_cast<u64>(float_bits(row[x])) << 32) |
-                                   (0xFFFFFFFFu - static_cast<u32>(x)));
-            std::sort(keys.begin(), keys.end());
-            for (int k = 0; k < n_ - 1; ++k) list[k] = 0xFFFFFFFFu - static_cast<u32>(keys[k]);
+                    src[k++] = (static_cast<u64>(float_bits(row[x])) << 32) | static_cast<u32>(x);
+            radix_sort_by_high_bits(src, dst, len, 32, 64);
+            for (k = 0; k < len; ++k) list[k] = static_cast<u32>(src[k]);
             nbr_ready_[u] = 1;
         }
         return list;
@@ -533,11 +575,25 @@ class Dim1Cone {
             work.has_extra = false;
             return;
         }
-        std::pop_heap(work.iters.begin(), work.iters.end(), iter_later);
-        if (advance(work.iters.back()))
-            std::push_heap(work.iters.begin(), work.iters.end(), iter_later);
-        else
-            work.iters.pop_back();
+        std::vector<ColIter>& h = work.iters;
+        if (!advance(h.front())) {
+            h.front() = h.back();
+            h.pop_back();
+            if (h.empty()) return;
+        }
+        // sift the (new) top down: one pass instead of pop_heap + push_heap
+        const std::size_t size = h.size();
+        const ColIter moving = h.front();
+        std::size_t i = 0;
+        for (;;) {
+            std::size_t child = 2 * i + 1;
+            if (child >= size) break;
+            if (child + 1 < size && h[child + 1].head < h[child].head) ++child;
+            if (!(h[child].head < moving.head)) break;
+            h[i] = h[child];
+            i = child;
+        }
+        h[i] = moving;
     }
 
     // Removes and returns the pivot: the earliest entry of odd multiplicity.
@@ -958,8 +1014,8 @@ class GenericCone {
 Result compute(const double* w, const double* mu, int n, int maxdim, int n_threads) {
     (void)n_threads;  // single-threaded: see the Python docstring
     if (n < 0 || maxdim < 0) throw std::invalid_argument("cone engine: n and maxdim must be >= 0");
-    if (static_cast<u64>(n) + 1 >= (u64(1) << kVertexBits))
-        throw std::invalid_argument("cone engine supports at most 2^21 - 2 points");
+    if (n > 90000)  // edge indices are 32-bit; the work arrays would take > 100 GB anyway
+        throw std::invalid_argument("cone engine supports at most 90000 points");
     if (maxdim > 3) throw std::invalid_argument("cone engine supports maxdim <= 3");
     check_input(w, mu, n);
     Result res;

@@ -23,7 +23,7 @@ struct Stats {
     double alpha = 0.0;               // enclosing radius min_i max_j w_ij (in float32)
     std::int64_t columns = 0;         // dimension-1 columns: edges of K with mu <= alpha
     std::int64_t trivial = 0;         // edges of L, paired with their own cone triangle at once
-    std::int64_t emergent = 0;        // columns paired by the emergent-pair shortcut
+    std::int64_t emergent = 0;        // columns paired by the apparent/emergent-pair shortcut
     std::int64_t reduced = 0;         // columns that needed a reduction
     std::int64_t additions = 0;       // column additions during the reductions
     std::int64_t essential = 0;       // columns left unpaired at alpha: must be 0

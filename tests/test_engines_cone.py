@@ -88,12 +88,13 @@ def test_dim2_matches_reference(n: int, kind: str, swap: bool) -> None:
     p, q = _clouds(kind, n, seed=100 + n)
     if swap:
         p, q = q, p
-    _assert_same(*_matrices(p, q), maxdim=2)
+    w, mu = _matrices(p, q)
+    _assert_same(w, mu, maxdim=2)
 
 
 def test_dim3_matches_reference() -> None:
-    p, q = _clouds("related", 10, seed=3)
-    _assert_same(*_matrices(p, q), maxdim=3)
+    w, mu = _matrices(*_clouds("related", 10, seed=3))
+    _assert_same(w, mu, maxdim=3)
 
 
 def _grid_pair(seed: int) -> tuple[np.ndarray, np.ndarray]:
@@ -148,7 +149,17 @@ def test_integer_matrices_with_ties(n: int, seed: int, levels: int) -> None:
     a = rng.integers(0, levels + 1, size=(n, n)).astype(float)
     b = rng.integers(0, levels + 1, size=(n, n)).astype(float)
     w, wt = np.triu(a, 1) + np.triu(a, 1).T, np.triu(b, 1) + np.triu(b, 1).T
-    _assert_same(w, np.minimum(w, wt), maxdim=2)
+    _assert_same(w, np.minimum(w, wt), maxdim=1)  # the dimension-1 fast path (cone over L)
+    _assert_same(w, np.minimum(w, wt), maxdim=2)  # the generic path (cone over M)
+
+
+@pytest.mark.parametrize(("n", "levels", "seed"), [(40, 2, 0), (60, 3, 1), (80, 5, 2)])
+def test_larger_integer_matrices_with_ties(n: int, levels: int, seed: int) -> None:
+    rng = np.random.default_rng(seed)
+    a = rng.integers(0, levels + 1, size=(n, n)).astype(float)
+    b = np.clip(a + rng.integers(-1, 2, size=(n, n)), 0, levels)  # mostly agreeing
+    w, wt = np.triu(a, 1) + np.triu(a, 1).T, np.triu(b, 1) + np.triu(b, 1).T
+    _assert_same(w, np.minimum(w, wt), maxdim=1)
 
 
 @pytest.mark.parametrize("maxdim", [1, 2])

@@ -83,7 +83,7 @@ def gram_linear(x: FloatArray) -> FloatArray:
 
     Examples
     --------
-    >>> gram_linear(np.eye(3)).trace()
+    >>> float(gram_linear(np.eye(3)).trace())
     3.0
     """
     out: FloatArray = x @ x.T

@@ -261,6 +261,20 @@ def _worker_cache() -> _RepCache:
     return _WORKER_CACHE
 
 
+def _pool_context(engine: str) -> Any:
+    """forkserver where available: forking a driver that already runs threads (progress bar,
+    Dask client) is unsafe, and spawn would re-import numpy, scipy and the engine in every
+    worker of every call. The server imports them once and forks ready workers."""
+    if "forkserver" not in multiprocessing.get_all_start_methods():
+        return multiprocessing.get_context("spawn")
+    context = multiprocessing.get_context("forkserver")
+    # Takes effect when this process first starts its forkserver; it only adds imports.
+    context.set_forkserver_preload(
+        ["rtdkit.parallel", "rtdkit.baselines", get_engine(engine).function.__module__]
+    )
+    return context
+
+
 def _worker_pair(task: PairTask) -> PairResult:
     cache = _worker_cache()
     return compute_pair(task, cache.get(task.a), cache.get(task.b))
@@ -274,15 +288,13 @@ class _PoolBackend:
     """A local process pool; in-memory arrays reach each worker once, via its initializer."""
 
     def __init__(
-        self, sources: Mapping[str, FloatArray | FileRep], metric: str, workers: int
+        self, sources: Mapping[str, FloatArray | FileRep], config: Config, workers: int
     ) -> None:
-        # forkserver: forking a driver that already runs threads (progress bar, Dask) is unsafe.
-        method = "forkserver" if "forkserver" in multiprocessing.get_all_start_methods() else None
         self._pool = ProcessPoolExecutor(
             max_workers=workers,
-            mp_context=multiprocessing.get_context(method),
+            mp_context=_pool_context(config.engine),
             initializer=_init_worker,
-            initargs=(sources, metric),
+            initargs=(sources, config.metric),
         )
 
     def describe(self, names: list[str]) -> dict[str, RepInfo]:
@@ -326,7 +338,8 @@ class _DaskBackend:
         self._futures = [
             submit(compute_pair, t, self._data[t.a], self._data[t.b], pure=False) for t in tasks
         ]
-        return _as_completed(self._futures, as_completed)
+        # The client's own loop: a client we opened from an address is not the default one.
+        return _as_completed(self._futures, lambda fs: as_completed(fs, loop=self._client.loop))
 
     def close(self) -> None:
         self._client.cancel([*self._futures, *self._data.values()])
@@ -360,19 +373,19 @@ def _open_backend(
     executor: Any,
     n_jobs: int | None,
     sources: Mapping[str, FloatArray | FileRep],
-    metric: str,
+    config: Config,
     n_tasks: int,
 ) -> _Backend:
     """The executor the user asked for (see :func:`pairwise`)."""
     if executor is None:
         workers = min(_resolve_workers(n_jobs), max(n_tasks, 1))
         if workers == 1:
-            return _SerialBackend(sources, metric)
-        return _PoolBackend(sources, metric, workers)
+            return _SerialBackend(sources, config.metric)
+        return _PoolBackend(sources, config, workers)
     if isinstance(executor, str):
-        return _DaskBackend(_connect(executor), True, sources, metric)
+        return _DaskBackend(_connect(executor), True, sources, config.metric)
     if all(hasattr(executor, a) for a in ("scatter", "submit", "gather", "cancel")):
-        return _DaskBackend(executor, False, sources, metric)
+        return _DaskBackend(executor, False, sources, config.metric)
     raise RTDTypeError(
         "executor must be None (a local process pool), a dask.distributed.Client, or a "
         f"scheduler address such as 'tcp://host:8786'; got {type(executor).__name__}"
@@ -527,7 +540,7 @@ def pairwise(
         for measure in plan.measures:
             db.register_measure(measure, plan.params(measure))
         n_pairs = len(plan.names) * (len(plan.names) - 1) // 2
-        backend = _open_backend(executor, n_jobs, plan.sources, plan.config.metric, n_pairs)
+        backend = _open_backend(executor, n_jobs, plan.sources, plan.config, n_pairs)
         try:
             n_trials = _effective_trials(plan.config, _register_reps(db, backend, plan))
             tasks = _pending(db, plan, n_trials)

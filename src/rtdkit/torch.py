@@ -322,7 +322,8 @@ def _call_count_message(name: str, calls: int) -> str:
 
 def _select_output(output: Any, key: int | str | None, name: str) -> torch.Tensor:
     """The tensor to keep from a module output that may be a tuple, list or dict."""
-    if isinstance(output, torch.Tensor) and key is None:
+    if isinstance(output, torch.Tensor):
+        # output_key is for tuple and dict outputs; other captured layers may return tensors.
         return output
     if key is not None:
         try:
@@ -575,7 +576,9 @@ def plot_layers(
         measure = _representation_measure(name)
         flip = dissimilarity and measure.kind == "similarity"
         title = measure.label if flip else measure.name.upper()
-        plot_heatmap(1.0 - matrix if flip else matrix, ax=ax, title=title)
+        # 1 - CKA of a layer with itself is ~1e-16 of round-off; show it as the 0 it is.
+        values = (1.0 - matrix).round(12) if flip else matrix
+        plot_heatmap(values, ax=ax, title=title)
     fig.tight_layout()
     return fig
 

@@ -20,7 +20,6 @@ Conventions shared by all engines
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Protocol
 

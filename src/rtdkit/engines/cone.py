@@ -18,33 +18,39 @@ cone ``* ∪ σ`` over the simplices σ of the w-side complex:
   evaluates cone simplices in O(N) each and keeps its columns in memory like Ripser
   (O(N^3) for dimension 2); it is meant for the small N at which H2 is affordable at all.
 
-Algorithm: persistent cohomology over Z/2 with clearing, Ripser-style: columns in reverse
-filtration order, coboundaries enumerated on the fly from the distance rows (triangles are
-never stored), the emergent-pair shortcut (an edge of L is paired with its own cone triangle at
-once and never stored; otherwise the earliest cofacet of the same value is taken when it is not
-already a pivot), and truncation at the enclosing radius ``alpha* = min_i max_j w_ij``: there K
-and L (and M) are cones on the vertex i, the mapping cone is acyclic from then on, so no bar
-reaches past ``alpha*`` and no simplex above it is ever enumerated. Columns that need a
-reduction read their coboundary lazily and in order: first the block of cofacets with the
-column's own value, then sorted chunks of growing width, so only the part of a coboundary up to
-the pivot is ever materialised. Dimension 0 needs no work: the cone edges at 0 form a spanning
-tree, so there is no finite H0 bar and ``bars[0]`` is empty, as for the reference.
+Algorithm: persistent cohomology over Z/2 with clearing, as in Ripser: columns in reverse
+filtration order, coboundaries enumerated on the fly from the distance rows (triangles are never
+stored), and truncation at the enclosing radius ``alpha* = min_i max_j w_ij``: there K and L
+(and M) are cones on the vertex i, the mapping cone is acyclic from then on, so no bar reaches
+past ``alpha*`` and no simplex above it is ever enumerated (the tests check this against the
+untruncated doubled complex). Apparent pairs (τ the earliest cofacet of σ, σ the latest facet
+of τ) are found by one scan of two rows and are never stored: an edge of L is paired with its
+own cone triangle without even being listed, and a pivot that misses the (small) hash map of
+reduced columns is tested for being apparent on the spot. A column that does need a reduction
+reads each coboundary lazily and in filtration order — first the cofacets with the column's own
+value (a row scan), then a merge of the two endpoints' neighbour lists sorted by ``mu`` — so
+only the part of a coboundary up to the pivot is ever touched. Dimension 0 needs no work: the
+cone edges at 0 form a spanning tree, so there is no finite H0 bar and ``bars[0]`` is empty, as
+for the reference.
 
 Precision: ``w`` and ``mu`` are rounded to float32 exactly like giotto-ph rounds the doubled
 matrix, so the returned bars are the same float32 values as the reference engine's, bar for bar
 (a diagram does not depend on tie-breaking). With ``return_edges=True`` each bar comes with its
 birth and death edge in the doubled-matrix indexing of :mod:`rtdkit.engines`: ``(N+u, N+v)``
 for an edge of K (``mu[u, v]``) and ``(u, N+v)`` for a cone triangle ``*uv`` (``w[u, v]``);
-a death at a triangle uvx of K reports its edge of largest ``mu`` (ties: the larger colex
-index). ``float32(m[edge]) == value`` holds exactly for every reported edge.
+a death at a triangle of K reports its edge of largest ``mu`` (ties: the one of smallest colex
+index, i.e. the latest in the filtration); a cone simplex of the cone over M reports the
+``mu`` edge or the entry ``(l, N+j)`` that realises its value. ``float32(m[edge]) == value``
+holds exactly for every reported edge, ``m`` the float64 doubled matrix.
 
-Memory (``maxdim=1``): about 12 bytes per N² at peak for the work arrays — the float32 ``mu``
-matrix as full rows (4 B/N², rows are scanned two at a time, so this beats the triangular
-layout the doubled matrix would need at 8 B/N²), the K-edges below ``alpha*`` not in L as
-16-byte records (at most 8 B/N², usually 3–6), the pivot hash map (16-byte slots at load
-<= 0.625 over the same edges, at most ~13 B/N², usually 5–9), plus the reduction matrix and the
-working column (small). It is reported as ``peak_bytes`` by :func:`cone_diagnostics`; the
-float64 inputs themselves (16 B/N²) belong to the caller.
+Memory (``maxdim=1``): about 12-14 bytes per N² at peak, all O(N²): the float32 ``mu`` matrix
+as full rows (4 B/N²; the row scans read two rows at a time), the neighbour lists (4 B/N²,
+sorted on first use), ``w`` in compressed triangular float32 (2 B/N²), the columns — edges of K
+below ``alpha*`` that are not in L — as 8-byte records (at most 4 B/N², 2-3 measured), and
+small change (the hash map and reduction matrix of the reduced columns, the iterator heap).
+Measured ``peak_bytes`` (:func:`cone_diagnostics`): 12.1-13.4 B/N² for N = 1000-2000. The
+doubled matrix alone takes 8 B/N² in giotto-ph's float32 triangle. The float64 inputs (16 B/N²)
+belong to the caller.
 
 Threads: the engine is single-threaded — the reduction is sequential, and on the 2-core target
 machine a parallel reduction does not pay; ``n_threads`` is accepted and ignored. The GIL is

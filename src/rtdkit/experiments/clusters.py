@@ -47,7 +47,7 @@ def run(out_dir: Path, *, quick: bool, seed: int, progress: bool) -> dict[str, A
         cloud = clusters(k)
         ax.scatter(cloud[:, 0], cloud[:, 1], s=3)
         ax.set_title(f"{k} cluster{'s' if k > 1 else ''}")
-        ax.set_aspect("equal")
+        ax.set_aspect("equal", adjustable="datalim")
     plot_family(axes[1], CLUSTER_COUNTS, table["values"], taus, "number of clusters")
     numbers = {
         "settings": {

@@ -18,6 +18,7 @@ import numpy as np
 from rtdkit._progress import progress_iter
 from rtdkit.experiments.common import (
     SPRITE_FACTORS,
+    SPRITE_SHAPES,
     FloatArray,
     new_figure,
     quantize_latents,
@@ -46,7 +47,7 @@ def slice_pair(
     Examples
     --------
     >>> z1, z2 = slice_pair(np.eye(5)[3], delta=0.1, size=10, rng=np.random.default_rng(0))
-    >>> np.allclose(z2[:, 3] - z1[:, 3], 0.1), np.ptp(z1[:, 3]) < 1e-12
+    >>> bool(np.allclose(z2[:, 3] - z1[:, 3], 0.1)), bool(np.ptp(z1[:, 3]) < 1e-12)
     (True, True)
     """
     centre = rng.uniform(delta, 1.0 - delta, size=len(direction))
@@ -136,6 +137,7 @@ def run(out_dir: Path, *, quick: bool, seed: int, progress: bool) -> dict[str, A
             "slices_per_axis": repeats,
             "random_directions": randoms,
             "delta": DELTA,
+            "shapes": SPRITE_SHAPES,
             "rtd_batch": None,
         },
         "rtd": table,

@@ -51,7 +51,7 @@ def run(out_dir: Path, *, quick: bool, seed: int, progress: bool) -> dict[str, A
         cloud = rings(n, points_per_ring=per_ring)
         ax.scatter(cloud[:, 0], cloud[:, 1], s=2)
         ax.set_title(f"{n} distinct ring{'s' if n > 1 else ''}")
-        ax.set_aspect("equal")
+        ax.set_aspect("equal", adjustable="datalim")
     plot_family(axes[1], merged, table["values"], taus, "rings merged (5 - distinct)")
     numbers = {
         "settings": {

@@ -1,0 +1,226 @@
+"""Throughput of rtdkit.pairwise: pairs per second on a local pool and on Dask, and the
+projected time of the paper's 90-architecture study (Section 3.3) on k machines.
+
+Usage::
+
+    python benchmarks/pairwise.py                  # 20 reps of 500 x 64, b=100, 10 trials
+    python benchmarks/pairwise.py --engine NAME    # any registered barcode engine
+    python benchmarks/pairwise.py --trials 3       # quicker; costs are scaled to 10 trials
+
+Every run computes the same matrix (checked), so the timings compare executors only. The
+default b=100, 10 trials is the paper's NAS-Bench-NLP setting (footnote 2: "10 random batches
+of 100 word embeddings"); the projection extrapolates for it, and also for the paper's default
+b=500 from one timed trial.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+import rtdkit
+from rtdkit.engines import get_engine
+from rtdkit.parallel import pairwise
+
+PAPER_ARCHITECTURES = 90
+PAPER_PAIRS = PAPER_ARCHITECTURES * (PAPER_ARCHITECTURES - 1) // 2  # 4005
+PAPER_TRIALS = 10
+
+
+@dataclass(frozen=True)
+class Timing:
+    executor: str
+    workers: int
+    seconds: float
+    pairs: int
+
+    @property
+    def pairs_per_second(self) -> float:
+        return self.pairs / self.seconds
+
+    @property
+    def worker_seconds_per_pair(self) -> float:
+        """Cost of one pair on one worker, start-up and scheduling included."""
+        return self.seconds * self.workers / self.pairs
+
+
+def make_reps(count: int, n: int, dim: int, seed: int = 0) -> dict[str, np.ndarray]:
+    """Noisy linear images of one cloud: what layers or checkpoints of one model look like."""
+    rng = np.random.default_rng(seed)
+    base = rng.normal(size=(n, dim))
+    return {
+        f"rep{i:02d}": base @ rng.normal(size=(dim, dim)) + 0.1 * i * rng.normal(size=(n, dim))
+        for i in range(count)
+    }
+
+
+def timed(run: Callable[[], dict[str, pd.DataFrame]]) -> tuple[float, pd.DataFrame]:
+    start = time.perf_counter()
+    matrix = run()["rtd"]
+    return time.perf_counter() - start, matrix
+
+
+def local_run(reps: dict[str, np.ndarray], workers: int, opts: dict[str, Any]) -> Timing:
+    """n_jobs=1 runs in this process; more workers start a process pool (start-up included)."""
+    seconds, matrix = timed(lambda: pairwise(reps, n_jobs=workers, progress=False, **opts))
+    check(matrix, opts)
+    name = "local (in-process)" if workers == 1 else "local process pool"
+    return Timing(name, workers, seconds, len(reps) * (len(reps) - 1) // 2)
+
+
+def dask_run(reps: dict[str, np.ndarray], workers: int, opts: dict[str, Any]) -> Timing:
+    """A LocalCluster on 127.0.0.1; its start-up is excluded, the scatter is included."""
+    from distributed import Client, LocalCluster
+
+    with (
+        LocalCluster(
+            n_workers=workers,
+            threads_per_worker=1,
+            processes=True,
+            host="127.0.0.1",
+            dashboard_address=None,
+        ) as cluster,
+        Client(cluster) as client,
+    ):
+        client.run(lambda: __import__("rtdkit.engines.reference"))  # warm imports, as a pool's
+        seconds, matrix = timed(lambda: pairwise(reps, executor=client, progress=False, **opts))
+    check(matrix, opts)
+    return Timing("dask LocalCluster", workers, seconds, len(reps) * (len(reps) - 1) // 2)
+
+
+_REFERENCE: dict[str, pd.DataFrame] = {}
+
+
+def check(matrix: pd.DataFrame, opts: dict[str, Any]) -> None:
+    """Every executor must give the same matrix bit for bit, or the timings mean nothing."""
+    key = repr(sorted(opts.items()))
+    reference = _REFERENCE.setdefault(key, matrix)
+    if not reference.equals(matrix):
+        raise AssertionError("executors disagree: the benchmark would compare different work")
+
+
+def single_pair_seconds(n: int, dim: int, batch: int, engine: str | None) -> float:
+    """One trial (both directions) of one pair at ``batch`` points, after a warm-up call."""
+    reps = make_reps(2, n, dim)
+    p, q = reps.values()
+    rtdkit.rtd(p, q, batch=min(batch, 50), trials=1, engine=engine)
+    start = time.perf_counter()
+    rtdkit.rtd(p, q, batch=batch, trials=1, engine=engine)
+    return time.perf_counter() - start
+
+
+def print_table(timings: list[Timing], trials: int) -> None:
+    print(f"\n{'executor':<22}{'workers':>8}{'wall s':>9}{'pairs/s':>10}{'worker-s/pair':>15}")
+    for t in timings:
+        print(
+            f"{t.executor:<22}{t.workers:>8}{t.seconds:>9.2f}{t.pairs_per_second:>10.2f}"
+            f"{t.worker_seconds_per_pair:>15.4f}"
+        )
+    print(f"(one pair = {trials} trials x 2 directions)")
+
+
+def overhead(timings: list[Timing], workers: int) -> float | None:
+    by = {(t.executor, t.workers): t.seconds for t in timings}
+    dask, pool = by.get(("dask LocalCluster", workers)), by.get(("local process pool", workers))
+    return None if dask is None or pool is None else (dask - pool) / pool
+
+
+def print_projection(
+    per_pair: float, efficiency: float, cores: list[int], machines: list[int], label: str
+) -> None:
+    """Wall time of 4005 pairs x 10 trials x 2 directions on k machines of c workers each."""
+    core_seconds = PAPER_PAIRS * per_pair
+    print(f"\n{label}: {per_pair:.3f} worker-s per pair -> {core_seconds / 3600:.2f} core-hours")
+    print(f"{'machines':>9}" + "".join(f"{f'{c} cores each':>18}" for c in cores))
+    for k in machines:
+        row = "".join(f"{human(core_seconds / (k * c * efficiency)):>18}" for c in cores)
+        print(f"{k:>9}{row}")
+
+
+def human(seconds: float) -> str:
+    if seconds < 120:
+        return f"{seconds:.0f} s"
+    if seconds < 7200:
+        return f"{seconds / 60:.1f} min"
+    return f"{seconds / 3600:.1f} h"
+
+
+def parse_args() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--reps", type=int, default=20, help="number of representations")
+    parser.add_argument("--n", type=int, default=500, help="objects per representation")
+    parser.add_argument("--dim", type=int, default=64, help="features per representation")
+    parser.add_argument("--batch", type=int, default=100, help="subsample size b")
+    parser.add_argument("--trials", type=int, default=PAPER_TRIALS, help="subsamples per pair")
+    parser.add_argument("--engine", default=None, help="barcode engine (default: the default)")
+    parser.add_argument("--workers", type=int, nargs="+", default=[1, 2])
+    parser.add_argument("--no-dask", action="store_true", help="skip the Dask runs")
+    parser.add_argument("--machines", type=int, nargs="+", default=[1, 2, 4, 8, 16, 32])
+    parser.add_argument("--cores", type=int, nargs="+", default=[os.cpu_count() or 1, 32])
+    return parser.parse_args()
+
+
+def run_executors(
+    reps: dict[str, np.ndarray], opts: dict[str, Any], workers: list[int], dask: bool
+) -> list[Timing]:
+    timings = [local_run(reps, w, opts) for w in workers]
+    if dask:
+        timings += [dask_run(reps, w, opts) for w in workers if w > 1]
+    return timings
+
+
+def main() -> None:
+    args = parse_args()
+    engine = get_engine(args.engine).name
+    opts = {"batch": args.batch, "trials": args.trials, "seed": 0, "engine": engine}
+    reps = make_reps(args.reps, args.n, args.dim)
+    n_pairs = args.reps * (args.reps - 1) // 2
+    print(
+        f"rtdkit {rtdkit.__version__}, engine {engine!r}, {platform.machine()} "
+        f"x{os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f} at start"
+    )
+    print(
+        f"{args.reps} representations of {args.n} x {args.dim}: {n_pairs} pairs, "
+        f"b={args.batch}, {args.trials} trials"
+        + ("" if args.trials == PAPER_TRIALS else f" (costs below scaled to {PAPER_TRIALS})")
+    )
+    timings = run_executors(reps, opts, args.workers, not args.no_dask)
+    print_table(timings, args.trials)
+    print(
+        "(a local pool's time includes starting its workers, as every pairwise() call does; "
+        "the Dask cluster was started beforehand, as a long-lived cluster would be)"
+    )
+    for w in args.workers:
+        if (ratio := overhead(timings, w)) is not None:
+            print(f"Dask vs local pool, {w} workers: {ratio:+.1%} wall time")
+    tiny = run_executors(reps, {**opts, "batch": 8, "trials": 1}, args.workers, not args.no_dask)
+    print("\nFramework overhead: the same pairs at b=8, 1 trial (almost no computing)")
+    print_table(tiny, 1)
+    scale = PAPER_TRIALS / args.trials
+    serial = min(t.worker_seconds_per_pair for t in timings if t.workers == 1) * scale
+    best = max(timings, key=lambda t: t.pairs_per_second)
+    efficiency = min(1.0, best.pairs_per_second * serial / scale / best.workers)
+    print(f"\nparallel efficiency at {best.workers} workers ({best.executor}): {efficiency:.0%}")
+    study = f"{PAPER_PAIRS} pairs x {PAPER_TRIALS} trials x 2 directions"
+    print_projection(
+        serial, efficiency, args.cores, args.machines, f"Paper's study ({study}) at b={args.batch}"
+    )
+    b500 = single_pair_seconds(args.n, args.dim, 500, engine) * PAPER_TRIALS
+    print_projection(b500, efficiency, args.cores, args.machines, "Same study at b=500")
+    print(
+        "\nAssumes every worker sustains the measured per-pair cost at the parallel efficiency "
+        "above. The cost depends on the feature dimension only through the b x b distances, so "
+        "the paper's 400-dim embeddings cost about the same at the same b."
+    )
+
+
+if __name__ == "__main__":
+    main()

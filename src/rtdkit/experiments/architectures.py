@@ -1,0 +1,121 @@
+"""Section 3.3, Fig. 7 (scaled down): how random architectures' representations relate.
+
+The paper compares word embeddings of 90 random NAS-Bench-NLP architectures by pairwise RTD,
+embeds them with multidimensional scaling and finds that architectures with similar
+representations have similar log-perplexity. Here: random small CNNs trained identically on
+the digits, their conv-part representations of the same held-out images, pairwise RTD (and
+1-CKA for contrast), classical MDS coloured by log test loss, and the rank correlation between
+pairwise dissimilarity and the gap in log test loss.
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from scipy import stats
+
+from rtdkit._progress import progress_iter
+from rtdkit.experiments.common import (
+    CNNSpec,
+    classical_mds,
+    compare,
+    load_digits_split,
+    new_figure,
+    outputs,
+    require_torch,
+    save_outputs,
+    train_new,
+)
+
+NAME = "architectures"
+PAPER = {
+    "qualitative": "architectures with similar embeddings have similar log-perplexity "
+    "(90 NAS-Bench-NLP architectures)"
+}
+
+
+def random_spec(rng: np.random.Generator) -> CNNSpec:
+    """A random small CNN: 1-3 blocks of 4-32 channels, kernel 3 or 5, ReLU/tanh/GELU,
+    optional residual blocks, pooling and global average pooling.
+
+    Examples
+    --------
+    >>> random_spec(np.random.default_rng(0)).kernel in (3, 5)
+    True
+    """
+    depth = int(rng.integers(1, 4))
+    return CNNSpec(
+        channels=tuple(int(c) for c in rng.choice([4, 8, 16, 32], size=depth)),
+        pool=tuple(bool(p) for p in rng.random(depth) < 0.5),
+        residual=bool(rng.random() < 0.5),
+        kernel=int(rng.choice([3, 5])),
+        activation=str(rng.choice(["relu", "tanh", "gelu"])),
+        global_pool=bool(rng.random() < 0.3),
+    )
+
+
+def pairwise(
+    features: list[Any], *, batch: int, trials: int, seed: int, progress: bool
+) -> dict[str, np.ndarray]:
+    """Symmetric matrices of RTD and 1-CKA between all pairs of representations."""
+    n = len(features)
+    mats = {"rtd": np.zeros((n, n)), "1-cka": np.zeros((n, n))}
+    pairs = [(i, j) for i in range(n) for j in range(i + 1, n)]
+    for i, j in progress_iter(pairs, total=len(pairs), description="pairs", enabled=progress):
+        for key, value in compare(
+            features[i], features[j], batch=batch, trials=trials, seed=seed
+        ).items():
+            mats[key][i, j] = mats[key][j, i] = value
+    return mats
+
+
+def run(out_dir: Path, *, quick: bool, seed: int, progress: bool) -> dict[str, Any]:
+    """Train random architectures for the same epochs and compare all pairs.
+
+    Default: 30 architectures, 8 epochs each, RTD over 3 batches of 200; ``quick``: 8
+    architectures, 3 epochs, 1 batch of 100.
+    """
+    require_torch(NAME)
+    started = time.perf_counter()
+    count, epochs, batch, trials = (8, 3, 100, 1) if quick else (30, 8, 200, 3)
+    data = load_digits_split(seed)
+    rng = np.random.default_rng(seed)
+    specs = [random_spec(rng) for _ in range(count)]
+    outs = [
+        outputs(train_new(spec, data, epochs=epochs, seed=seed + i), data.x_test)
+        for i, spec in progress_iter(
+            enumerate(specs), total=count, description="train", enabled=progress
+        )
+    ]
+    log_loss = np.log([o.loss(data.y_test) for o in outs])
+    mats = pairwise(
+        [o.features for o in outs], batch=batch, trials=trials, seed=seed, progress=progress
+    )
+    upper = np.triu_indices(count, 1)
+    gap = np.abs(log_loss[:, None] - log_loss[None, :])[upper]
+    spearman = {key: float(stats.spearmanr(m[upper], gap).statistic) for key, m in mats.items()}
+    fig, axes = new_figure(1, 2, size=(4.2, 3.6))
+    for ax, key in zip(axes[0], ("rtd", "1-cka"), strict=True):
+        xy = classical_mds(mats[key])
+        points = ax.scatter(xy[:, 0], xy[:, 1], c=log_loss, cmap="viridis", s=30)
+        ax.set_title(
+            f"MDS of pairwise {'RTD' if key == 'rtd' else '1 − CKA'}; "
+            f"ρ(dist, Δ log loss) = {spearman[key]:.2f}",
+            fontsize=9,
+        )
+        ax.set_xticks([])
+        ax.set_yticks([])
+    fig.colorbar(points, ax=axes[0, 1], label="log test loss")
+    numbers = {
+        "settings": {"architectures": count, "epochs": epochs, "batch": batch, "batches": trials},
+        "specs": [s.describe() for s in specs],
+        "test_accuracy": [1.0 - o.error(data.y_test) for o in outs],
+        "log_test_loss": log_loss.tolist(),
+        "pairwise": {key: m.tolist() for key, m in mats.items()},
+        "spearman_dissimilarity_vs_log_loss_gap": spearman,
+        "paper": PAPER,
+    }
+    return save_outputs(out_dir, NAME, numbers, fig, started=started, quick=quick, seed=seed)

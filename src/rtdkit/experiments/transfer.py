@@ -1,0 +1,117 @@
+"""Section 3.4.5, Fig. 10 and Tables 5, 8: how representations move while fine-tuning.
+
+The paper pre-trains ResNet-20 on CIFAR-100, fine-tunes it on CIFAR-10 (encoder learning rate
+0.001, classifier 0.1, Table 10) and follows the representations of both datasets. RTD
+correlates with disagreement at 0.99 (CIFAR-100) and 0.92 (CIFAR-10) vs 0.93 and 0.89 for
+1-CKA. Scaled down: pre-train on digits 0-4 (source), fine-tune on digits 5-9 (target).
+"""
+
+from __future__ import annotations
+
+import copy
+import time
+from pathlib import Path
+from typing import Any
+
+from rtdkit.experiments.common import (
+    RESNET_LIKE,
+    Outputs,
+    correlation_table,
+    drift_series,
+    load_digits_split,
+    new_figure,
+    outputs,
+    plot_scaled,
+    require_torch,
+    save_outputs,
+    train,
+    train_new,
+)
+
+NAME = "transfer"
+SOURCE, TARGET = (0, 1, 2, 3, 4), (5, 6, 7, 8, 9)
+ENCODER_LR_FACTOR = 0.01
+PAPER = {
+    "pearson": {
+        "source (CIFAR-100)": {
+            "disagreement": {"rtd": 0.99, "1-cka": 0.93},
+            "error": {"rtd": 0.91, "1-cka": 0.99},
+        },
+        "target (CIFAR-10)": {
+            "disagreement": {"rtd": 0.92, "1-cka": 0.89},
+            "error": {"rtd": 0.60, "1-cka": 0.73},
+        },
+    }
+}
+
+
+def run(out_dir: Path, *, quick: bool, seed: int, progress: bool) -> dict[str, Any]:
+    """Pre-train on the source digits, fine-tune on the target digits with a new head and a
+    100x smaller learning rate for the conv part, and compare every fine-tuning epoch (0 = the
+    pre-trained encoder) with the last, on source and target held-out images.
+
+    Source images are classified by the source head kept from pre-training (so their
+    disagreement measures forgetting), target images by the current target head. Default: 30
+    pre-training and 30 fine-tuning epochs, 5 batches of 300 (each task has about 400
+    held-out images); ``quick``: 6 and 6 epochs, 2 batches of 150.
+    """
+    torch = require_torch(NAME)
+    started = time.perf_counter()
+    epochs, batch, trials = (6, 150, 2) if quick else (30, 300, 5)
+    source = load_digits_split(seed, classes=SOURCE)
+    target = load_digits_split(seed, classes=TARGET)
+    model = train_new(RESNET_LIKE, source, epochs=epochs, seed=seed)
+    source_head = copy.deepcopy(model.classifier)
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(seed + 1)
+        model.classifier = torch.nn.Linear(source_head.in_features, target.n_classes)
+    snaps: dict[str, list[Outputs]] = {"source": [], "target": []}
+
+    def record(_epoch: int, m: Any) -> None:
+        snaps["source"].append(outputs(m, source.x_test, head=source_head))
+        snaps["target"].append(outputs(m, target.x_test))
+
+    record(0, model)
+    train(
+        model,
+        target.x_train,
+        target.y_train,
+        epochs=epochs,
+        seed=seed,
+        encoder_lr_factor=ENCODER_LR_FACTOR,
+        on_epoch=record,
+    )
+    fig, axes = new_figure(1, 2)
+    per_task: dict[str, Any] = {}
+    for ax, (task, data) in zip(axes[0], (("source", source), ("target", target)), strict=True):
+        series = drift_series(
+            snaps[task],
+            snaps[task][-1],
+            data.y_test,
+            batch=batch,
+            trials=trials,
+            seed=seed,
+            progress=progress,
+            description=task,
+        )
+        per_task[task] = {"series": series, "pearson": correlation_table(series)}
+        plot_scaled(ax, range(epochs + 1), {k: series[k] for k in ("rtd", "1-cka", "disagreement")})
+        ax.set_xlabel("fine-tuning epoch")
+        ax.set_title(f"{task} digits {SOURCE if task == 'source' else TARGET}")
+    numbers = {
+        "settings": {
+            "architecture": RESNET_LIKE.describe(),
+            "epochs": epochs,
+            "encoder_lr_factor": ENCODER_LR_FACTOR,
+            "batch": batch,
+            "batches": trials,
+            "source_classes": SOURCE,
+            "target_classes": TARGET,
+        },
+        "source_accuracy_before": 1.0 - snaps["source"][0].error(source.y_test),
+        "source_accuracy_after": 1.0 - snaps["source"][-1].error(source.y_test),
+        "target_accuracy_after": 1.0 - snaps["target"][-1].error(target.y_test),
+        "tasks": per_task,
+        "paper": PAPER,
+    }
+    return save_outputs(out_dir, NAME, numbers, fig, started=started, quick=quick, seed=seed)

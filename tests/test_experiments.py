@@ -1,0 +1,188 @@
+"""The quick versions of the paper's experiments, and the qualitative claims they reproduce."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+
+from rtdkit import RTDInputError
+from rtdkit.experiments import EXPERIMENTS, list_experiments, run_experiment
+from rtdkit.experiments import common as C
+
+
+@pytest.fixture(scope="module")
+def out_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("experiments")
+
+
+def _run(name: str, out_dir: Path) -> dict[str, Any]:
+    numbers = run_experiment(name, out_dir, quick=True, seed=0)
+    assert (out_dir / f"{name}.png").stat().st_size > 1000
+    on_disk = json.loads((out_dir / f"{name}.json").read_text())
+    assert on_disk["experiment"] == name and on_disk["quick"] is True
+    assert on_disk["runtime_s"] < 60.0
+    return numbers
+
+
+def _needs_torch() -> None:
+    pytest.importorskip("torch")
+    pytest.importorskip("sklearn")
+
+
+# ------------------------------------------------------------------------------- registry
+
+
+def test_registry_lists_every_experiment_in_paper_order() -> None:
+    assert list_experiments() == [
+        "clusters", "rings", "disentanglement", "training-dynamics", "layers",
+        "distribution-shift", "ensembles", "transfer", "architectures",
+    ]  # fmt: skip
+    assert all(e.description and e.section for e in EXPERIMENTS.values())
+
+
+def test_unknown_experiment_and_bad_options_are_refused(tmp_path: Path) -> None:
+    with pytest.raises(RTDInputError, match="name must be one of"):
+        run_experiment("cluster", tmp_path)
+    with pytest.raises(RTDInputError, match="quick"):
+        run_experiment("clusters", tmp_path, quick="yes")  # type: ignore[arg-type]
+
+
+def test_missing_torch_names_the_install_command(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setitem(sys.modules, "torch", None)  # makes `import torch` fail
+    with pytest.raises(ImportError, match=r"pip install 'rtdkit\[torch\]'"):
+        run_experiment("layers", tmp_path, quick=True)
+
+
+# ------------------------------------------------------------------------- Section 3.1
+
+
+def test_clusters_rtd_ranks_the_number_of_clusters(out_dir: Path) -> None:
+    numbers = _run("clusters", out_dir)
+    tau = numbers["kendall_tau"]
+    assert tau["rtd"] >= 0.9  # paper: 1.0
+    assert tau["rtd"] > max(tau["1-cka"], tau["1-svcca"], tau["imd"])
+    assert np.all(np.diff(numbers["values"]["rtd"]) > 0)
+
+
+def test_rings_rtd_grows_with_merged_rings(out_dir: Path) -> None:
+    numbers = _run("rings", out_dir)
+    assert numbers["values"]["rtd"][0] == 0.0  # 5 rings vs the same 5 rings
+    assert numbers["kendall_tau"]["rtd"] >= 0.6  # paper 0.9, authors' notebook 0.8
+    assert numbers["kendall_tau"]["rtd"] > numbers["kendall_tau"]["1-cka"]
+
+
+# ------------------------------------------------------------------------- Section 3.2
+
+
+def test_disentanglement_axes_below_random_directions(out_dir: Path) -> None:
+    rtd = _run("disentanglement", out_dir)["rtd"]
+    random = rtd["random"]["mean"]
+    continuous = ("scale", "rotation", "x", "y")
+    assert max(rtd[f]["mean"] for f in ("rotation", "x", "y")) < random
+    assert np.mean([rtd[f]["mean"] for f in continuous]) < 0.75 * random
+
+
+# ------------------------------------------------------------------------- Section 3.4
+
+
+def test_training_dynamics_converge_and_track_disagreement(out_dir: Path) -> None:
+    _needs_torch()
+    numbers = _run("training-dynamics", out_dir)
+    for arch in numbers["architectures"].values():
+        rtd = arch["series"]["rtd"]
+        assert rtd[-1] == 0.0 and rtd[0] > rtd[-2] > 0.0
+        assert C.kendall_tau(range(len(rtd)), rtd) <= -0.8
+        assert arch["pearson"]["disagreement"]["rtd"] > 0.5
+        assert arch["final_accuracy"] > 0.9
+
+
+def test_layers_adjacent_blocks_closer_than_distant(out_dir: Path) -> None:
+    _needs_torch()
+    numbers = _run("layers", out_dir)
+    for arch in numbers["architectures"].values():
+        for key in ("rtd", "1-cka"):
+            m = np.asarray(arch[key])
+            assert np.allclose(m, m.T) and np.all(np.diag(m) == 0.0)
+            adjacent = np.mean(np.diag(m, 1))
+            assert m[0, -1] > adjacent
+
+
+def test_distribution_shift_grows_with_strength(out_dir: Path) -> None:
+    _needs_torch()
+    numbers = _run("distribution-shift", out_dir)
+    for shift in numbers["shifts"].values():
+        rtd = shift["series"]["rtd"]
+        assert rtd[0] == 0.0 and rtd[-1] > rtd[1] > 0.0
+        assert shift["pearson"]["disagreement"]["rtd"] > 0.5
+
+
+def test_classical_ensemble_more_diverse_than_fge(out_dir: Path) -> None:
+    _needs_torch()
+    table = _run("ensembles", out_dir)["ensembles"]
+    for key in ("rtd", "1-cka", "disagreement"):
+        assert table["classical"][key]["mean"] > table["fge"][key]["mean"]
+
+
+def test_transfer_representations_settle(out_dir: Path) -> None:
+    _needs_torch()
+    numbers = _run("transfer", out_dir)
+    for task in numbers["tasks"].values():
+        rtd = task["series"]["rtd"]
+        assert rtd[-1] == 0.0 and rtd[0] > rtd[len(rtd) // 2] > 0.0
+        assert task["pearson"]["disagreement"]["rtd"] > 0.0
+
+
+def test_architectures_pairwise_and_mds(out_dir: Path) -> None:
+    _needs_torch()
+    numbers = _run("architectures", out_dir)
+    for key in ("rtd", "1-cka"):
+        m = np.asarray(numbers["pairwise"][key])
+        assert m.shape == (8, 8) and np.allclose(m, m.T) and np.all(m[np.triu_indices(8, 1)] > 0)
+    assert numbers["spearman_dissimilarity_vs_log_loss_gap"]["rtd"] > 0.0
+
+
+# ---------------------------------------------------------------------------- helpers
+
+
+def test_sprites_translate_with_the_position_factors() -> None:
+    # x moves by exactly 4 pixels: from 12 + 0 * 40 to 12 + 0.1 * 40 on a 64-pixel image.
+    a = C.render_sprites([[0.0, 1.0, 0.0, 0.0, 0.5]]).reshape(64, 64)
+    b = C.render_sprites([[0.0, 1.0, 0.0, 0.1, 0.5]]).reshape(64, 64)
+    assert a.sum() > 50
+    assert np.array_equal(np.roll(a, 4, axis=1), b)
+    shapes = C.render_sprites([[s, 1.0, 0.1, 0.5, 0.5] for s in (0.0, 0.5, 1.0)])
+    assert len({img.tobytes() for img in shapes}) == 3
+    grid = C.quantize_latents(np.random.default_rng(0).uniform(size=(50, 5)))
+    assert len(np.unique(grid[:, 0])) <= 3 and len(np.unique(grid[:, 1])) <= 6
+
+
+def test_slice_pairs_stay_in_the_cube_and_on_the_slice() -> None:
+    from rtdkit.experiments.disentanglement import slice_pair
+
+    n = np.array([1.0, 2.0, 0.0, -1.0, 0.5])
+    n /= np.linalg.norm(n)
+    z1, z2 = slice_pair(n, delta=0.1, size=40, rng=np.random.default_rng(1))
+    assert np.all((z1 >= 0) & (z1 <= 1) & (z2 >= 0) & (z2 <= 1))
+    assert np.ptp(z1 @ n) < 1e-12 and np.allclose(z2 - z1, 0.1 * n)
+
+
+def test_schedules_compare_and_mds() -> None:
+    assert [C.paper_schedule(p) for p in (0.0, 0.5, 0.9, 0.99)] == pytest.approx(
+        [1.0, 1.0, 0.01, 0.01]
+    )
+    fge = C.cyclic_schedule(4, 0.5, 0.005)
+    assert fge(0.125) == pytest.approx(0.005) and fge(0.25) == pytest.approx(0.5)
+    x = np.random.default_rng(0).normal(size=(90, 4))
+    same = C.compare(x, 3 * x, batch=50, trials=2, seed=0, measures=("rtd", "cka", "svcca"))
+    assert same == pytest.approx({"rtd": 0.0, "1-cka": 0.0, "1-svcca": 0.0}, abs=1e-9)
+    d = np.linalg.norm(x[:10, None, :2] - x[None, :10, :2], axis=2)
+    emb = C.classical_mds(d)
+    assert np.linalg.norm(emb[:, None] - emb[None], axis=2) == pytest.approx(d, abs=1e-8)
+    assert C.pearson([1, 1], [1, 2]) is None
