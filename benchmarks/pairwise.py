@@ -7,6 +7,8 @@ Usage::
     python benchmarks/pairwise.py --engine NAME    # any registered barcode engine
     python benchmarks/pairwise.py --trials 3       # quicker; costs are scaled to 10 trials
 
+Each configuration is timed ``--repeat`` times (default 2) and the fastest run is reported.
+
 Every run computes the same matrix (checked), so the timings compare executors only. The
 default b=100, 10 trials is the paper's NAS-Bench-NLP setting (footnote 2: "10 random batches
 of 100 word embeddings"); the projection extrapolates for it, and also for the paper's default
@@ -62,21 +64,30 @@ def make_reps(count: int, n: int, dim: int, seed: int = 0) -> dict[str, np.ndarr
     }
 
 
-def timed(run: Callable[[], dict[str, pd.DataFrame]]) -> tuple[float, pd.DataFrame]:
-    start = time.perf_counter()
-    matrix = run()["rtd"]
-    return time.perf_counter() - start, matrix
+def timed(run: Callable[[], dict[str, pd.DataFrame]], repeat: int) -> tuple[float, pd.DataFrame]:
+    """Best of ``repeat`` runs: on a shared machine only the floor measures the cost."""
+    best, matrix = float("inf"), None
+    for _ in range(repeat):
+        start = time.perf_counter()
+        matrix = run()["rtd"]
+        best = min(best, time.perf_counter() - start)
+    assert matrix is not None
+    return best, matrix
 
 
-def local_run(reps: dict[str, np.ndarray], workers: int, opts: dict[str, Any]) -> Timing:
+def local_run(
+    reps: dict[str, np.ndarray], workers: int, opts: dict[str, Any], repeat: int
+) -> Timing:
     """n_jobs=1 runs in this process; more workers start a process pool (start-up included)."""
-    seconds, matrix = timed(lambda: pairwise(reps, n_jobs=workers, progress=False, **opts))
+    seconds, matrix = timed(lambda: pairwise(reps, n_jobs=workers, progress=False, **opts), repeat)
     check(matrix, opts)
     name = "local (in-process)" if workers == 1 else "local process pool"
     return Timing(name, workers, seconds, len(reps) * (len(reps) - 1) // 2)
 
 
-def dask_run(reps: dict[str, np.ndarray], workers: int, opts: dict[str, Any]) -> Timing:
+def dask_run(
+    reps: dict[str, np.ndarray], workers: int, opts: dict[str, Any], repeat: int
+) -> Timing:
     """A LocalCluster on 127.0.0.1; its start-up is excluded, the scatter is included."""
     from distributed import Client, LocalCluster
 
@@ -91,7 +102,9 @@ def dask_run(reps: dict[str, np.ndarray], workers: int, opts: dict[str, Any]) ->
         Client(cluster) as client,
     ):
         client.run(lambda: __import__("rtdkit.engines.reference"))  # warm imports, as a pool's
-        seconds, matrix = timed(lambda: pairwise(reps, executor=client, progress=False, **opts))
+        seconds, matrix = timed(
+            lambda: pairwise(reps, executor=client, progress=False, **opts), repeat
+        )
     check(matrix, opts)
     return Timing("dask LocalCluster", workers, seconds, len(reps) * (len(reps) - 1) // 2)
 
@@ -107,14 +120,16 @@ def check(matrix: pd.DataFrame, opts: dict[str, Any]) -> None:
         raise AssertionError("executors disagree: the benchmark would compare different work")
 
 
-def single_pair_seconds(n: int, dim: int, batch: int, engine: str | None) -> float:
-    """One trial (both directions) of one pair at ``batch`` points, after a warm-up call."""
-    reps = make_reps(2, n, dim)
-    p, q = reps.values()
-    rtdkit.rtd(p, q, batch=min(batch, 50), trials=1, engine=engine)
-    start = time.perf_counter()
-    rtdkit.rtd(p, q, batch=batch, trials=1, engine=engine)
-    return time.perf_counter() - start
+def single_pair_seconds(n: int, dim: int, batch: int, engine: str, repeat: int) -> float:
+    """One trial (both directions) of one pair at ``batch`` points: best of ``repeat``."""
+    p, q = make_reps(2, n, dim).values()
+    rtdkit.rtd(p, q, batch=min(batch, 50), trials=1, engine=engine)  # warm-up: imports, caches
+    best = float("inf")
+    for _ in range(repeat):
+        start = time.perf_counter()
+        rtdkit.rtd(p, q, batch=batch, trials=1, engine=engine)
+        best = min(best, time.perf_counter() - start)
+    return best
 
 
 def print_table(timings: list[Timing], trials: int) -> None:
@@ -133,16 +148,14 @@ def overhead(timings: list[Timing], workers: int) -> float | None:
     return None if dask is None or pool is None else (dask - pool) / pool
 
 
-def print_projection(
-    per_pair: float, efficiency: float, cores: list[int], machines: list[int], label: str
-) -> None:
-    """Wall time of 4005 pairs x 10 trials x 2 directions on k machines of c workers each."""
+def print_projection(per_pair: float, cores: list[int], machines: list[int], label: str) -> None:
+    """Wall time of 4005 pairs x 10 trials x 2 directions on k machines of c workers each,
+    if every worker sustains ``per_pair`` (pairs are independent; results are ~100 bytes)."""
     core_seconds = PAPER_PAIRS * per_pair
     print(f"\n{label}: {per_pair:.3f} worker-s per pair -> {core_seconds / 3600:.2f} core-hours")
     print(f"{'machines':>9}" + "".join(f"{f'{c} cores each':>18}" for c in cores))
     for k in machines:
-        row = "".join(f"{human(core_seconds / (k * c * efficiency)):>18}" for c in cores)
-        print(f"{k:>9}{row}")
+        print(f"{k:>9}" + "".join(f"{human(core_seconds / (k * c)):>18}" for c in cores))
 
 
 def human(seconds: float) -> str:
@@ -163,17 +176,18 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--engine", default=None, help="barcode engine (default: the default)")
     parser.add_argument("--workers", type=int, nargs="+", default=[1, 2])
     parser.add_argument("--no-dask", action="store_true", help="skip the Dask runs")
+    parser.add_argument("--repeat", type=int, default=2, help="report the best of R runs")
     parser.add_argument("--machines", type=int, nargs="+", default=[1, 2, 4, 8, 16, 32])
     parser.add_argument("--cores", type=int, nargs="+", default=[os.cpu_count() or 1, 32])
     return parser.parse_args()
 
 
 def run_executors(
-    reps: dict[str, np.ndarray], opts: dict[str, Any], workers: list[int], dask: bool
+    reps: dict[str, np.ndarray], opts: dict[str, Any], args: argparse.Namespace
 ) -> list[Timing]:
-    timings = [local_run(reps, w, opts) for w in workers]
-    if dask:
-        timings += [dask_run(reps, w, opts) for w in workers if w > 1]
+    timings = [local_run(reps, w, opts, args.repeat) for w in args.workers]
+    if not args.no_dask:
+        timings += [dask_run(reps, w, opts, args.repeat) for w in args.workers if w > 1]
     return timings
 
 
@@ -192,7 +206,7 @@ def main() -> None:
         f"b={args.batch}, {args.trials} trials"
         + ("" if args.trials == PAPER_TRIALS else f" (costs below scaled to {PAPER_TRIALS})")
     )
-    timings = run_executors(reps, opts, args.workers, not args.no_dask)
+    timings = run_executors(reps, opts, args)
     print_table(timings, args.trials)
     print(
         "(a local pool's time includes starting its workers, as every pairwise() call does; "
@@ -201,24 +215,28 @@ def main() -> None:
     for w in args.workers:
         if (ratio := overhead(timings, w)) is not None:
             print(f"Dask vs local pool, {w} workers: {ratio:+.1%} wall time")
-    tiny = run_executors(reps, {**opts, "batch": 8, "trials": 1}, args.workers, not args.no_dask)
+    tiny = run_executors(reps, {**opts, "batch": 8, "trials": 1}, args)
     print("\nFramework overhead: the same pairs at b=8, 1 trial (almost no computing)")
     print_table(tiny, 1)
     scale = PAPER_TRIALS / args.trials
     serial = min(t.worker_seconds_per_pair for t in timings if t.workers == 1) * scale
-    best = max(timings, key=lambda t: t.pairs_per_second)
-    efficiency = min(1.0, best.pairs_per_second * serial / scale / best.workers)
-    print(f"\nparallel efficiency at {best.workers} workers ({best.executor}): {efficiency:.0%}")
     study = f"{PAPER_PAIRS} pairs x {PAPER_TRIALS} trials x 2 directions"
     print_projection(
-        serial, efficiency, args.cores, args.machines, f"Paper's study ({study}) at b={args.batch}"
+        serial, args.cores, args.machines, f"Paper's study ({study}) at b={args.batch}"
     )
-    b500 = single_pair_seconds(args.n, args.dim, 500, engine) * PAPER_TRIALS
-    print_projection(b500, efficiency, args.cores, args.machines, "Same study at b=500")
+    b500 = single_pair_seconds(args.n, args.dim, 500, engine, max(args.repeat, 3)) * PAPER_TRIALS
+    print_projection(b500, args.cores, args.machines, "Same study at b=500")
+    widest = max(timings, key=lambda t: (t.workers, t.pairs_per_second))
+    efficiency = widest.pairs_per_second * serial / scale / widest.workers
     print(
-        "\nAssumes every worker sustains the measured per-pair cost at the parallel efficiency "
-        "above. The cost depends on the feature dimension only through the b x b distances, so "
-        "the paper's 400-dim embeddings cost about the same at the same b."
+        f"\nMeasured here: {widest.workers} workers ({widest.executor}) reach {efficiency:.0%} of "
+        f"{widest.workers}x the 1-worker throughput, load average {os.getloadavg()[0]:.1f} on "
+        f"{os.cpu_count()} cores; on machines that busy, divide the times above by that."
+    )
+    print(
+        "The tables assume every worker sustains the 1-worker per-pair cost. That cost depends "
+        "on the feature dimension only through the b x b distances, so the paper's 400-dim "
+        "embeddings cost about the same at the same b."
     )
 
 
