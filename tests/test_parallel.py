@@ -6,19 +6,19 @@ Everything runs the real engine; the Dask tests start a real two-process LocalCl
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import sqlite3
 import subprocess
 import sys
-import textwrap
 import threading
 import time
 from collections.abc import Callable, Iterator
 from concurrent.futures.process import BrokenProcessPool
 from itertools import combinations
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -44,8 +44,17 @@ if TYPE_CHECKING:
 psutil = pytest.importorskip("psutil")
 distributed = pytest.importorskip("distributed")
 
-SMALL = {"batch": 30, "trials": 3, "seed": 5}  # 8 reps of 60 x 4: 28 pairs, ~1 s serial
-BIG = {"batch": 60, "trials": 3, "seed": 1}  # 10 reps of 100 x 6: 45 pairs, ~3 s serial
+SMALL: dict[str, Any] = {
+    "batch": 30,
+    "trials": 3,
+    "seed": 5,
+}  # 8 reps of 60 x 4: 28 pairs, ~1 s serial
+BIG: dict[str, Any] = {
+    "batch": 100,
+    "trials": 4,
+    "seed": 1,
+}  # 12 reps of 150 x 6: 66 pairs, ~2 s serial
+N_BIG = 12
 
 
 def make_reps(n_reps: int, n: int, d: int, seed: int) -> dict[str, np.ndarray]:
@@ -83,7 +92,7 @@ def small() -> dict[str, np.ndarray]:
 def big(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
     """File-backed representations, read lazily by whichever process needs them."""
     folder = tmp_path_factory.mktemp("reps")
-    for name, x in make_reps(10, 100, 6, seed=1).items():
+    for name, x in make_reps(N_BIG, 150, 6, seed=1).items():
         np.save(folder / f"{name}.npy", x)
     return find_representations(str(folder))
 
@@ -263,6 +272,11 @@ def test_conflicting_parameters_and_changed_data_are_refused(
     with pytest.raises(RTDInputError, match=r"'rep00'.*data changed"):
         pairwise(changed, store=store, n_jobs=1, progress=False, **SMALL)
     assert stored_rows(store) == rows
+    # A run that failed before storing anything does not lock its parameters in.
+    empty = tmp_path / "empty.sqlite"
+    with pytest.raises(RTDInputError, match="executor"):
+        pairwise(few, store=empty, executor=3, progress=False, **SMALL)
+    pairwise(few, store=empty, n_jobs=1, progress=False, **{**SMALL, "batch": 40})
 
 
 def test_resume_after_a_pool_worker_is_killed(
@@ -279,13 +293,15 @@ def test_resume_after_a_pool_worker_is_killed(
                 return
 
     watcher = KillAfter(store, 12, kill_one_pool_worker)
-    with pytest.raises(BrokenProcessPool):
+    with pytest.raises(BrokenProcessPool) as failure:
         pairwise(big, store=store, n_jobs=2, progress=False, **BIG)
     watcher.join()
     partial = stored_rows(store)
-    assert 12 <= partial < expected_rows(10, 3)
+    hint = f"{partial // (2 * BIG['trials'])} of {N_BIG * (N_BIG - 1) // 2} pairs"
+    assert hint in str(failure.value.__notes__)
+    assert 12 <= partial < expected_rows(N_BIG, BIG["trials"])
     assert_same(pairwise(big, store=store, n_jobs=2, progress=False, **BIG)["rtd"], big_reference)
-    assert stored_rows(store) == expected_rows(10, 3)
+    assert stored_rows(store) == expected_rows(N_BIG, BIG["trials"])
 
 
 def test_dask_run_survives_a_killed_worker(
@@ -296,24 +312,24 @@ def test_dask_run_survives_a_killed_worker(
     watcher = KillAfter(store, 12, victim.kill)
     result = pairwise(big, store=store, executor=cluster, progress=False, **BIG)["rtd"]
     watcher.join()
-    assert not victim.is_running() and watcher.rows_at_kill < expected_rows(10, 3)
+    assert not victim.is_running() and watcher.rows_at_kill < expected_rows(N_BIG, BIG["trials"])
     assert_same(result, big_reference)
-    assert stored_rows(store) == expected_rows(10, 3)
+    assert stored_rows(store) == expected_rows(N_BIG, BIG["trials"])
 
 
 DRIVER = """
-import sys
+import json, sys
 from rtdkit.parallel import find_representations, pairwise
-reps = find_representations(sys.argv[1])
-pairwise(reps, store=sys.argv[2], n_jobs=int(sys.argv[3]), progress=False,
-         batch=60, trials=3, seed=1)
+folder, store, n_jobs, options = sys.argv[1:]
+reps = find_representations(folder)
+pairwise(reps, store=store, n_jobs=int(n_jobs), progress=False, **json.loads(options))
 """
 
 
 def start_driver(folder: str, store: Path, n_jobs: int) -> subprocess.Popen[bytes]:
     # A new session, so that SIGKILL reaches the driver and every process it started.
     return subprocess.Popen(
-        [sys.executable, "-c", textwrap.dedent(DRIVER), folder, str(store), str(n_jobs)],
+        [sys.executable, "-c", DRIVER, folder, str(store), str(n_jobs), json.dumps(BIG)],
         start_new_session=True,
     )
 
@@ -327,11 +343,11 @@ def test_resume_after_the_driver_is_killed(
     assert driver.wait(timeout=60) == -signal.SIGKILL
     with ResultStore(store) as db:
         before = db.to_frame()
-    assert 12 <= len(before) < expected_rows(10, 3)
+    assert 12 <= len(before) < expected_rows(N_BIG, BIG["trials"])
     assert_same(pairwise(big, store=store, n_jobs=1, progress=False, **BIG)["rtd"], big_reference)
     with ResultStore(store) as db:
         after = db.to_frame()
-    assert len(after) == expected_rows(10, 3) == stored_rows(store)
+    assert len(after) == expected_rows(N_BIG, BIG["trials"]) == stored_rows(store)
     # Nothing committed before the kill was lost or rewritten.
     kept = before.merge(after, on=list(before.columns), how="inner")
     assert len(kept) == len(before)
@@ -347,7 +363,7 @@ def test_two_drivers_writing_one_store_concurrently(
     with sqlite3.connect(store) as con:
         assert con.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
         assert con.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
-    assert stored_rows(store) == expected_rows(10, 3)
+    assert stored_rows(store) == expected_rows(N_BIG, BIG["trials"])
     assert_same(pairwise(big, store=store, n_jobs=1, progress=False, **BIG)["rtd"], big_reference)
 
 
@@ -394,7 +410,7 @@ def test_matrix_command_writes_heatmap_and_mds(
     ],
 )
 def test_bad_options_are_refused_before_any_work(
-    small: dict[str, np.ndarray], kwargs: dict[str, object], message: str
+    small: dict[str, np.ndarray], kwargs: dict[str, Any], message: str
 ) -> None:
     with pytest.raises(RTDInputError, match=message):
         pairwise(small, progress=False, **kwargs)

@@ -9,6 +9,7 @@ from rtdkit._validation import RTDInputError, RTDTypeError
 from rtdkit.barcode import CrossBarcode
 from rtdkit.divergence import RTDResult, cross_barcode, rtd
 from rtdkit.engines import available_engines, register_engine
+from rtdkit.parallel import pairwise
 
 __version__ = "0.1.0"
 
@@ -20,6 +21,7 @@ __all__ = [
     "__version__",
     "available_engines",
     "cross_barcode",
+    "pairwise",
     "register_engine",
     "rtd",
 ]

@@ -602,62 +602,27 @@ class Measure:
         return 1.0 - value if self.kind == "similarity" else value
 
 
+#: The measures under one calling convention, ``MEASURES[name](X, Y, **options) -> float``.
 MEASURES: dict[str, Measure] = {
     m.name: m
     for m in (
-        Measure(
-            "rtd",
-            _rtd_value,
-            "dissimilarity",
-            True,
-            "representations",
-            "RTD",
-            "Representation Topology Divergence (rtdkit.rtd); options as rtdkit.rtd",
-        ),
-        Measure(
-            "cka",
-            cka,
-            "similarity",
-            True,
-            "representations",
-            "1 − CKA",
-            "Centred Kernel Alignment; options kernel, sigma, debiased",
-        ),
-        Measure(
-            "svcca",
-            svcca,
-            "similarity",
-            True,
-            "representations",
-            "1 − SVCCA",
-            "mean canonical correlation after SVD reduction; option keep",
-        ),
-        Measure(
-            "pwcca",
-            pwcca,
-            "similarity",
-            False,
-            "representations",
-            "1 − PWCCA",
-            "projection-weighted CCA, weights from X",
-        ),
-        Measure(
-            "imd",
-            imd,
-            "dissimilarity",
-            True,
-            "representations",
-            "IMD",
-            "Intrinsic Multi-scale Distance; options k, steps, probes, seed",
-        ),
-        Measure(
-            "disagreement",
-            disagreement,
-            "dissimilarity",
-            True,
-            "predictions",
-            "disagreement",
-            "fraction of differing predictions; option labels normalises",
-        ),
+        Measure(name="rtd", function=_rtd_value, kind="dissimilarity", symmetric=True,
+                inputs="representations", label="RTD",
+                description="Representation Topology Divergence; options as rtdkit.rtd"),
+        Measure(name="cka", function=cka, kind="similarity", symmetric=True,
+                inputs="representations", label="1 − CKA",
+                description="Centred Kernel Alignment; options kernel, sigma, debiased"),
+        Measure(name="svcca", function=svcca, kind="similarity", symmetric=True,
+                inputs="representations", label="1 − SVCCA",
+                description="mean canonical correlation after an SVD step; option keep"),
+        Measure(name="pwcca", function=pwcca, kind="similarity", symmetric=False,
+                inputs="representations", label="1 − PWCCA",
+                description="projection-weighted CCA, weights from X's neurons"),
+        Measure(name="imd", function=imd, kind="dissimilarity", symmetric=True,
+                inputs="representations", label="IMD",
+                description="Intrinsic Multi-scale Distance; options k, steps, probes, seed"),
+        Measure(name="disagreement", function=disagreement, kind="dissimilarity",
+                symmetric=True, inputs="predictions", label="disagreement",
+                description="fraction of differing predictions; labels= normalises it"),
     )
-}
+}  # fmt: skip

@@ -242,6 +242,97 @@ def _save_demo_figure(path: Path, ks: tuple[int, ...], values: list[float]) -> N
 
 
 @app.command()
+def matrix(
+    specs: Annotated[
+        list[str],
+        typer.Argument(
+            help="Directories, glob patterns or files of representations (one per file; "
+            "FILE.npz:KEY picks an array).",
+            show_default=False,
+        ),
+    ],
+    measure: Annotated[
+        list[str] | None,
+        typer.Option("--measure", "-m", help="Measure to compute (repeatable); default rtd."),
+    ] = None,
+    store: Annotated[
+        Path | None,
+        typer.Option(help="SQLite results store; rerunning with it resumes where it stopped."),
+    ] = None,
+    scheduler: Annotated[
+        str | None, typer.Option(help="Dask scheduler address, e.g. tcp://host:8786.")
+    ] = None,
+    plot: Annotated[Path | None, typer.Option(help="Save heatmaps of the matrices.")] = None,
+    mds: Annotated[Path | None, typer.Option(help="Save 2-D MDS maps of the matrices.")] = None,
+    batch: BatchOpt = 500,
+    trials: TrialsOpt = 10,
+    seed: SeedOpt = 0,
+    metric: MetricOpt = "euclidean",
+    normalize: NormalizeOpt = "quantile",
+    engine: EngineOpt = None,
+    n_jobs: Annotated[
+        int, typer.Option("--n-jobs", "-j", help="Local worker processes (-1: all cores).")
+    ] = -1,
+    allow_pickle: PickleOpt = False,
+    progress: ProgressOpt = True,
+) -> None:
+    """All-pairs comparison of many representations, on this machine or a Dask cluster."""
+    from rtdkit.parallel import matrix_command
+
+    try:
+        matrices = matrix_command(
+            specs,
+            tuple(measure or ("rtd",)),
+            store=store,
+            scheduler=scheduler,
+            plot=plot,
+            mds=mds,
+            batch=batch or None,
+            trials=trials,
+            seed=seed,
+            metric=metric,
+            normalize=_parse_normalize(normalize),
+            engine=engine,
+            n_jobs=None if n_jobs == -1 else n_jobs,
+            allow_pickle=allow_pickle,
+            progress=progress,
+        )
+    except KeyboardInterrupt as exc:
+        notes = " ".join(getattr(exc, "__notes__", []))
+        typer.echo(f"rtdkit: interrupted. {notes}".rstrip(), err=True)
+        raise typer.Exit(130) from None
+    for name, frame in matrices.items():
+        typer.echo(f"== {name}")
+        typer.echo(frame.to_string(float_format="{:.4g}".format))
+
+
+@app.command()
+def experiment(
+    name: Annotated[
+        str,
+        typer.Argument(help="Experiment name; see --list.", show_default=False),
+    ] = "",
+    out: Annotated[Path, typer.Option(help="Folder for NAME.json and NAME.png.")] = Path(
+        "rtdkit-results"
+    ),
+    quick: Annotated[bool, typer.Option(help="Small sizes, under a minute.")] = False,
+    seed: SeedOpt = 0,
+    list_all: Annotated[bool, typer.Option("--list", help="List the experiments.")] = False,
+    progress: ProgressOpt = True,
+) -> None:
+    """Rerun one of the paper's experiments; writes a JSON of numbers and a PNG figure."""
+    from rtdkit.experiments import EXPERIMENTS, run_experiment
+
+    if list_all or not name:
+        for exp in EXPERIMENTS.values():
+            typer.echo(f"{exp.name:20s} §{exp.section:28s} {exp.description}")
+        return
+    numbers = run_experiment(name, out, quick=quick, seed=seed, progress=progress)
+    typer.echo(json.dumps(numbers, indent=2, default=str))
+    typer.echo(f"results written to {out}/{name}.json and {out}/{name}.png", err=True)
+
+
+@app.command()
 def engines() -> None:
     """List the barcode engines and what they support."""
     from rtdkit.engines import available_engines, get_engine

@@ -25,7 +25,7 @@ from concurrent.futures import as_completed as futures_completed
 from dataclasses import dataclass, field
 from itertools import combinations
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, NamedTuple, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 from numpy.typing import NDArray
@@ -156,11 +156,7 @@ class PairTask:
     config: Config
 
 
-class PairResult(NamedTuple):
-    rows: list[ResultRow]
-
-
-def compute_pair(task: PairTask, x_a: FloatArray, x_b: FloatArray) -> PairResult:
+def compute_pair(task: PairTask, x_a: FloatArray, x_b: FloatArray) -> list[ResultRow]:
     """Every requested (measure, trial) of one pair, on the pair's own subsamples."""
     check_same_rows(x_a, x_b, f"reps[{task.a!r}]", f"reps[{task.b!r}]")
     cfg = task.config
@@ -172,7 +168,7 @@ def compute_pair(task: PairTask, x_a: FloatArray, x_b: FloatArray) -> PairResult
             p, q = _take(x_a, subsets[t], cfg.metric), _take(x_b, subsets[t], cfg.metric)
             for direction, value in _measure_trial(measure, p, q, cfg):
                 rows.append(ResultRow(task.a, task.b, measure, direction, t, value, task.seed))
-    return PairResult(rows)
+    return rows
 
 
 def _take(x: FloatArray, idx: NDArray[np.intp], metric: str) -> FloatArray:
@@ -224,7 +220,7 @@ def _directions(measure: str) -> int:
 class _Backend(Protocol):
     def describe(self, names: list[str]) -> dict[str, RepInfo]: ...
 
-    def results(self, tasks: list[PairTask]) -> Iterator[PairResult]: ...
+    def results(self, tasks: list[PairTask]) -> Iterator[list[ResultRow]]: ...
 
     def close(self) -> None: ...
 
@@ -238,7 +234,7 @@ class _SerialBackend:
     def describe(self, names: list[str]) -> dict[str, RepInfo]:
         return {name: self._cache.info(name) for name in names}
 
-    def results(self, tasks: list[PairTask]) -> Iterator[PairResult]:
+    def results(self, tasks: list[PairTask]) -> Iterator[list[ResultRow]]:
         for task in tasks:
             yield compute_pair(task, self._cache.get(task.a), self._cache.get(task.b))
 
@@ -275,7 +271,7 @@ def _pool_context(engine: str) -> Any:
     return context
 
 
-def _worker_pair(task: PairTask) -> PairResult:
+def _worker_pair(task: PairTask) -> list[ResultRow]:
     cache = _worker_cache()
     return compute_pair(task, cache.get(task.a), cache.get(task.b))
 
@@ -300,7 +296,7 @@ class _PoolBackend:
     def describe(self, names: list[str]) -> dict[str, RepInfo]:
         return dict(zip(names, self._pool.map(_worker_info, names), strict=True))
 
-    def results(self, tasks: list[PairTask]) -> Iterator[PairResult]:
+    def results(self, tasks: list[PairTask]) -> Iterator[list[ResultRow]]:
         futures = [self._pool.submit(_worker_pair, task) for task in tasks]
         return _as_completed(futures, futures_completed)
 
@@ -331,7 +327,7 @@ class _DaskBackend:
         futures = [self._client.submit(rep_info, self._data[n], pure=False) for n in names]
         return dict(zip(names, self._client.gather(futures), strict=True))
 
-    def results(self, tasks: list[PairTask]) -> Iterator[PairResult]:
+    def results(self, tasks: list[PairTask]) -> Iterator[list[ResultRow]]:
         from distributed import as_completed
 
         submit = self._client.submit
@@ -349,7 +345,7 @@ class _DaskBackend:
 
 def _as_completed(
     futures: list[Any], completed: Callable[[list[Any]], Iterable[Any]]
-) -> Iterator[PairResult]:
+) -> Iterator[list[ResultRow]]:
     """Results in completion order. If one fails (or Ctrl-C), first hand over every other
     result that is already finished, so that the store keeps all completed work."""
     pending = set(futures)
@@ -694,10 +690,28 @@ def _run(
     if not tasks:
         return
     label = f"pairs ({resumed} already stored)" if resumed else "pairs"
-    for result in progress_iter(
-        backend.results(tasks), total=len(tasks), description=label, enabled=progress
-    ):
-        db.write(result.rows)
+    written = 0
+    try:
+        for result in progress_iter(
+            backend.results(tasks), total=len(tasks), description=label, enabled=progress
+        ):
+            db.write(result)
+            written += 1
+    except (Exception, KeyboardInterrupt) as exc:
+        exc.add_note(_resume_hint(db.path, written, len(tasks)))
+        raise
+
+
+def _resume_hint(path: str | None, written: int, total: int) -> str:
+    if path is None:
+        return (
+            f"rtdkit: {written} of {total} pairs had finished; pass store='study.sqlite' to "
+            "keep finished pairs when a run is interrupted"
+        )
+    return (
+        f"rtdkit: {written} of {total} pairs of this run finished and are stored in {path}; "
+        "rerun with the same store= to compute only the rest"
+    )
 
 
 def _matrix(db: ResultStore, plan: _Plan, measure: str, n_trials: int) -> pd.DataFrame:
@@ -805,9 +819,26 @@ def matrix_command(
 ) -> dict[str, pd.DataFrame]:
     """``rtdkit matrix``: all-pairs matrices of the files in ``specs``, optionally plotted.
 
-    ``options`` go to :func:`pairwise` (``batch``, ``trials``, ``n_jobs``, ...). ``plot`` saves
-    one heatmap per measure; ``mds`` one 2-D classical MDS per measure, of the dissimilarity
-    (``1 - s`` for similarities, as in the paper's Fig. 7).
+    Parameters
+    ----------
+    specs : str or sequence of str
+        Directories, glob patterns or files (see :func:`find_representations`).
+    measures : sequence of str, default ("rtd",)
+        Measures to compute, as in :func:`pairwise`.
+    store : path, optional
+        SQLite results store; rerunning with it resumes the study.
+    scheduler : str, optional
+        Dask scheduler address (``"tcp://host:8786"``); default: the local process pool.
+    plot, mds : path, optional
+        Save one heatmap per measure, or one 2-D classical MDS per measure of the
+        dissimilarity (``1 - s`` for similarities, as in the paper's Fig. 7).
+    **options
+        Passed to :func:`pairwise` (``batch``, ``trials``, ``seed``, ``n_jobs``, ...).
+
+    Returns
+    -------
+    dict of str to pandas.DataFrame
+        The matrices, as :func:`pairwise` returns them.
 
     Examples
     --------

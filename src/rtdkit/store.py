@@ -190,7 +190,7 @@ class ResultStore:
         Raises
         ------
         RTDInputError
-            The store already holds ``measure`` computed with other parameters.
+            The store already holds results of ``measure`` computed with other parameters.
         """
         text = canonical_json(params, f"the parameters of {measure!r}")
         with _transaction(self._con):
@@ -204,8 +204,18 @@ class ResultStore:
                     (measure, text, fingerprint, _package_version(), _now()),
                 )
             elif row[0] != text:
-                raise RTDInputError(self._conflict(measure, json.loads(row[0]), dict(params)))
+                if self._has_results("measure = ?", (measure,)):
+                    raise RTDInputError(self._conflict(measure, json.loads(row[0]), dict(params)))
+                # Recorded by a run that stored nothing: nothing could be mixed, so replace it.
+                self._con.execute(
+                    "UPDATE measures SET params = ?, fingerprint = ? WHERE measure = ?",
+                    (text, hashlib.sha256(text.encode()).hexdigest(), measure),
+                )
         self._params[measure] = text
+
+    def _has_results(self, where: str, args: tuple[str, ...]) -> bool:
+        query = f"SELECT 1 FROM results WHERE {where} LIMIT 1"
+        return self._con.execute(query, args).fetchone() is not None
 
     def _conflict(self, measure: str, stored: dict[str, Any], asked: dict[str, Any]) -> str:
         keys = sorted(k for k in stored.keys() | asked.keys() if stored.get(k) != asked.get(k))
@@ -222,16 +232,20 @@ class ResultStore:
         Raises
         ------
         RTDInputError
-            A name is stored with different contents (the data changed under the same name).
+            A name has stored results computed from different contents (the data changed
+            under the same name).
         """
         with _transaction(self._con):
             for name, info in infos.items():
                 row = self._con.execute(
                     "SELECT digest, n_rows, n_cols FROM representations WHERE name = ?", (name,)
                 ).fetchone()
-                if row is None:
+                if row is None or (
+                    RepInfo(*row) != info and not self._has_results("? IN (a, b)", (name,))
+                ):
                     self._con.execute(
-                        "INSERT INTO representations VALUES (?, ?, ?, ?)", (name, *info)
+                        "INSERT OR REPLACE INTO representations VALUES (?, ?, ?, ?)",
+                        (name, *info),
                     )
                 elif RepInfo(*row) != info:
                     raise RTDInputError(
