@@ -107,3 +107,27 @@ def test_demo_reproduces_the_papers_tau(tmp_path: Path) -> None:
 def test_engines_lists_the_reference() -> None:
     result = runner.invoke(app, ["engines"])
     assert result.exit_code == 0 and "reference" in result.stdout
+
+
+def test_matrix_command_prints_and_resumes(tmp_path: Path) -> None:
+    rng = np.random.default_rng(1)
+    base = rng.normal(size=(60, 4))
+    for i in range(3):
+        np.save(tmp_path / f"r{i}.npy", base @ rng.normal(size=(4, 3)))
+    args = ["matrix", str(tmp_path), "--store", str(tmp_path / "s.sqlite"), "--batch", "30"]
+    args += ["--trials", "2", "--n-jobs", "1", "--no-progress", "--plot", str(tmp_path / "h.png")]
+    first = runner.invoke(app, args)
+    assert first.exit_code == 0, first.output
+    assert "== rtd" in first.stdout and "r2" in first.stdout
+    assert (tmp_path / "h.png").stat().st_size > 1000
+    again = runner.invoke(app, args)
+    assert again.stdout == first.stdout
+    proc = _run_main(*[a if a != "30" else "20" for a in args])
+    assert proc.returncode == 2 and "never mixed" in proc.stderr
+
+
+def test_experiment_list_and_unknown_name() -> None:
+    listed = runner.invoke(app, ["experiment", "--list"])
+    assert listed.exit_code == 0 and "clusters" in listed.stdout
+    proc = _run_main("experiment", "nope", "--quick")
+    assert proc.returncode == 2 and "name must be one of" in proc.stderr
