@@ -40,7 +40,7 @@ def _needs_torch() -> None:
 def test_registry_lists_every_experiment_in_paper_order() -> None:
     assert list_experiments() == [
         "clusters", "rings", "disentanglement", "training-dynamics", "layers",
-        "distribution-shift", "ensembles", "transfer", "architectures",
+        "distribution-shift", "ensembles", "transfer", "architectures", "rtd-autoencoder",
     ]  # fmt: skip
     assert all(e.description and e.section for e in EXPERIMENTS.values())
 

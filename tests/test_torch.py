@@ -378,7 +378,7 @@ def test_compare_layers_validates_inputs():
 
 def test_rtd_autoencoder_quick(tmp_path):
     pytest.importorskip("sklearn")
-    from rtdkit.torch_examples import run_rtd_autoencoder
+    from rtdkit.experiments.rtd_autoencoder import run_rtd_autoencoder
 
     result = run_rtd_autoencoder(tmp_path, quick=True, seed=0, progress=False)
     assert (tmp_path / "rtd-autoencoder.json").is_file()

@@ -105,6 +105,13 @@ EXPERIMENTS: dict[str, Experiment] = {
             "pairwise RTD of random small CNNs, MDS coloured by test loss",
             True,
         ),
+        Experiment(
+            "rtd-autoencoder",
+            "rtd_autoencoder",
+            "RTD-AE recipe",
+            "digits 64-d -> 2-d autoencoder trained with and without the RTD loss",
+            True,
+        ),
     )
 }
 

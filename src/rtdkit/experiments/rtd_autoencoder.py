@@ -324,3 +324,7 @@ def _plot(
     fig.colorbar(points, ax=axes, ticks=range(10), label="digit")
     save_figure(fig, path)
     plt.close(fig)
+
+
+# The experiments registry calls every experiment module's ``run``.
+run = run_rtd_autoencoder
