@@ -268,7 +268,7 @@ def require_torch(experiment: str = "this experiment") -> Any:
 
 
 @contextlib.contextmanager
-def _one_torch_thread() -> Iterator[None]:
+def one_torch_thread() -> Iterator[None]:
     """Run torch on one thread, restoring the caller's setting afterwards.
 
     The networks and batches here are tiny: intra-op threads cost more than they save, and on a
@@ -510,7 +510,7 @@ def train(
     optimizer = torch.optim.SGD(groups, lr=lr, momentum=0.9, weight_decay=5e-4)
     xt, yt = torch.from_numpy(x), torch.from_numpy(y)
     steps = math.ceil(len(x) / batch_size)
-    with _one_torch_thread():
+    with one_torch_thread():
         for epoch in range(epochs):
             model.train()
             order = torch.randperm(len(x), generator=generator)
@@ -570,7 +570,7 @@ def outputs(
     """
     torch = require_torch()
     model.eval()
-    with torch.no_grad(), _one_torch_thread():
+    with torch.no_grad(), one_torch_thread():
         xt = torch.from_numpy(x)
         feats = model.features(xt)
         logits = (model.classifier if head is None else head)(feats)

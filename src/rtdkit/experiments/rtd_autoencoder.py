@@ -23,7 +23,6 @@ import copy
 import json
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -39,6 +38,7 @@ from rtdkit._progress import progress_iter
 from rtdkit._validation import FloatArray, check_int
 from rtdkit.distances import normalized_distances
 from rtdkit.divergence import rtd, subsample_indices
+from rtdkit.experiments.common import one_torch_thread
 from rtdkit.torch import RTDLoss
 
 # Latent scales tried by the ``rtd_scaled`` metric: 1 to 16 in quarter octaves.
@@ -123,7 +123,7 @@ def run_rtd_autoencoder(out_dir: Path, *, quick: bool, seed: int, progress: bool
     x_train, x_test, x_all, labels = _digits(cfg.test_fraction, seed)
     models: dict[str, Any] = {}
     latents = {}
-    with _single_thread():
+    with one_torch_thread():
         torch.manual_seed(seed)
         initial = Autoencoder(x_train.shape[1], cfg.hidden)
         for name, lam in (("recon", 0.0), ("recon+rtd", cfg.lam)):
@@ -147,21 +147,6 @@ def run_rtd_autoencoder(out_dir: Path, *, quick: bool, seed: int, progress: bool
     (out_dir / "rtd-autoencoder.json").write_text(json.dumps(result, indent=2))
     _plot(latents, labels, models, cfg.knn, out_dir / "rtd-autoencoder.png")
     return result
-
-
-@contextmanager
-def _single_thread() -> Iterator[None]:
-    """One intra-op thread while training, restored afterwards.
-
-    The matrices here are tiny (64 x 64), so torch's thread pool only adds overhead; on a
-    busy 2-core machine it made training about 20x slower (measured).
-    """
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    try:
-        yield
-    finally:
-        torch.set_num_threads(before)
 
 
 def _digits(test_fraction: float, seed: int) -> tuple[FloatArray, FloatArray, FloatArray, Any]:
