@@ -261,3 +261,29 @@ def test_bad_input_is_rejected() -> None:
         _cone(mu, w)  # mu > w somewhere
     with pytest.raises(ValueError, match="maxdim"):
         _cone(w, mu, maxdim=4)
+
+
+@pytest.mark.parametrize(
+    ("base", "other"),
+    [
+        (("clusters", 1), ("clusters", 2)),
+        (("clusters", 1), ("clusters", 6)),
+        (("clusters", 1), ("clusters", 12)),
+        (("rings", 5), ("rings", 4)),
+        (("rings", 5), ("rings", 1)),
+    ],
+)
+def test_papers_synthetic_experiments_give_the_reference_numbers(
+    base: tuple[str, int], other: tuple[str, int]
+) -> None:
+    """The Section 3.1 clouds (rings with 40 points each to keep the reference quick)."""
+    from rtdkit import datasets
+
+    def cloud(kind: str, k: int) -> np.ndarray:
+        return datasets.clusters(k) if kind == "clusters" else datasets.rings(k, points_per_ring=40)
+
+    p, q = cloud(*base), cloud(*other)
+    for a, b in ((p, q), (q, p)):
+        _assert_same(*_matrices(a, b))
+    cone = rtdkit.rtd(p, q, batch=None, engine="cone").value
+    assert cone == rtdkit.rtd(p, q, batch=None, engine="reference").value
