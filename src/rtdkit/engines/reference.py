@@ -49,7 +49,7 @@ def reference_engine(
         finite = np.isfinite(diagram[:, 1])
         dim_edges = None
         if return_edges:
-            dim_edges = _critical_edges(result["gens"], dim, m, diagram[finite])
+            dim_edges = _critical_edges(result["gens"], dim, diagram[finite])
         dim_bars, dim_edges = sort_bars(diagram[finite], dim_edges)
         bars.append(dim_bars)
         if edges is not None and dim_edges is not None:
@@ -57,7 +57,7 @@ def reference_engine(
     return EngineOutput(bars=bars, edges=edges)
 
 
-def _critical_edges(gens: tuple, dim: int, m: FloatArray, finite_bars: FloatArray) -> np.ndarray:
+def _critical_edges(gens: tuple, dim: int, finite_bars: FloatArray) -> np.ndarray:
     """Birth and death edges of each finite bar, as giotto-ph reports them."""
     if dim == 0:
         # finite H0 pairs are (vertex, edge u, edge v); vertices are born at 0 = m[v, v].

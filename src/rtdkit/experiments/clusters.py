@@ -17,6 +17,7 @@ from rtdkit.experiments.common import (
     new_figure,
     plot_family,
     save_outputs,
+    scatter_clouds,
 )
 
 NAME = "clusters"
@@ -43,11 +44,8 @@ def run(out_dir: Path, *, quick: bool, seed: int, progress: bool) -> dict[str, A
     )
     taus = {key: kendall_tau(CLUSTER_COUNTS, v) for key, v in table["values"].items()}
     fig, axes = new_figure(2, 4, size=(3.2, 2.8))
-    for ax, k in zip(axes[0], (1, 2, 6, 12), strict=True):
-        cloud = clusters(k)
-        ax.scatter(cloud[:, 0], cloud[:, 1], s=3)
-        ax.set_title(f"{k} cluster{'s' if k > 1 else ''}")
-        ax.set_aspect("equal", adjustable="datalim")
+    shown = {f"{k} cluster{'s' if k > 1 else ''}": clusters(k) for k in (1, 2, 6, 12)}
+    scatter_clouds(axes[0], shown, size=3)
     plot_family(axes[1], CLUSTER_COUNTS, table["values"], taus, "number of clusters")
     numbers = {
         "settings": {

@@ -631,6 +631,14 @@ def compare_family(
     return {"values": values, "imd_std": imd_std}
 
 
+def scatter_clouds(axes: Sequence[Axes], clouds: dict[str, FloatArray], *, size: float) -> None:
+    """One 2-D point cloud per axes, titled, with equal aspect (the top rows of Figs. 2-5)."""
+    for ax, (title, cloud) in zip(axes, clouds.items(), strict=True):
+        ax.scatter(cloud[:, 0], cloud[:, 1], s=size)
+        ax.set_title(title)
+        ax.set_aspect("equal", adjustable="datalim")
+
+
 def plot_family(
     axes: Sequence[Axes],
     x: Sequence[int],

@@ -17,6 +17,7 @@ from rtdkit.experiments.common import (
     new_figure,
     plot_family,
     save_outputs,
+    scatter_clouds,
 )
 
 NAME = "rings"
@@ -47,11 +48,11 @@ def run(out_dir: Path, *, quick: bool, seed: int, progress: bool) -> dict[str, A
     merged = [5 - n for n in DISTINCT]
     taus = {key: kendall_tau(merged, v) for key, v in table["values"].items()}
     fig, axes = new_figure(2, 4, size=(3.2, 2.8))
-    for ax, n in zip(axes[0], (5, 4, 3, 1), strict=True):
-        cloud = rings(n, points_per_ring=per_ring)
-        ax.scatter(cloud[:, 0], cloud[:, 1], s=2)
-        ax.set_title(f"{n} distinct ring{'s' if n > 1 else ''}")
-        ax.set_aspect("equal", adjustable="datalim")
+    shown = {
+        f"{n} distinct ring{'s' if n > 1 else ''}": rings(n, points_per_ring=per_ring)
+        for n in (5, 4, 3, 1)
+    }
+    scatter_clouds(axes[0], shown, size=2)
     plot_family(axes[1], merged, table["values"], taus, "rings merged (5 - distinct)")
     numbers = {
         "settings": {
