@@ -1,0 +1,69 @@
+// rtdkit "score" engine: RTD_1 = total length of R-Cross-Barcode_1 without the barcode.
+//
+// With L the Rips filtration of w and K that of mu = min(w, w~) (mu <= w, so L_t is a
+// subcomplex of K_t at every scale t), the exact sequence of the pair (K, L) gives, after
+// integrating dimensions over t (docs/score.md):
+//
+//   RTD_1(P, P~) = [MST(w) - MST(mu)] + TL(H1 Rips(mu)) - TL(image of H1 Rips(w) -> H1 Rips(mu))
+//
+// (TL = total bar length). This module computes the three terms exactly on the float32
+// filtration used by every engine:
+//   * the minimum spanning trees of w and mu;
+//   * the H1 barcode of Rips(mu), by persistent cohomology with clearing, apparent pairs and
+//     the enclosing-radius truncation, keeping a representative cocycle for each bar;
+//   * the image barcode, by evaluating those cocycles on the fundamental cycles of the
+//     minimum spanning tree of w and reducing the resulting bit vectors in w-order.
+// Every bar comes with its critical edges (for the gradient of the differentiable loss).
+//
+// Pure C++17 without Python; score_module.cpp binds it with nanobind.
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+namespace rtdscore {
+
+// One finite bar and its critical edges: (bu, bv) realises the birth, (du, dv) the death.
+struct ScoreBar {
+    float birth;
+    float death;
+    std::int32_t bu, bv, du, dv;
+};
+
+struct Edge {
+    float value;
+    std::int32_t u, v;
+};
+
+struct Counters {
+    std::int64_t h1_columns = 0;      // dimension-1 columns of Rips(mu) (non-tree edges <= radius)
+    std::int64_t h1_apparent = 0;     // paired by the apparent-pair shortcut, no reduction
+    std::int64_t h1_reduced = 0;      // columns that needed a reduction
+    std::int64_t h1_additions = 0;    // column additions during those reductions
+    std::int64_t image_classes = 0;   // H1(mu) bars that can meet an H1(w) class (coordinates)
+    std::int64_t image_columns = 0;   // fundamental cycles of w reduced in the image step
+};
+
+// The H1 part shared by both directions of a symmetric score: Rips(mu) and its cocycles.
+struct MuSide {
+    float radius = 0.0f;                        // enclosing radius of mu (float32)
+    std::vector<Edge> mst;                      // minimum spanning tree of mu
+    std::vector<ScoreBar> bars;                 // finite H1 bars of Rips(mu), death > birth
+    std::vector<std::vector<std::uint32_t>> cocycles;  // edge indices (colex) of each bar's cocycle
+    Counters counters;
+};
+
+// The terms that depend on w as well.
+struct WSide {
+    std::vector<Edge> mst;          // minimum spanning tree of w
+    std::vector<ScoreBar> image;    // bars of the image of H1 Rips(w) -> H1 Rips(mu)
+    Counters counters;
+};
+
+// mu: n x n row-major float64, symmetric, zero diagonal, non-negative; read in float32.
+MuSide compute_mu_side(const double* mu, int n);
+
+// w: n x n row-major float64 with w >= mu entrywise (mu the matrix given to compute_mu_side).
+WSide compute_w_side(const double* w, int n, const MuSide& mu_side);
+
+}  // namespace rtdscore

@@ -1,0 +1,103 @@
+// nanobind binding of the score engine: rtdkit.engines._score.compute(mu, ws).
+#include <nanobind/nanobind.h>
+#include <nanobind/ndarray.h>
+#include <nanobind/stl/vector.h>
+
+#include <stdexcept>
+#include <vector>
+
+#include "score_engine.hpp"
+
+namespace nb = nanobind;
+
+using InMatrix = nb::ndarray<const double, nb::ndim<2>, nb::c_contig, nb::device::cpu>;
+
+namespace {
+
+template <typename T>
+nb::object owned_array(T* data, std::size_t rows, std::size_t cols) {
+    nb::capsule owner(data, [](void* p) noexcept { delete[] static_cast<T*>(p); });
+    return nb::ndarray<nb::numpy, T, nb::ndim<2>>(data, {rows, cols}, owner).cast();
+}
+
+// (k, 2) values and (k, 4) critical edges of a list of bars.
+nb::tuple bars_arrays(const std::vector<rtdscore::ScoreBar>& bars) {
+    const std::size_t k = bars.size();
+    auto* values = new double[2 * k + 1];
+    auto* edges = new std::int64_t[4 * k + 1];
+    for (std::size_t i = 0; i < k; ++i) {
+        values[2 * i] = bars[i].birth;
+        values[2 * i + 1] = bars[i].death;
+        const std::int64_t e[4] = {bars[i].bu, bars[i].bv, bars[i].du, bars[i].dv};
+        for (int j = 0; j < 4; ++j) edges[4 * i + j] = e[j];
+    }
+    return nb::make_tuple(owned_array(values, k, 2), owned_array(edges, k, 4));
+}
+
+// (k, 1) values and (k, 2) vertex pairs of a spanning tree.
+nb::tuple tree_arrays(const std::vector<rtdscore::Edge>& tree) {
+    const std::size_t k = tree.size();
+    auto* values = new double[k + 1];
+    auto* edges = new std::int64_t[2 * k + 1];
+    for (std::size_t i = 0; i < k; ++i) {
+        values[i] = tree[i].value;
+        edges[2 * i] = tree[i].u;
+        edges[2 * i + 1] = tree[i].v;
+    }
+    return nb::make_tuple(owned_array(values, k, 1), owned_array(edges, k, 2));
+}
+
+nb::dict counters_dict(const rtdscore::Counters& c) {
+    nb::dict d;
+    d["h1_columns"] = c.h1_columns;
+    d["h1_apparent"] = c.h1_apparent;
+    d["h1_reduced"] = c.h1_reduced;
+    d["h1_additions"] = c.h1_additions;
+    d["image_classes"] = c.image_classes;
+    d["image_columns"] = c.image_columns;
+    return d;
+}
+
+void check_square(const InMatrix& m, std::size_t n, const char* name) {
+    if (m.shape(0) != n || m.shape(1) != n)
+        throw std::invalid_argument(std::string("score engine: ") + name +
+                                    " must be a square matrix of the same size as mu");
+}
+
+nb::tuple compute(InMatrix mu, std::vector<InMatrix> ws) {
+    const std::size_t n = mu.shape(0);
+    check_square(mu, n, "mu");
+    for (const auto& w : ws) check_square(w, n, "w");
+    rtdscore::MuSide mu_side;
+    std::vector<rtdscore::WSide> w_sides;
+    {
+        nb::gil_scoped_release release;
+        mu_side = rtdscore::compute_mu_side(mu.data(), static_cast<int>(n));
+        for (const auto& w : ws)
+            w_sides.push_back(rtdscore::compute_w_side(w.data(), static_cast<int>(n), mu_side));
+    }
+    nb::dict mu_out;
+    mu_out["radius"] = mu_side.radius;
+    mu_out["mst"] = tree_arrays(mu_side.mst);
+    mu_out["h1"] = bars_arrays(mu_side.bars);
+    mu_out["counters"] = counters_dict(mu_side.counters);
+    nb::list w_out;
+    for (const auto& side : w_sides) {
+        nb::dict d;
+        d["mst"] = tree_arrays(side.mst);
+        d["image"] = bars_arrays(side.image);
+        d["counters"] = counters_dict(side.counters);
+        w_out.append(d);
+    }
+    return nb::make_tuple(mu_out, w_out);
+}
+
+}  // namespace
+
+NB_MODULE(_score, m) {
+    m.doc() = "Native terms of the RTD_1 identity (see rtdkit.engines.score).";
+    m.def("compute", &compute, nb::arg("mu"), nb::arg("ws"),
+          "The minimum spanning tree and H1 bars of Rips(mu) and, for each w in ws, the minimum "
+          "spanning tree of w and the image bars of H1 Rips(w) -> H1 Rips(mu); returns "
+          "(mu_terms, [w_terms, ...]) with float32 values as float64 and critical edges.");
+}
