@@ -11,6 +11,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from gph import ripser_parallel
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from scipy.sparse.csgraph import minimum_spanning_tree
 
 import rtdkit
@@ -187,3 +189,23 @@ def test_method_validation() -> None:
         rtdkit.rtd(p, q, method="identity", engine="cone")
     assert rtdkit.rtd(p, q, dim=2, batch=None).method == "barcode"
     assert rtdkit.rtd(p, q, engine="cone", batch=None).method == "barcode"
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    n=st.integers(min_value=4, max_value=14),
+    levels=st.integers(min_value=2, max_value=6),
+    seed=st.integers(min_value=0, max_value=2**32 - 1),
+)
+def test_identity_on_random_tie_heavy_matrices(n: int, levels: int, seed: int) -> None:
+    # Arbitrary symmetric matrices with few distinct values (not even metrics): many ties and
+    # degenerate orders, where a tie-breaking slip in any of the three terms would show.
+    rng = np.random.default_rng(seed)
+    upper = np.triu(rng.integers(0, levels, size=(n, n)) + 1.0, 1)  # no duplicates in P
+    w = upper + upper.T
+    upper_t = np.triu(rng.integers(0, levels, size=(n, n)).astype(float), 1)  # zeros: duplicates
+    w_tilde = upper_t + upper_t.T
+    forward, backward = identity_terms(w, w_tilde)
+    assert backward is not None
+    for terms, (a, b) in ((forward, (w, w_tilde)), (backward, (w_tilde, w))):
+        assert terms.total == pytest.approx(_barcode_total(a, b, "reference"), rel=RTOL, abs=ATOL)
