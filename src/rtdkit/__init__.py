@@ -8,10 +8,10 @@
 from importlib.metadata import version as _distribution_version
 
 from rtdkit._validation import RTDInputError, RTDTypeError
+from rtdkit.allpairs import pairwise
 from rtdkit.barcode import CrossBarcode
 from rtdkit.divergence import RTDResult, cross_barcode, rtd
 from rtdkit.engines import available_engines, register_engine
-from rtdkit.parallel import pairwise
 
 # One source of truth: the version pip installed (pyproject.toml's [project] version).
 __version__ = _distribution_version("rtdkit")

@@ -7,13 +7,20 @@ line on stderr and exit status 2; results go to stdout, progress bars to stderr.
 from __future__ import annotations
 
 import json
+import os
 import sys
+from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from rtdkit._validation import RTDInputError
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+__all__ = ["app", "main", "matrix_command"]
 
 app = typer.Typer(
     name="rtdkit",
@@ -56,7 +63,9 @@ NormalizeOpt = Annotated[
 EngineOpt = Annotated[
     str | None, typer.Option(help="Barcode engine (default: the fastest available).")
 ]
-JobsOpt = Annotated[int, typer.Option("--n-jobs", "-j", help="Worker processes (-1: all cores).")]
+JobsOpt = Annotated[
+    int, typer.Option("--n-jobs", "-j", help="Threads running the trials (-1: all cores).")
+]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON.")]
 PickleOpt = Annotated[
     bool,
@@ -271,14 +280,12 @@ def matrix(
     normalize: NormalizeOpt = "quantile",
     engine: EngineOpt = None,
     n_jobs: Annotated[
-        int, typer.Option("--n-jobs", "-j", help="Local worker processes (-1: all cores).")
+        int, typer.Option("--n-jobs", "-j", help="Local threads (-1: all cores).")
     ] = -1,
     allow_pickle: PickleOpt = False,
     progress: ProgressOpt = True,
 ) -> None:
     """All-pairs comparison of many representations, on this machine or a Dask cluster."""
-    from rtdkit.parallel import matrix_command
-
     try:
         matrices = matrix_command(
             specs,
@@ -293,7 +300,7 @@ def matrix(
             metric=metric,
             normalize=_parse_normalize(normalize),
             engine=engine,
-            n_jobs=None if n_jobs == -1 else n_jobs,
+            n_jobs=n_jobs,
             allow_pickle=allow_pickle,
             progress=progress,
         )
@@ -304,6 +311,81 @@ def matrix(
     for name, frame in matrices.items():
         typer.echo(f"== {name}")
         typer.echo(frame.to_string(float_format="{:.4g}".format))
+
+
+def matrix_command(
+    specs: str | Sequence[str],
+    measures: Sequence[str] = ("rtd",),
+    *,
+    store: str | os.PathLike[str] | None = None,
+    scheduler: str | None = None,
+    plot: str | os.PathLike[str] | None = None,
+    mds: str | os.PathLike[str] | None = None,
+    **options: Any,
+) -> dict[str, pd.DataFrame]:
+    """``rtdkit matrix``: all-pairs matrices of the files in ``specs``, optionally plotted.
+
+    Parameters
+    ----------
+    specs : str or sequence of str
+        Directories, glob patterns or files (see :func:`rtdkit.io.find_representations`).
+    measures : sequence of str, default ("rtd",)
+        Measures to compute, as in :func:`rtdkit.pairwise`.
+    store : path, optional
+        SQLite results store; rerunning with it resumes the study.
+    scheduler : str, optional
+        Dask scheduler address (``"tcp://host:8786"``); default: the local process pool.
+    plot, mds : path, optional
+        Save one heatmap per measure, or one 2-D classical MDS per measure of the
+        dissimilarity (``1 - s`` for similarities, as in the paper's Fig. 7).
+    **options
+        Passed to :func:`rtdkit.pairwise` (``batch``, ``trials``, ``seed``, ``n_jobs``, ...).
+
+    Returns
+    -------
+    dict of str to pandas.DataFrame
+        The matrices, as :func:`rtdkit.pairwise` returns them.
+
+    Examples
+    --------
+    >>> import tempfile, numpy as np, os
+    >>> d = tempfile.mkdtemp(); rng = np.random.default_rng(0)
+    >>> for i in range(3): np.save(os.path.join(d, f"r{i}.npy"), rng.normal(size=(40, 3)))
+    >>> out = matrix_command(d, batch=20, trials=1, n_jobs=1, progress=False)
+    >>> out["rtd"].index.tolist()
+    ['r0', 'r1', 'r2']
+    """
+    from rtdkit.allpairs import pairwise
+    from rtdkit.io import find_representations
+
+    matrices = pairwise(
+        find_representations(specs), measures, store=store, executor=scheduler, **options
+    )
+    if plot is not None:
+        _save_panels(matrices, plot, heatmap=True)
+    if mds is not None:
+        _save_panels(matrices, mds, heatmap=False)
+    return matrices
+
+
+def _save_panels(
+    matrices: Mapping[str, pd.DataFrame], path: str | os.PathLike[str], *, heatmap: bool
+) -> None:
+    import matplotlib.pyplot as plt
+
+    from rtdkit.allpairs import dissimilarity
+    from rtdkit.baselines import MEASURES
+    from rtdkit.plot import plot_heatmap, plot_mds, save_figure
+
+    fig, axes = plt.subplots(1, len(matrices), figsize=(6.0 * len(matrices), 5.0), squeeze=False)
+    for ax, (measure, frame) in zip(axes[0], matrices.items(), strict=True):
+        label = MEASURES[measure].label
+        if heatmap:
+            plot_heatmap(frame, ax=ax, title=measure, colorbar_label=measure)
+        else:
+            plot_mds(dissimilarity(frame), ax=ax, title=f"MDS of {label}")
+    save_figure(fig, path)
+    plt.close(fig)
 
 
 @app.command()

@@ -15,7 +15,7 @@ Schema (``PRAGMA user_version = 1``)::
 
 ``a < b`` are the two representation names in sorted order. ``direction`` is 'forward' for
 ``measure(a, b)`` and 'backward' for ``measure(b, a)`` (asymmetric measures only). ``seed`` is
-the pair's subsampling seed (:func:`rtdkit.parallel.pair_seed`); ``value`` NULL means NaN.
+the pair's subsampling seed (:func:`rtdkit.allpairs.pair_seed`); ``value`` NULL means NaN.
 """
 
 from __future__ import annotations
