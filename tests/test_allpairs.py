@@ -429,3 +429,24 @@ def test_representations_must_share_their_objects(small: dict[str, np.ndarray]) 
     reps = {"a": small["rep00"], "b": small["rep01"][:50]}
     with pytest.raises(RTDInputError, match=r"numbers of rows differ \(a: 60, b: 50\)"):
         pairwise(reps, progress=False)
+
+
+def readme_pairwise_example() -> str:
+    """The README's first Python block under "Many representations at once", verbatim."""
+    readme = (Path(__file__).parents[1] / "README.md").read_text()
+    section = readme.split("## Many representations at once", 1)[1]
+    return section.split("```python\n", 1)[1].split("```", 1)[0]
+
+
+def test_readme_pairwise_example_runs_as_a_plain_script(tmp_path: Path) -> None:
+    """No ``if __name__ == "__main__":`` guard: pairs run on threads, nothing is spawned."""
+    script = tmp_path / "study.py"
+    script.write_text(readme_pairwise_example())
+    assert "__main__" not in script.read_text()
+    done = subprocess.run(
+        [sys.executable, str(script)], cwd=tmp_path, capture_output=True, text=True, timeout=300
+    )
+    assert done.returncode == 0, done.stderr
+    assert "seed0" in done.stdout and "ckpt" in done.stdout
+    with ResultStore(tmp_path / "study.sqlite") as db:
+        assert len(db.to_frame()) == 3 * 3 * (2 + 1)  # 3 pairs x 3 trials x (RTD both ways, CKA)
