@@ -191,9 +191,6 @@ def barcode(
         typer.echo(f"figure written to {plot}", err=True)
 
 
-DEMO_KS = (2, 3, 4, 5, 6, 10, 12)
-
-
 @app.command()
 def demo(
     plot: Annotated[Path | None, typer.Option(help="Save the demo figure (.png/.pdf).")] = None,
@@ -204,48 +201,45 @@ def demo(
     n_jobs: JobsOpt = 1,
     progress: ProgressOpt = True,
 ) -> None:
-    """The paper's "clusters" experiment on built-in data: 1 cluster vs k clusters.
+    """The RTD column of the paper's "clusters" experiment: 1 cluster vs k clusters.
 
     300 points from a 2-D normal distribution are split into k clusters on a circle of
     radius 10; RTD on the full clouds should grow with k (paper: Kendall tau = 1.0).
+    ``rtdkit experiment clusters`` adds CKA, SVCCA and IMD.
     """
-    from scipy.stats import kendalltau
-
     import rtdkit
     from rtdkit._progress import progress_iter
     from rtdkit.datasets import clusters
+    from rtdkit.experiments._stats import kendall_tau
+    from rtdkit.experiments.clusters import CLUSTER_COUNTS
 
-    ks = tuple(range(2, 13)) if all_k else DEMO_KS
+    ks = tuple(range(2, 13)) if all_k else CLUSTER_COUNTS
     base = clusters(1)
-    scores = [
-        rtdkit.rtd(base, clusters(k), batch=None, engine=engine, n_jobs=n_jobs)
+    values = [
+        rtdkit.rtd(base, clusters(k), batch=None, engine=engine, n_jobs=n_jobs).value
         for k in progress_iter(ks, total=len(ks), description="clusters", enabled=progress)
     ]
     typer.echo(" k  RTD(1 cluster, k clusters)")
-    for k, score in zip(ks, scores, strict=True):
-        typer.echo(f"{k:2d}  {score.value:.4f}")
-    tau = kendalltau(ks, [s.value for s in scores]).statistic
-    typer.echo(f"Kendall tau (RTD vs k) = {tau:.3f}   (paper: 1.0)")
+    for k, value in zip(ks, values, strict=True):
+        typer.echo(f"{k:2d}  {value:.4f}")
+    typer.echo(f"Kendall tau (RTD vs k) = {kendall_tau(ks, values):.3f}   (paper: 1.0)")
     if plot is not None:
-        _save_demo_figure(plot, ks, [s.value for s in scores])
+        _save_demo_figure(plot, ks, values)
 
 
 def _save_demo_figure(path: Path, ks: tuple[int, ...], values: list[float]) -> None:
-    import matplotlib.pyplot as plt
-
     from rtdkit.datasets import clusters
+    from rtdkit.experiments._output import new_figure
+    from rtdkit.experiments._plots import scatter_clouds
     from rtdkit.plot import save_figure
 
-    fig, axes = plt.subplots(1, 3, figsize=(12, 3.6))
-    for ax, k in zip(axes[:2], (1, ks[-1]), strict=True):
-        cloud = clusters(k)
-        ax.scatter(cloud[:, 0], cloud[:, 1], s=4)
-        ax.set_title(f"{k} cluster{'s' if k > 1 else ''}")
-        ax.set_aspect("equal")
-    axes[2].plot(ks, values, marker="o")
-    axes[2].set_xlabel("number of clusters k")
-    axes[2].set_ylabel("RTD(1 cluster, k clusters)")
-    fig.tight_layout()
+    fig, axes = new_figure(1, 3, size=(4.0, 3.6))
+    scatter_clouds(
+        axes[0, :2], {"1 cluster": clusters(1), f"{ks[-1]} clusters": clusters(ks[-1])}, size=4
+    )
+    axes[0, 2].plot(ks, values, marker="o")
+    axes[0, 2].set_xlabel("number of clusters k")
+    axes[0, 2].set_ylabel("RTD(1 cluster, k clusters)")
     save_figure(fig, path)
     typer.echo(f"figure written to {path}", err=True)
 
