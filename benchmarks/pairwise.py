@@ -29,8 +29,8 @@ import numpy as np
 import pandas as pd
 
 import rtdkit
-from rtdkit.engines import get_engine
 from rtdkit import pairwise
+from rtdkit.engines import get_engine
 
 PAPER_ARCHITECTURES = 90
 PAPER_PAIRS = PAPER_ARCHITECTURES * (PAPER_ARCHITECTURES - 1) // 2  # 4005
