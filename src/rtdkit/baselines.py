@@ -591,6 +591,10 @@ class Measure:
     :meth:`dissimilarity` turns similarities ``s`` into ``1 - s`` as in the paper's plots.
     :meth:`trial` gives its numbers on one subsample, one per name in ``directions``: RTD and
     the asymmetric measures report both directions, so that either matrix can be built.
+    ``call_options`` names the options that comparison functions (:func:`rtdkit.pairwise`,
+    :func:`rtdkit.layers.compare_layers`) take as their own keyword arguments and pass to
+    :meth:`trial`; a measure that has ``"metric"`` among them accepts
+    ``metric='precomputed'``.
     """
 
     name: str
@@ -602,6 +606,7 @@ class Measure:
     description: str
     directions: tuple[str, ...] = FORWARD
     trial_function: Callable[..., tuple[float, ...]] | None = None
+    call_options: tuple[str, ...] = ()
 
     def __call__(self, X: Any, Y: Any, **options: Any) -> float:
         return float(self.function(X, Y, **options))
@@ -627,7 +632,8 @@ MEASURES: dict[str, Measure] = {
         Measure(name="rtd", function=_rtd_value, kind="dissimilarity", symmetric=True,
                 inputs="representations", label="RTD",
                 description="Representation Topology Divergence; options as rtdkit.rtd",
-                directions=BOTH_DIRECTIONS, trial_function=_rtd_trial),
+                directions=BOTH_DIRECTIONS, trial_function=_rtd_trial,
+                call_options=("dim", "normalize", "metric", "engine")),
         Measure(name="cka", function=cka, kind="similarity", symmetric=True,
                 inputs="representations", label="1 − CKA",
                 description="Centred Kernel Alignment; options kernel, sigma, debiased"),

@@ -7,7 +7,6 @@ every measure (:func:`rtdkit.comparison.compare`), the paper's protocol.
 
 from __future__ import annotations
 
-import inspect
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -27,8 +26,9 @@ from rtdkit._validation import (
     check_normalize,
     check_optional_int,
 )
+from rtdkit.baselines import MEASURES
 from rtdkit.comparison import compare, representation_measure
-from rtdkit.divergence import DEFAULT_BATCH, DEFAULT_TRIALS, rtd_trial
+from rtdkit.divergence import DEFAULT_BATCH, DEFAULT_TRIALS
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -48,7 +48,7 @@ def compare_layers(
     symmetric: bool = True,
     measure_options: Mapping[str, Mapping[str, Any]] | None = None,
     progress: bool = False,
-    **rtd_options: Any,
+    **call_options: Any,
 ) -> dict[str, pd.DataFrame]:
     """Layer x layer matrices of representation measures.
 
@@ -74,9 +74,9 @@ def compare_layers(
         Options per measure, e.g. ``{"cka": {"debiased": True}}``.
     progress : bool, default False
         Progress bar over the cells, on stderr.
-    **rtd_options
-        RTD's own options (``dim``, ``normalize``, ``metric``, ``engine``), as in
-        :func:`rtdkit.rtd`.
+    **call_options
+        Options of the measures that take them from the call: RTD's ``dim``, ``normalize``,
+        ``metric`` and ``engine``, as in :func:`rtdkit.rtd`.
 
     Returns
     -------
@@ -102,7 +102,7 @@ def compare_layers(
         raise RTDInputError("measures is empty; pass e.g. ('rtd', 'cka')")
     mirrored = {name: representation_measure(name).symmetric for name in names}
     symmetric = check_bool(symmetric, "symmetric")
-    options = _measure_options(names, measure_options, rtd_options)
+    options = _measure_options(names, measure_options, call_options)
     batch = check_optional_int(batch, "batch", minimum=3)
     trials = check_int(trials, "trials", minimum=1)
     left = _representations(reps_a, "reps_a")
@@ -134,37 +134,35 @@ def compare_layers(
 def _measure_options(
     names: list[str],
     measure_options: Mapping[str, Mapping[str, Any]] | None,
-    rtd_options: Mapping[str, Any],
+    call_options: Mapping[str, Any],
 ) -> dict[str, dict[str, Any]]:
-    """Options per measure; ``**rtd_options`` join those given for 'rtd'."""
+    """Options per measure; ``**call_options`` go to the measures that take them (RTD's)."""
     options = {k: dict(v) for k, v in (measure_options or {}).items()}
     stray = sorted(set(options) - set(names))
     if stray:
         raise RTDInputError(f"measure_options names {stray}, which are not among measures {names}")
-    if rtd_options:
-        if "rtd" not in names:
-            raise RTDInputError(
-                f"RTD options {sorted(rtd_options)} were given but 'rtd' is not among measures"
-            )
-        options["rtd"] = {**options.get("rtd", {}), **rtd_options}
-    if "rtd" in options:
-        _check_rtd_options(options["rtd"])
+    takers = {n: MEASURES[n].call_options for n in names if MEASURES[n].call_options}
+    accepted = {option for taken in takers.values() for option in taken}
+    unknown = sorted(set(call_options) - accepted)
+    if unknown:
+        raise RTDInputError(
+            f"unknown option(s) {unknown}; compare_layers accepts batch, trials, seed, "
+            f"symmetric, progress, measure_options and the options of its measures "
+            f"{sorted(accepted) or '(none for these measures)'}"
+        )
+    _check_call_options(call_options)
+    for name, taken in takers.items():
+        given = {k: v for k, v in call_options.items() if k in taken}
+        options[name] = {**options.get(name, {}), **given}
     return options
 
 
-def _check_rtd_options(rtd_options: Mapping[str, Any]) -> None:
-    """Only RTD's per-trial options; they are checked here, before any cell is computed."""
-    allowed = set(inspect.signature(rtd_trial).parameters) - {"p", "q", "symmetric"}
-    unknown = sorted(set(rtd_options) - allowed)
-    if unknown:
-        raise RTDInputError(
-            f"unknown RTD option(s) {unknown}; compare_layers accepts batch, trials, seed, "
-            f"symmetric and RTD's {', '.join(sorted(allowed))}"
-        )
-    info = check_engine(rtd_options.get("engine"))
-    check_dim(rtd_options.get("dim", 1), info)
-    check_normalize(rtd_options.get("normalize", "quantile"))
-    if check_metric(rtd_options.get("metric", "euclidean")) == "precomputed":
+def _check_call_options(options: Mapping[str, Any]) -> None:
+    """The shared options, checked here before any cell is computed."""
+    info = check_engine(options.get("engine"))
+    check_dim(options.get("dim", 1), info)
+    check_normalize(options.get("normalize", "quantile"))
+    if check_metric(options.get("metric", "euclidean")) == "precomputed":
         raise RTDInputError(
             "compare_layers compares feature arrays; metric='precomputed' is for rtdkit.rtd"
         )

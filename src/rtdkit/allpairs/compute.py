@@ -86,7 +86,7 @@ def compute_pair(task: PairTask, x_a: FloatArray, x_b: FloatArray) -> list[Resul
     cfg = task.config
     # The index sets rtd(x_a, x_b, seed=task.seed) would draw; trial t is always the t-th.
     subsets = subsample_indices(len(x_a), cfg.batch, cfg.trials, task.seed)
-    options = {"rtd": cfg.rtd_options(), **cfg.options}
+    options = {measure: cfg.measure_options(measure) for measure, _ in task.todo}
     rows: list[ResultRow] = []
     for measure, t, values in trial_values(
         x_a, x_b, subsets, dict(task.todo), options=options, metric=cfg.metric

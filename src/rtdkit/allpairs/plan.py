@@ -62,14 +62,11 @@ class Config:
     engine: str
     options: dict[str, dict[str, Any]] = field(default_factory=dict)
 
-    def rtd_options(self) -> dict[str, Any]:
-        """RTD's options are pairwise()'s own arguments (they also define its stored numbers)."""
-        return {
-            "dim": self.dim,
-            "normalize": self.normalize,
-            "metric": self.metric,
-            "engine": self.engine,
-        }
+    def measure_options(self, measure: str) -> dict[str, Any]:
+        """The options of ``measure``: pairwise()'s own arguments for those it takes from the
+        call (RTD's ``dim``, ``metric``, ...), else its entry of ``measure_options``."""
+        taken = MEASURES[measure].call_options
+        return {k: getattr(self, k) for k in taken} if taken else self.options.get(measure, {})
 
 
 @dataclass(frozen=True)
@@ -97,9 +94,10 @@ class Plan:
     def params(self, measure: str) -> dict[str, Any]:
         """What the stored numbers of ``measure`` depend on (``trials`` only extends them)."""
         common = {"batch": self.config.batch, "seed": self.seed, "seed_scheme": SEED_SCHEME}
-        if measure == "rtd":
-            return {**common, **self.config.rtd_options()}
-        return {**common, "options": self.config.options.get(measure, {})}
+        options = self.config.measure_options(measure)
+        if MEASURES[measure].call_options:
+            return {**common, **options}
+        return {**common, "options": options}
 
 
 def make_plan(
@@ -147,9 +145,10 @@ def _check_measures(measures: str | Sequence[str], metric: str) -> list[str]:
         if name not in MEASURES:
             raise RTDInputError(f"unknown measure {name!r}; choose from {', '.join(MEASURES)}")
         representation_measure(name)
-        if name != "rtd" and metric == "precomputed":
+        if metric == "precomputed" and "metric" not in MEASURES[name].call_options:
+            takers = ", ".join(repr(m) for m, v in MEASURES.items() if "metric" in v.call_options)
             raise RTDInputError(
-                f"metric='precomputed' applies to 'rtd' only; {name!r} needs feature arrays"
+                f"metric='precomputed' applies to {takers} only; {name!r} needs feature arrays"
             )
     return wanted
 
@@ -159,10 +158,11 @@ def _check_options(
 ) -> dict[str, dict[str, Any]]:
     options = {m: dict(o) for m, o in (measure_options or {}).items()}
     for name in options:
-        if name == "rtd":
+        if name in MEASURES and (taken := MEASURES[name].call_options):
+            own = ", ".join(f"{option}=" for option in taken)
             raise RTDInputError(
-                "options of 'rtd' are pairwise()'s own arguments (batch=, dim=, metric=, ...); "
-                "remove 'rtd' from measure_options"
+                f"options of {name!r} are pairwise()'s own arguments ({own}); remove {name!r} "
+                "from measure_options"
             )
         if name not in wanted:
             raise RTDInputError(f"measure_options names {name!r}, which is not in measures")
