@@ -13,6 +13,8 @@ from rtdkit._validation import FloatArray, RTDInputError
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
 
+__all__ = ["CrossBarcode"]
+
 
 @dataclass(frozen=True)
 class CrossBarcode:

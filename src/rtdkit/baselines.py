@@ -45,6 +45,22 @@ from rtdkit._validation import (
     to_numpy,
 )
 
+__all__ = [
+    "MEASURES",
+    "Measure",
+    "canonical_correlations",
+    "cka",
+    "cka_from_gram",
+    "disagreement",
+    "gram_linear",
+    "gram_rbf",
+    "heat_trace",
+    "imd",
+    "knn_laplacian",
+    "pwcca",
+    "svcca",
+]
+
 # Time grid of the IMD heat-kernel traces, as in Tsitsulin et al. (2020).
 IMD_TIMES: FloatArray = np.logspace(-1.0, 1.0, 256)
 

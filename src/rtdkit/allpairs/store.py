@@ -34,6 +34,8 @@ from rtdkit._validation import RTDInputError
 if TYPE_CHECKING:
     import pandas as pd
 
+__all__ = ["RepInfo", "ResultRow", "ResultStore", "canonical_json"]
+
 SCHEMA_VERSION = 1
 
 _TABLES = (

@@ -23,6 +23,8 @@ from rtdkit.experiments._measures import dissimilarity_matrices
 from rtdkit.experiments._output import new_figure, save_outputs
 from rtdkit.plot import classical_mds
 
+__all__ = ["random_spec", "run"]
+
 NAME = "architectures"
 PAPER = {
     "qualitative": "architectures with similar embeddings have similar log-perplexity "

@@ -16,6 +16,8 @@ from rtdkit.experiments._output import new_figure, save_outputs
 from rtdkit.experiments._plots import plot_family, scatter_clouds
 from rtdkit.experiments._stats import kendall_tau
 
+__all__ = ["CLUSTER_COUNTS", "run"]
+
 NAME = "clusters"
 CLUSTER_COUNTS = (2, 3, 4, 5, 6, 10, 12)
 PAPER = {"kendall_tau": {"rtd": 1.0, "1-cka": 0.23, "imd": 0.43, "1-svcca": 0.14}}

@@ -25,6 +25,8 @@ from rtdkit.experiments._sprites import (
     render_sprites,
 )
 
+__all__ = ["run", "slice_pair"]
+
 NAME = "disentanglement"
 DELTA = 0.1
 PAPER = {

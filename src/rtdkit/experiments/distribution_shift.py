@@ -30,6 +30,8 @@ from rtdkit.experiments._output import new_figure, save_outputs
 from rtdkit.experiments._plots import plot_scaled
 from rtdkit.experiments._stats import correlation_table
 
+__all__ = ["run"]
+
 NAME = "distribution-shift"
 PAPER = {
     "pearson": {

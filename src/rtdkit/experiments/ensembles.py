@@ -31,6 +31,8 @@ from rtdkit.experiments._digits import (
 from rtdkit.experiments._measures import compare, disagreement_row
 from rtdkit.experiments._output import new_figure, save_outputs
 
+__all__ = ["fge_members", "pairwise_summary", "run"]
+
 NAME = "ensembles"
 MEMBERS = 4
 PAPER = {

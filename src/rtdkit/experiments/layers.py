@@ -21,6 +21,8 @@ from rtdkit.experiments._digits import (
 from rtdkit.experiments._measures import dissimilarity_matrices
 from rtdkit.experiments._output import new_figure, save_outputs
 
+__all__ = ["run"]
+
 NAME = "layers"
 PAPER = {
     "qualitative": "RTD and 1-CKA agree; adjacent blocks similar; the last ResNet block "

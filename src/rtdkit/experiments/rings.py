@@ -16,6 +16,8 @@ from rtdkit.experiments._output import new_figure, save_outputs
 from rtdkit.experiments._plots import plot_family, scatter_clouds
 from rtdkit.experiments._stats import kendall_tau
 
+__all__ = ["run"]
+
 NAME = "rings"
 DISTINCT = (5, 4, 3, 2, 1)
 PAPER = {

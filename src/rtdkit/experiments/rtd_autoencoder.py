@@ -44,6 +44,8 @@ from rtdkit.torch import RTDLoss
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
+__all__ = ["knn_preservation", "run", "run_rtd_autoencoder", "scaled_rtd"]
+
 # Latent scales tried by the ``rtd_scaled`` metric: 1 to 16 in quarter octaves.
 EVAL_SCALES = tuple(2.0 ** (k / 4) for k in range(17))
 

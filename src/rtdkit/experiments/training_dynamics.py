@@ -25,6 +25,8 @@ from rtdkit.experiments._output import new_figure, save_outputs
 from rtdkit.experiments._plots import plot_scaled
 from rtdkit.experiments._stats import correlation_table
 
+__all__ = ["run"]
+
 NAME = "training-dynamics"
 PAPER = {
     "pearson_with_disagreement": {

@@ -27,6 +27,8 @@ from rtdkit.experiments._output import new_figure, save_outputs
 from rtdkit.experiments._plots import plot_scaled
 from rtdkit.experiments._stats import correlation_table
 
+__all__ = ["run"]
+
 NAME = "transfer"
 SOURCE, TARGET = (0, 1, 2, 3, 4), (5, 6, 7, 8, 9)
 ENCODER_LR_FACTOR = 0.01
