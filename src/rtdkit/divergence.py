@@ -262,8 +262,9 @@ def rtd(
     normalize, metric, engine
         As in :func:`cross_barcode`.
     n_jobs : int or None, default 1
-        Threads running the trials side by side (None: 1, -1: every core); the native engine
-        releases the GIL, so they run in parallel. Results do not depend on it.
+        Threads running the trials side by side (None: 1, -1: every core). The default
+        engine releases the GIL, so they run in parallel; 'reference' (giotto-ph) holds it,
+        so its trials run one at a time. Results do not depend on it.
     progress : bool, default False
         Show a progress bar on stderr.
 
