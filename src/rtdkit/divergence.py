@@ -338,8 +338,8 @@ def _run_trials(
 ) -> Iterator[tuple[float, float]]:
     """Trials in order; on ``n_jobs`` threads when asked (same numbers either way).
 
-    Threads, not processes: the engines release the GIL, a script needs no ``__main__`` guard,
-    and nothing forks while a progress bar's thread runs.
+    Threads, not processes: the default engine releases the GIL, a script needs no
+    ``__main__`` guard, and nothing forks while a progress bar's thread runs.
     """
     if n_jobs == 1 or len(subsets) == 1:
         yield from (trial(p, q) for p, q in subsets)

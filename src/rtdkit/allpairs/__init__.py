@@ -79,10 +79,11 @@ def pairwise(
         computes only what is missing. Parameters that change stored numbers must match
         (``trials`` may grow or shrink: trial t is the same subset for any ``trials``).
     executor : None, dask.distributed.Client or str, optional
-        None: ``n_jobs`` threads in this process (the engines release the GIL; a script needs
-        no ``__main__`` guard). A Client or a scheduler address (``"tcp://host:8786"``) runs
-        the pairs on that Dask cluster (start a process-based ``LocalCluster`` under
-        ``if __name__ == "__main__":``, as Dask requires).
+        None: ``n_jobs`` threads in this process (the default engine releases the GIL, the
+        'reference' one does not; a script needs no ``__main__`` guard). A Client or a
+        scheduler address (``"tcp://host:8786"``) runs the pairs on that Dask cluster (start a
+        process-based ``LocalCluster`` under ``if __name__ == "__main__":``, as Dask
+        requires).
     n_jobs : int or None, default -1
         Local threads: -1 every available core, None or 1 this thread only. Ignored with Dask.
     progress : bool, default True

@@ -1,10 +1,12 @@
 """Executors of pair tasks: this thread, a pool of threads, or a Dask cluster.
 
-Threads are the local default: the engines and numpy release the GIL while they compute, a
-script needs no ``if __name__ == "__main__":`` guard, and nothing forks while a progress bar's
-thread runs. A Dask cluster (a ``Client`` or a scheduler address) runs pairs in other
-processes or on other machines; a ``LocalCluster`` with processes must be started under the
-``__main__`` guard, as Dask documents.
+Threads are the local default: the default engine and numpy release the GIL while they
+compute, a script needs no ``if __name__ == "__main__":`` guard, and nothing forks while a
+progress bar's thread runs. (The 'reference' engine holds the GIL, so on threads its pairs
+run one at a time; a Dask cluster of processes runs them in parallel.) A Dask cluster (a
+``Client`` or a scheduler address) runs pairs in other processes or on other machines; a
+``LocalCluster`` with processes must be started under the ``__main__`` guard, as Dask
+documents.
 """
 
 from __future__ import annotations
