@@ -344,5 +344,9 @@ def _run_trials(
     if n_jobs == 1 or len(subsets) == 1:
         yield from (trial(p, q) for p, q in subsets)
         return
-    with ThreadPoolExecutor(max_workers=min(n_jobs, len(subsets))) as pool:
+    pool = ThreadPoolExecutor(max_workers=min(n_jobs, len(subsets)), thread_name_prefix="rtdkit")
+    try:
         yield from pool.map(trial, *zip(*subsets, strict=True))
+    finally:
+        # On Ctrl-C or an error, drop the trials not yet started rather than wait for them all.
+        pool.shutdown(wait=True, cancel_futures=True)
