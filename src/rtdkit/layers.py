@@ -100,8 +100,12 @@ def compare_layers(
     names = [measures] if isinstance(measures, str) else list(measures)
     if not names:
         raise RTDInputError("measures is empty; pass e.g. ('rtd', 'cka')")
-    mirrored = {name: representation_measure(name).symmetric for name in names}
     symmetric = check_bool(symmetric, "symmetric")
+    # A cell is symmetric in (row, column) if its measure is, or if both directions are averaged.
+    mirrored = {
+        name: symmetric if len(m.directions) == 2 else m.symmetric
+        for name, m in ((n, representation_measure(n)) for n in names)
+    }
     options = _measure_options(names, measure_options, call_options)
     batch = check_optional_int(batch, "batch", minimum=3)
     trials = check_int(trials, "trials", minimum=1)
@@ -112,7 +116,7 @@ def compare_layers(
     cells = [(i, j) for i in range(len(left)) for j in range(len(right))]
     for i, j in progress_iter(cells, total=len(cells), description="layers", enabled=progress):
         # A self-comparison computes the lower triangle only for what cannot be mirrored.
-        todo = [n for n in names if not (reps_b is None and j < i and (symmetric or mirrored[n]))]
+        todo = [n for n in names if not (reps_b is None and j < i and mirrored[n])]
         for name in set(names) - set(todo):
             matrices[name][i, j] = matrices[name][j, i]
         if todo:
