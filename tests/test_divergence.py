@@ -163,6 +163,9 @@ def test_seed_determinism_and_parallel_equals_serial() -> None:
     c = rtdkit.rtd(p, q, batch=50, trials=4, seed=12)
     np.testing.assert_array_equal(a.samples, b.samples)
     assert not np.array_equal(a.samples, c.samples)
+    # Threads with a progress bar (its own thread) and every core: still the same numbers.
+    d = rtdkit.rtd(p, q, batch=50, trials=4, seed=11, n_jobs=-1, progress=True)
+    np.testing.assert_array_equal(a.samples, d.samples)
 
 
 def test_full_batch_runs_one_trial() -> None:
