@@ -1,4 +1,4 @@
-"""Throughput of rtdkit.pairwise: pairs per second on a local pool and on Dask, and the
+"""Throughput of rtdkit.pairwise: pairs per second on local threads and on Dask, and the
 projected time of the paper's 90-architecture study (Section 3.3) on k machines.
 
 Usage::
@@ -29,8 +29,8 @@ import numpy as np
 import pandas as pd
 
 import rtdkit
+from rtdkit import pairwise
 from rtdkit.engines import get_engine
-from rtdkit.parallel import pairwise
 
 PAPER_ARCHITECTURES = 90
 PAPER_PAIRS = PAPER_ARCHITECTURES * (PAPER_ARCHITECTURES - 1) // 2  # 4005
@@ -78,10 +78,10 @@ def timed(run: Callable[[], dict[str, pd.DataFrame]], repeat: int) -> tuple[floa
 def local_run(
     reps: dict[str, np.ndarray], workers: int, opts: dict[str, Any], repeat: int
 ) -> Timing:
-    """n_jobs=1 runs in this process; more workers start a process pool (start-up included)."""
+    """n_jobs=1 runs in this thread; more workers run on threads of this process."""
     seconds, matrix = timed(lambda: pairwise(reps, n_jobs=workers, progress=False, **opts), repeat)
     check(matrix, opts)
-    name = "local (in-process)" if workers == 1 else "local process pool"
+    name = "local (in-process)" if workers == 1 else "local threads"
     return Timing(name, workers, seconds, len(reps) * (len(reps) - 1) // 2)
 
 
@@ -144,8 +144,8 @@ def print_table(timings: list[Timing], trials: int) -> None:
 
 def overhead(timings: list[Timing], workers: int) -> float | None:
     by = {(t.executor, t.workers): t.seconds for t in timings}
-    dask, pool = by.get(("dask LocalCluster", workers)), by.get(("local process pool", workers))
-    return None if dask is None or pool is None else (dask - pool) / pool
+    dask, local = by.get(("dask LocalCluster", workers)), by.get(("local threads", workers))
+    return None if dask is None or local is None else (dask - local) / local
 
 
 def print_projection(per_pair: float, cores: list[int], machines: list[int], label: str) -> None:
@@ -209,12 +209,12 @@ def main() -> None:
     timings = run_executors(reps, opts, args)
     print_table(timings, args.trials)
     print(
-        "(a local pool's time includes starting its workers, as every pairwise() call does; "
-        "the Dask cluster was started beforehand, as a long-lived cluster would be)"
+        "(local threads start with every pairwise() call; the Dask cluster was started "
+        "beforehand, as a long-lived cluster would be)"
     )
     for w in args.workers:
         if (ratio := overhead(timings, w)) is not None:
-            print(f"Dask vs local pool, {w} workers: {ratio:+.1%} wall time")
+            print(f"Dask vs local threads, {w} workers: {ratio:+.1%} wall time")
     tiny = run_executors(reps, {**opts, "batch": 8, "trials": 1}, args)
     print("\nFramework overhead: the same pairs at b=8, 1 trial (almost no computing)")
     print_table(tiny, 1)

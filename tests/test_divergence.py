@@ -1,5 +1,5 @@
 """cross_barcode and rtd: the paper's properties (Theorem 1, Proposition 1), Algorithm 2,
-invariances, and the MST bound of shared/notes/cone.md."""
+invariances, and the MST bound of docs/engine.md."""
 
 from __future__ import annotations
 
@@ -44,7 +44,7 @@ def test_collapsed_cloud_gives_the_ordinary_h0_barcode() -> None:
 
 def test_collapsed_cloud_in_dimension_two_follows_the_cover_complex() -> None:
     """With Q collapsed, R-Cross-Barcode_2(P, Q) is *not* the H1 barcode of the Rips complex
-    of P, as Theorem 1 reads: it is that of the complex M of shared/notes/cone.md, where σ
+    of P, as Theorem 1 reads: it is that of the complex M of docs/engine.md, where σ
     enters at min_l max_(j in σ) w_lj. Checked here with gudhi on an explicit filtration."""
     gudhi = pytest.importorskip("gudhi")
     from itertools import combinations
@@ -70,7 +70,7 @@ def test_collapsed_cloud_cannot_be_quantile_normalised() -> None:
 
 @pytest.mark.parametrize("seed", range(4))
 def test_rtd1_bounded_below_by_mst_difference(seed: int) -> None:
-    """RTD_1(P, Q) >= MST(w) - MST(min(w, w~)) (exact sequence, see shared/notes/cone.md)."""
+    """RTD_1(P, Q) >= MST(w) - MST(min(w, w~)) (exact sequence, see docs/engine.md)."""
     p, q = related_pair(60, seed) if seed % 2 else unrelated_pair(60, seed)
     w, mu = cross_matrices(normalized_distances(p), normalized_distances(q))
     gap = minimum_spanning_tree(w).sum() - minimum_spanning_tree(mu).sum()
@@ -163,6 +163,9 @@ def test_seed_determinism_and_parallel_equals_serial() -> None:
     c = rtdkit.rtd(p, q, batch=50, trials=4, seed=12)
     np.testing.assert_array_equal(a.samples, b.samples)
     assert not np.array_equal(a.samples, c.samples)
+    # Threads with a progress bar (its own thread) and every core: still the same numbers.
+    d = rtdkit.rtd(p, q, batch=50, trials=4, seed=11, n_jobs=-1, progress=True)
+    np.testing.assert_array_equal(a.samples, d.samples)
 
 
 def test_full_batch_runs_one_trial() -> None:

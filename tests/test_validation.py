@@ -75,3 +75,12 @@ def test_inputs_are_not_modified() -> None:
     rtdkit.rtd(p, q, batch=10, trials=2)
     np.testing.assert_array_equal(p, P)
     np.testing.assert_array_equal(q, Q)
+
+
+def test_n_jobs_follows_scikit_learn() -> None:
+    from rtdkit._validation import check_n_jobs
+
+    assert check_n_jobs(None) == 1 and check_n_jobs(3) == 3 and check_n_jobs(-1) >= 1
+    for bad in (0, -2, 1.5, True, "2"):
+        with pytest.raises(rtdkit.RTDInputError, match="n_jobs must be"):
+            check_n_jobs(bad)

@@ -8,10 +8,33 @@ whose message names the offending argument and says how to fix it.
 from __future__ import annotations
 
 import numbers
-from typing import Any
+import os
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from numpy.typing import NDArray
+
+if TYPE_CHECKING:
+    from rtdkit.engines import EngineInfo
+
+__all__ = [
+    "RTDInputError",
+    "RTDTypeError",
+    "as_float_matrix",
+    "check_bool",
+    "check_choice",
+    "check_dim",
+    "check_distance_matrix",
+    "check_engine",
+    "check_int",
+    "check_method",
+    "check_metric",
+    "check_n_jobs",
+    "check_normalize",
+    "check_optional_int",
+    "check_same_rows",
+    "to_numpy",
+]
 
 FloatArray = NDArray[np.float64]
 
@@ -125,3 +148,101 @@ def check_distance_matrix(d: FloatArray, name: str) -> FloatArray:
     out = (d + d.T) / 2.0
     np.fill_diagonal(out, 0.0)
     return out
+
+
+# --------------------------------------------------------------------------------------------
+# Options shared by the public functions: one meaning and one check per name
+# --------------------------------------------------------------------------------------------
+
+
+def check_bool(value: Any, name: str) -> bool:
+    """A flag: ``True`` or ``False`` (numpy booleans too), never a truthy stand-in."""
+    if not isinstance(value, (bool, np.bool_)):
+        raise RTDTypeError(f"{name} must be True or False, got {value!r}")
+    return bool(value)
+
+
+def check_n_jobs(n_jobs: Any, name: str = "n_jobs") -> int:
+    """Workers, as in scikit-learn: None means 1, -1 every core this process may use.
+
+    Examples
+    --------
+    >>> check_n_jobs(None), check_n_jobs(3)
+    (1, 3)
+    """
+    if n_jobs is None:
+        return 1
+    if isinstance(n_jobs, bool) or not isinstance(n_jobs, numbers.Integral):
+        raise RTDTypeError(f"{name} must be a positive integer, -1 or None, got {n_jobs!r}")
+    if n_jobs == -1:
+        usable = os.sched_getaffinity(0) if hasattr(os, "sched_getaffinity") else None
+        return len(usable) if usable else (os.cpu_count() or 1)
+    if n_jobs < 1:
+        raise RTDInputError(
+            f"{name} must be a positive integer, -1 (every core) or None (one), got {n_jobs}"
+        )
+    return int(n_jobs)
+
+
+def check_metric(metric: Any) -> str:
+    """A scipy ``cdist`` metric name or 'precomputed'."""
+    from rtdkit.distances import check_metric as _check
+
+    return _check(metric)
+
+
+def check_normalize(normalize: Any) -> float | None:
+    """The quantile ``normalize`` asks for ('quantile' is 0.9), or None for no scaling."""
+    from rtdkit.distances import resolve_quantile
+
+    return resolve_quantile(normalize)
+
+
+def check_dim(dim: Any, info: EngineInfo, name: str = "dim", *, minimum: int = 0) -> int:
+    """A homology dimension that the engine ``info`` computes."""
+    dim = check_int(dim, name, minimum=minimum)
+    if dim > info.max_supported_dim:
+        raise RTDInputError(
+            f"{name}={dim} is above what engine {info.name!r} computes "
+            f"({info.max_supported_dim}); lower it or choose another engine"
+        )
+    return dim
+
+
+METHODS = ("identity", "barcode")
+
+
+def check_method(method: Any, *, dim: int, engine: Any) -> str:
+    """The RTD path: the identity for dimension 1 unless a barcode engine is named.
+
+    ``engine`` is what the caller passed (None, a name or an EngineInfo): naming an engine
+    asks for its barcode, which the identity does not use.
+    """
+    if method is None:
+        return "identity" if dim == 1 and engine is None else "barcode"
+    method = check_choice(method, "method", METHODS)
+    if method == "identity" and dim != 1:
+        raise RTDInputError(
+            f"method='identity' gives RTD_1 only; got dim={dim}. Use method='barcode' for "
+            "other dimensions"
+        )
+    if method == "identity" and engine is not None:
+        name = getattr(engine, "name", engine)
+        raise RTDInputError(
+            f"engine={name!r} chooses a barcode engine, which method='identity' does not use; "
+            "drop engine= or pass method='barcode'"
+        )
+    return method
+
+
+def check_engine(engine: Any, *, edges: bool = False, purpose: str = "") -> EngineInfo:
+    """The engine named ``engine`` (None: the default), able to report critical edges if asked."""
+    from rtdkit.engines import get_engine
+
+    info = get_engine(engine)
+    if edges and not info.supports_edges:
+        raise RTDInputError(
+            f"engine {info.name!r} does not report critical edges{purpose}; choose an engine "
+            "that does, e.g. engine='reference'"
+        )
+    return info

@@ -8,10 +8,12 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from numpy.typing import NDArray
 
-from rtdkit._validation import FloatArray, RTDInputError
+from rtdkit._validation import FloatArray, RTDInputError, check_int
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
+
+__all__ = ["CrossBarcode"]
 
 
 @dataclass(frozen=True)
@@ -52,9 +54,8 @@ class CrossBarcode:
         return iter(self.bars)
 
     def _check_dim(self, dim: int) -> int:
-        if isinstance(dim, bool) or not isinstance(dim, (int, np.integer)):
-            raise RTDInputError(f"dim must be an integer, got {dim!r}")
-        if not 0 <= dim <= self.maxdim:
+        dim = check_int(dim, "dim", minimum=0)
+        if dim > self.maxdim:
             raise RTDInputError(
                 f"dim={dim} was not computed (maxdim={self.maxdim}); call cross_barcode with "
                 f"maxdim={dim} or more"

@@ -38,11 +38,28 @@ from rtdkit._validation import (
     RTDInputError,
     RTDTypeError,
     as_float_matrix,
+    check_bool,
     check_choice,
     check_int,
     check_same_rows,
     to_numpy,
 )
+
+__all__ = [
+    "MEASURES",
+    "Measure",
+    "canonical_correlations",
+    "cka",
+    "cka_from_gram",
+    "disagreement",
+    "gram_linear",
+    "gram_rbf",
+    "heat_trace",
+    "imd",
+    "knn_laplacian",
+    "pwcca",
+    "svcca",
+]
 
 # Time grid of the IMD heat-kernel traces, as in Tsitsulin et al. (2020).
 IMD_TIMES: FloatArray = np.logspace(-1.0, 1.0, 256)
@@ -53,12 +70,6 @@ def _pair(X: Any, Y: Any, *, min_rows: int = 3) -> tuple[FloatArray, FloatArray]
     y = as_float_matrix(Y, "Y", min_rows=min_rows)
     check_same_rows(x, y, "X", "Y")
     return x, y
-
-
-def _check_bool(value: Any, name: str) -> bool:
-    if not isinstance(value, (bool, np.bool_)):
-        raise RTDTypeError(f"{name} must be True or False, got {value!r}")
-    return bool(value)
 
 
 def _check_real(value: Any, name: str, *, low: float, high: float, low_open: bool) -> float:
@@ -149,7 +160,7 @@ def cka_from_gram(k: Any, l: Any, *, debiased: bool = False) -> float:  # noqa: 
     >>> round(cka_from_gram(x @ x.T, 2.0 * x @ x.T), 12)
     1.0
     """
-    debiased = _check_bool(debiased, "debiased")
+    debiased = check_bool(debiased, "debiased")
     km = as_float_matrix(k, "K", min_rows=4 if debiased else 2)
     lm = as_float_matrix(l, "L", min_rows=4 if debiased else 2)
     for m, name in ((km, "K"), (lm, "L")):
@@ -226,7 +237,7 @@ def cka(
     """
     kernel = check_choice(kernel, "kernel", ("linear", "rbf"))
     sigma = _check_real(sigma, "sigma", low=0.0, high=math.inf, low_open=True)
-    debiased = _check_bool(debiased, "debiased")
+    debiased = check_bool(debiased, "debiased")
     x, y = _pair(X, Y)
     if debiased and len(x) < 4:
         raise RTDInputError(
@@ -577,12 +588,30 @@ def _rtd_value(X: Any, Y: Any, **options: Any) -> float:
     return rtd(X, Y, **options).value
 
 
+def _rtd_trial(p: FloatArray, q: FloatArray, **options: Any) -> tuple[float, ...]:
+    """Both directions of RTD on one subsample (options: dim, normalize, metric, engine,
+    method)."""
+    from rtdkit.divergence import rtd_trial
+
+    return rtd_trial(p, q, symmetric=True, **options)
+
+
+FORWARD = ("forward",)
+BOTH_DIRECTIONS = ("forward", "backward")
+
+
 @dataclass(frozen=True)
 class Measure:
     """A comparison measure with the metadata needed to plot or tabulate it.
 
     Call it as ``measure(X, Y, **options) -> float`` (the raw value);
     :meth:`dissimilarity` turns similarities ``s`` into ``1 - s`` as in the paper's plots.
+    :meth:`trial` gives its numbers on one subsample, one per name in ``directions``: RTD and
+    the asymmetric measures report both directions, so that either matrix can be built.
+    ``call_options`` names the options that comparison functions (:func:`rtdkit.pairwise`,
+    :func:`rtdkit.layers.compare_layers`) take as their own keyword arguments and pass to
+    :meth:`trial`; a measure that has ``"metric"`` among them accepts
+    ``metric='precomputed'``.
     """
 
     name: str
@@ -592,6 +621,9 @@ class Measure:
     inputs: Literal["representations", "predictions"]
     label: str
     description: str
+    directions: tuple[str, ...] = FORWARD
+    trial_function: Callable[..., tuple[float, ...]] | None = None
+    call_options: tuple[str, ...] = ()
 
     def __call__(self, X: Any, Y: Any, **options: Any) -> float:
         return float(self.function(X, Y, **options))
@@ -601,6 +633,14 @@ class Measure:
         value = self(X, Y, **options)
         return 1.0 - value if self.kind == "similarity" else value
 
+    def trial(self, p: FloatArray, q: FloatArray, **options: Any) -> tuple[float, ...]:
+        """Values on one subsample, in the order of ``directions`` (forward = ``(p, q)``)."""
+        if self.trial_function is not None:
+            return tuple(float(v) for v in self.trial_function(p, q, **options))
+        if self.directions == FORWARD:
+            return (self(p, q, **options),)
+        return (self(p, q, **options), self(q, p, **options))
+
 
 #: The measures under one calling convention, ``MEASURES[name](X, Y, **options) -> float``.
 MEASURES: dict[str, Measure] = {
@@ -608,7 +648,9 @@ MEASURES: dict[str, Measure] = {
     for m in (
         Measure(name="rtd", function=_rtd_value, kind="dissimilarity", symmetric=True,
                 inputs="representations", label="RTD",
-                description="Representation Topology Divergence; options as rtdkit.rtd"),
+                description="Representation Topology Divergence; options as rtdkit.rtd",
+                directions=BOTH_DIRECTIONS, trial_function=_rtd_trial,
+                call_options=("dim", "normalize", "metric", "engine", "method")),
         Measure(name="cka", function=cka, kind="similarity", symmetric=True,
                 inputs="representations", label="1 − CKA",
                 description="Centred Kernel Alignment; options kernel, sigma, debiased"),
@@ -617,7 +659,8 @@ MEASURES: dict[str, Measure] = {
                 description="mean canonical correlation after an SVD step; option keep"),
         Measure(name="pwcca", function=pwcca, kind="similarity", symmetric=False,
                 inputs="representations", label="1 − PWCCA",
-                description="projection-weighted CCA, weights from X's neurons"),
+                description="projection-weighted CCA, weights from X's neurons",
+                directions=BOTH_DIRECTIONS),
         Measure(name="imd", function=imd, kind="dissimilarity", symmetric=True,
                 inputs="representations", label="IMD",
                 description="Intrinsic Multi-scale Distance; options k, steps, probes, seed"),

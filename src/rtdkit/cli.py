@@ -7,13 +7,20 @@ line on stderr and exit status 2; results go to stdout, progress bars to stderr.
 from __future__ import annotations
 
 import json
+import os
 import sys
+from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from rtdkit._validation import RTDInputError
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+__all__ = ["app", "main", "matrix_command"]
 
 app = typer.Typer(
     name="rtdkit",
@@ -54,9 +61,19 @@ NormalizeOpt = Annotated[
     ),
 ]
 EngineOpt = Annotated[
-    str | None, typer.Option(help="Barcode engine (default: the fastest available).")
+    str | None,
+    typer.Option(help="Barcode engine (implies --method barcode; default: the fastest)."),
 ]
-JobsOpt = Annotated[int, typer.Option("--n-jobs", "-j", help="Worker processes (-1: all cores).")]
+MethodOpt = Annotated[
+    str | None,
+    typer.Option(
+        help="How RTD_1 is computed: 'identity' (exact total without the bars, the default "
+        "for H1) or 'barcode' (sum of the R-Cross-Barcode's bars)."
+    ),
+]
+JobsOpt = Annotated[
+    int, typer.Option("--n-jobs", "-j", help="Threads running the trials (-1: all cores).")
+]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON.")]
 PickleOpt = Annotated[
     bool,
@@ -102,6 +119,7 @@ def compare(
         bool, typer.Option(help="Report RTD(A, B) only instead of the symmetric score.")
     ] = False,
     engine: EngineOpt = None,
+    method: MethodOpt = None,
     n_jobs: JobsOpt = 1,
     as_json: JsonOpt = False,
     allow_pickle: PickleOpt = False,
@@ -121,6 +139,7 @@ def compare(
         normalize=_parse_normalize(normalize),
         metric=metric,
         engine=engine,
+        method=method,
         n_jobs=n_jobs,
         progress=progress,
     )
@@ -131,7 +150,7 @@ def compare(
     typer.echo(
         f"{kind} = {result.value:.6g} ± {result.std:.3g}  "
         f"(H{result.dim}, {result.trials} trial(s) of {result.batch} points, "
-        f"engine {result.engine})"
+        f"{'exact identity' if result.method == 'identity' else 'engine ' + result.engine})"
     )
 
 
@@ -182,9 +201,6 @@ def barcode(
         typer.echo(f"figure written to {plot}", err=True)
 
 
-DEMO_KS = (2, 3, 4, 5, 6, 10, 12)
-
-
 @app.command()
 def demo(
     plot: Annotated[Path | None, typer.Option(help="Save the demo figure (.png/.pdf).")] = None,
@@ -195,48 +211,45 @@ def demo(
     n_jobs: JobsOpt = 1,
     progress: ProgressOpt = True,
 ) -> None:
-    """The paper's "clusters" experiment on built-in data: 1 cluster vs k clusters.
+    """The RTD column of the paper's "clusters" experiment: 1 cluster vs k clusters.
 
     300 points from a 2-D normal distribution are split into k clusters on a circle of
     radius 10; RTD on the full clouds should grow with k (paper: Kendall tau = 1.0).
+    ``rtdkit experiment clusters`` adds CKA, SVCCA and IMD.
     """
-    from scipy.stats import kendalltau
-
     import rtdkit
     from rtdkit._progress import progress_iter
     from rtdkit.datasets import clusters
+    from rtdkit.experiments._stats import kendall_tau
+    from rtdkit.experiments.clusters import CLUSTER_COUNTS
 
-    ks = tuple(range(2, 13)) if all_k else DEMO_KS
+    ks = tuple(range(2, 13)) if all_k else CLUSTER_COUNTS
     base = clusters(1)
-    scores = [
-        rtdkit.rtd(base, clusters(k), batch=None, engine=engine, n_jobs=n_jobs)
+    values = [
+        rtdkit.rtd(base, clusters(k), batch=None, engine=engine, n_jobs=n_jobs).value
         for k in progress_iter(ks, total=len(ks), description="clusters", enabled=progress)
     ]
     typer.echo(" k  RTD(1 cluster, k clusters)")
-    for k, score in zip(ks, scores, strict=True):
-        typer.echo(f"{k:2d}  {score.value:.4f}")
-    tau = kendalltau(ks, [s.value for s in scores]).statistic
-    typer.echo(f"Kendall tau (RTD vs k) = {tau:.3f}   (paper: 1.0)")
+    for k, value in zip(ks, values, strict=True):
+        typer.echo(f"{k:2d}  {value:.4f}")
+    typer.echo(f"Kendall tau (RTD vs k) = {kendall_tau(ks, values):.3f}   (paper: 1.0)")
     if plot is not None:
-        _save_demo_figure(plot, ks, [s.value for s in scores])
+        _save_demo_figure(plot, ks, values)
 
 
 def _save_demo_figure(path: Path, ks: tuple[int, ...], values: list[float]) -> None:
-    import matplotlib.pyplot as plt
-
     from rtdkit.datasets import clusters
+    from rtdkit.experiments._output import new_figure
+    from rtdkit.experiments._plots import scatter_clouds
     from rtdkit.plot import save_figure
 
-    fig, axes = plt.subplots(1, 3, figsize=(12, 3.6))
-    for ax, k in zip(axes[:2], (1, ks[-1]), strict=True):
-        cloud = clusters(k)
-        ax.scatter(cloud[:, 0], cloud[:, 1], s=4)
-        ax.set_title(f"{k} cluster{'s' if k > 1 else ''}")
-        ax.set_aspect("equal")
-    axes[2].plot(ks, values, marker="o")
-    axes[2].set_xlabel("number of clusters k")
-    axes[2].set_ylabel("RTD(1 cluster, k clusters)")
-    fig.tight_layout()
+    fig, axes = new_figure(1, 3, size=(4.0, 3.6))
+    scatter_clouds(
+        axes[0, :2], {"1 cluster": clusters(1), f"{ks[-1]} clusters": clusters(ks[-1])}, size=4
+    )
+    axes[0, 2].plot(ks, values, marker="o")
+    axes[0, 2].set_xlabel("number of clusters k")
+    axes[0, 2].set_ylabel("RTD(1 cluster, k clusters)")
     save_figure(fig, path)
     typer.echo(f"figure written to {path}", err=True)
 
@@ -270,15 +283,14 @@ def matrix(
     metric: MetricOpt = "euclidean",
     normalize: NormalizeOpt = "quantile",
     engine: EngineOpt = None,
+    method: MethodOpt = None,
     n_jobs: Annotated[
-        int, typer.Option("--n-jobs", "-j", help="Local worker processes (-1: all cores).")
+        int, typer.Option("--n-jobs", "-j", help="Local threads (-1: all cores).")
     ] = -1,
     allow_pickle: PickleOpt = False,
     progress: ProgressOpt = True,
 ) -> None:
     """All-pairs comparison of many representations, on this machine or a Dask cluster."""
-    from rtdkit.parallel import matrix_command
-
     try:
         matrices = matrix_command(
             specs,
@@ -293,7 +305,8 @@ def matrix(
             metric=metric,
             normalize=_parse_normalize(normalize),
             engine=engine,
-            n_jobs=None if n_jobs == -1 else n_jobs,
+            method=method,
+            n_jobs=n_jobs,
             allow_pickle=allow_pickle,
             progress=progress,
         )
@@ -304,6 +317,81 @@ def matrix(
     for name, frame in matrices.items():
         typer.echo(f"== {name}")
         typer.echo(frame.to_string(float_format="{:.4g}".format))
+
+
+def matrix_command(
+    specs: str | Sequence[str],
+    measures: Sequence[str] = ("rtd",),
+    *,
+    store: str | os.PathLike[str] | None = None,
+    scheduler: str | None = None,
+    plot: str | os.PathLike[str] | None = None,
+    mds: str | os.PathLike[str] | None = None,
+    **options: Any,
+) -> dict[str, pd.DataFrame]:
+    """``rtdkit matrix``: all-pairs matrices of the files in ``specs``, optionally plotted.
+
+    Parameters
+    ----------
+    specs : str or sequence of str
+        Directories, glob patterns or files (see :func:`rtdkit.io.find_representations`).
+    measures : sequence of str, default ("rtd",)
+        Measures to compute, as in :func:`rtdkit.pairwise`.
+    store : path, optional
+        SQLite results store; rerunning with it resumes the study.
+    scheduler : str, optional
+        Dask scheduler address (``"tcp://host:8786"``); default: the local process pool.
+    plot, mds : path, optional
+        Save one heatmap per measure, or one 2-D classical MDS per measure of the
+        dissimilarity (``1 - s`` for similarities, as in the paper's Fig. 7).
+    **options
+        Passed to :func:`rtdkit.pairwise` (``batch``, ``trials``, ``seed``, ``n_jobs``, ...).
+
+    Returns
+    -------
+    dict of str to pandas.DataFrame
+        The matrices, as :func:`rtdkit.pairwise` returns them.
+
+    Examples
+    --------
+    >>> import tempfile, numpy as np, os
+    >>> d = tempfile.mkdtemp(); rng = np.random.default_rng(0)
+    >>> for i in range(3): np.save(os.path.join(d, f"r{i}.npy"), rng.normal(size=(40, 3)))
+    >>> out = matrix_command(d, batch=20, trials=1, n_jobs=1, progress=False)
+    >>> out["rtd"].index.tolist()
+    ['r0', 'r1', 'r2']
+    """
+    from rtdkit.allpairs import pairwise
+    from rtdkit.io import find_representations
+
+    matrices = pairwise(
+        find_representations(specs), measures, store=store, executor=scheduler, **options
+    )
+    if plot is not None:
+        _save_panels(matrices, plot, heatmap=True)
+    if mds is not None:
+        _save_panels(matrices, mds, heatmap=False)
+    return matrices
+
+
+def _save_panels(
+    matrices: Mapping[str, pd.DataFrame], path: str | os.PathLike[str], *, heatmap: bool
+) -> None:
+    import matplotlib.pyplot as plt
+
+    from rtdkit.allpairs import dissimilarity
+    from rtdkit.baselines import MEASURES
+    from rtdkit.plot import plot_heatmap, plot_mds, save_figure
+
+    fig, axes = plt.subplots(1, len(matrices), figsize=(6.0 * len(matrices), 5.0), squeeze=False)
+    for ax, (measure, frame) in zip(axes[0], matrices.items(), strict=True):
+        label = MEASURES[measure].label
+        if heatmap:
+            plot_heatmap(frame, ax=ax, title=measure, colorbar_label=measure)
+        else:
+            plot_mds(dissimilarity(frame), ax=ax, title=f"MDS of {label}")
+    save_figure(fig, path)
+    plt.close(fig)
 
 
 @app.command()

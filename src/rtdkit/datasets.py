@@ -10,6 +10,8 @@ import numpy as np
 
 from rtdkit._validation import FloatArray, RTDInputError, check_int
 
+__all__ = ["clusters", "ring_radii", "rings"]
+
 
 def clusters(
     k: int,

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import os
-from collections.abc import Iterator
-from concurrent.futures import ProcessPoolExecutor
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 import numpy as np
@@ -14,21 +14,32 @@ from numpy.typing import NDArray
 from rtdkit._progress import progress_iter
 from rtdkit._validation import (
     FloatArray,
-    RTDInputError,
     as_float_matrix,
+    check_bool,
+    check_dim,
+    check_engine,
     check_int,
+    check_method,
+    check_metric,
+    check_n_jobs,
+    check_normalize,
     check_optional_int,
     check_same_rows,
 )
 from rtdkit.barcode import CrossBarcode
-from rtdkit.distances import (
-    check_metric,
-    cross_matrices,
-    normalized_distances,
-    pairwise_distances,
-    resolve_quantile,
-)
+from rtdkit.distances import cross_matrices, normalized_distances, pairwise_distances
 from rtdkit.engines import EngineInfo, get_engine
+
+__all__ = [
+    "DEFAULT_BATCH",
+    "DEFAULT_TRIALS",
+    "RTDResult",
+    "barcode_from_distances",
+    "cross_barcode",
+    "rtd",
+    "rtd_trial",
+    "subsample_indices",
+]
 
 DEFAULT_BATCH = 500
 DEFAULT_TRIALS = 10
@@ -87,16 +98,6 @@ class RTDResult:
         )
 
 
-def _check_maxdim(maxdim: Any, info: EngineInfo, name: str = "maxdim") -> int:
-    maxdim = check_int(maxdim, name, minimum=0)
-    if maxdim > info.max_supported_dim:
-        raise RTDInputError(
-            f"{name}={maxdim} is above what engine {info.name!r} computes "
-            f"({info.max_supported_dim}); lower it or choose engine='reference'"
-        )
-    return int(maxdim)
-
-
 def barcode_from_distances(
     w: FloatArray,
     w_tilde: FloatArray,
@@ -122,7 +123,7 @@ def cross_barcode(
     metric: str = "euclidean",
     engine: str | None = None,
     return_edges: bool = False,
-    n_jobs: int = 1,
+    n_threads: int = 1,
 ) -> CrossBarcode:
     """R-Cross-Barcode(P, Q): where the multi-scale topology of Q departs from that of P.
 
@@ -145,8 +146,8 @@ def cross_barcode(
         Barcode engine; see :func:`rtdkit.available_engines`. Default: the fastest built-in.
     return_edges : bool, default False
         Also report each bar's critical edges (used by the differentiable loss).
-    n_jobs : int, default 1
-        Threads the engine may use.
+    n_threads : int, default 1
+        Threads the engine may use inside this one barcode (-1: every core).
 
     Returns
     -------
@@ -160,62 +161,58 @@ def cross_barcode(
     >>> rtdkit.cross_barcode(P, P).total_length(1)
     0.0
     """
-    info = get_engine(engine)
-    maxdim = _check_maxdim(maxdim, info)
-    n_jobs = _resolve_jobs(n_jobs)
-    if not isinstance(return_edges, bool):
-        raise RTDInputError(f"return_edges must be True or False, got {return_edges!r}")
-    if return_edges and not info.supports_edges:
-        raise RTDInputError(f"engine {info.name!r} cannot report critical edges; use another")
+    return_edges = check_bool(return_edges, "return_edges")
+    info = check_engine(engine, edges=return_edges)
+    maxdim = check_dim(maxdim, info, "maxdim")
+    n_threads = check_n_jobs(n_threads, "n_threads")
     p = as_float_matrix(P, "P")
     q = as_float_matrix(Q, "Q")
     check_same_rows(p, q, "P", "Q")
     w = normalized_distances(p, metric=metric, normalize=normalize, name="P")
     w_tilde = normalized_distances(q, metric=metric, normalize=normalize, name="Q")
     return barcode_from_distances(
-        w, w_tilde, maxdim=maxdim, engine=info, return_edges=return_edges, n_threads=n_jobs
+        w, w_tilde, maxdim=maxdim, engine=info, return_edges=return_edges, n_threads=n_threads
     )
 
 
-def _resolve_jobs(n_jobs: Any) -> int:
-    """``n_jobs`` as in scikit-learn: a positive count, or -1 for every core."""
-    if isinstance(n_jobs, bool) or not isinstance(n_jobs, (int, np.integer)):
-        raise RTDInputError(f"n_jobs must be a positive integer or -1, got {n_jobs!r}")
-    if n_jobs == -1:
-        return os.cpu_count() or 1
-    if n_jobs < 1:
-        raise RTDInputError(f"n_jobs must be a positive integer or -1, got {n_jobs}")
-    return int(n_jobs)
+def rtd_trial(
+    p: FloatArray,
+    q: FloatArray,
+    *,
+    dim: int = 1,
+    symmetric: bool = True,
+    normalize: str | float | None = "quantile",
+    metric: str = "euclidean",
+    engine: str | EngineInfo | None = None,
+    method: str | None = None,
+) -> tuple[float, float]:
+    """RTD_dim(P, Q) and RTD_dim(Q, P) (NaN when not ``symmetric``) on one whole subsample.
 
+    The per-trial step of :func:`rtd` (Algorithm 2) and of every all-pairs comparison; its
+    inputs are already validated float64 arrays (distance matrices if 'precomputed').
+    ``method`` as in :func:`rtd`: 'identity' (the default for ``dim=1`` without a named
+    engine) or 'barcode'.
 
-@dataclass(frozen=True)
-class _TrialSpec:
-    """Everything one trial needs; small and picklable so trials can run in processes."""
-
-    p: FloatArray
-    q: FloatArray
-    metric: str
-    normalize: str | float | None
-    dim: int
-    symmetric: bool
-    engine: str
-    method: str
-
-
-def _rtd_trial(spec: _TrialSpec) -> tuple[float, float]:
-    """RTD_dim(P, Q) and RTD_dim(Q, P) (NaN when not symmetric) for one subsample."""
-    w = normalized_distances(spec.p, metric=spec.metric, normalize=spec.normalize, name="P")
-    wt = normalized_distances(spec.q, metric=spec.metric, normalize=spec.normalize, name="Q")
-    if spec.method == "identity":
+    Examples
+    --------
+    >>> import numpy as np
+    >>> x = np.random.default_rng(0).normal(size=(30, 3))
+    >>> rtd_trial(x, 2 * x)
+    (0.0, 0.0)
+    """
+    method = check_method(method, dim=dim, engine=engine)
+    w = normalized_distances(p, metric=metric, normalize=normalize, name="P")
+    wt = normalized_distances(q, metric=metric, normalize=normalize, name="Q")
+    if method == "identity":
         from rtdkit.engines.score import identity_terms
 
-        forward, backward = identity_terms(w, wt, both=spec.symmetric)
+        forward, backward = identity_terms(w, wt, both=symmetric)
         return forward.total, backward.total if backward is not None else float("nan")
-    info = get_engine(spec.engine)
-    fwd = barcode_from_distances(w, wt, maxdim=spec.dim, engine=info).total_length(spec.dim)
-    if not spec.symmetric:
+    info = engine if isinstance(engine, EngineInfo) else get_engine(engine)
+    fwd = barcode_from_distances(w, wt, maxdim=dim, engine=info).total_length(dim)
+    if not symmetric:
         return fwd, float("nan")
-    bwd = barcode_from_distances(wt, w, maxdim=spec.dim, engine=info).total_length(spec.dim)
+    bwd = barcode_from_distances(wt, w, maxdim=dim, engine=info).total_length(dim)
     return fwd, bwd
 
 
@@ -233,7 +230,8 @@ def subsample_indices(
     return [np.sort(rng.choice(n, size=batch, replace=False)) for _ in range(trials)]
 
 
-def _subset(x: FloatArray, idx: NDArray[np.intp], metric: str) -> FloatArray:
+def take_subset(x: FloatArray, idx: NDArray[np.intp], metric: str) -> FloatArray:
+    """Rows ``idx`` of a cloud, or the ``idx`` x ``idx`` block of a precomputed matrix."""
     return x[np.ix_(idx, idx)] if metric == "precomputed" else x[idx]
 
 
@@ -279,13 +277,15 @@ def rtd(
     method : {'identity', 'barcode'}, optional
         How each RTD_1 is obtained. 'identity' computes the total bar length without the
         bars, exactly, from RTD_1 = [MST(w) − MST(mu)] + TL(H1 Rips(mu)) − TL(image of
-        H1 Rips(w) → H1 Rips(mu)) (see ``docs/score.md``): milliseconds even on pairs where
-        the barcode takes minutes (a cloud against a low-dimensional image of it), and equal
-        to the barcode's total to float32 precision. 'barcode' sums the bars of
+        H1 Rips(w) → H1 Rips(mu)) (``docs/score.md``): milliseconds even on pairs where the
+        barcode takes minutes (a cloud against a low-dimensional image of it), and equal to
+        the barcode's total to float32 precision. 'barcode' sums the bars of
         :func:`cross_barcode` computed by ``engine``. Default: 'identity' when ``dim=1`` and
-        no engine is named; otherwise 'barcode' (the identity exists for dimension 1 only).
-    n_jobs : int, default 1
-        Worker processes for the trials (-1: all cores). Results do not depend on it.
+        no engine is named, else 'barcode' (the identity exists for dimension 1 only).
+    n_jobs : int or None, default 1
+        Threads running the trials side by side (None: 1, -1: every core). The default
+        engine releases the GIL, so they run in parallel; 'reference' (giotto-ph) holds it,
+        so its trials run one at a time. Results do not depend on it.
     progress : bool, default False
         Show a progress bar on stderr.
 
@@ -303,16 +303,23 @@ def rtd(
     >>> r.value >= 0, len(r.samples)
     (True, 3)
     """
-    info = get_engine(engine)
-    dim = _check_maxdim(dim, info, name="dim")
-    method = _resolve_method(method, dim=dim, engine=engine)
+    info = check_engine(engine)
+    check_normalize(normalize)
+    dim = check_dim(dim, info)
+    method = check_method(method, dim=dim, engine=engine)
+    symmetric = check_bool(symmetric, "symmetric")
+    trial = partial(
+        rtd_trial,
+        dim=dim,
+        symmetric=symmetric,
+        normalize=normalize,
+        metric=check_metric(metric),
+        engine=info,
+        method=method,
+    )
     batch = check_optional_int(batch, "batch", minimum=3)
     trials = check_int(trials, "trials", minimum=1)
-    n_jobs = _resolve_jobs(n_jobs)
-    if not isinstance(symmetric, bool):
-        raise RTDInputError(f"symmetric must be True or False, got {symmetric!r}")
-    check_metric(metric)
-    resolve_quantile(normalize)
+    n_jobs = check_n_jobs(n_jobs)
     p = as_float_matrix(P, "P")
     q = as_float_matrix(Q, "Q")
     check_same_rows(p, q, "P", "Q")
@@ -321,23 +328,11 @@ def rtd(
         p = pairwise_distances(p, metric=metric, name="P")
         q = pairwise_distances(q, metric=metric, name="Q")
     index_sets = subsample_indices(len(p), batch, trials, seed)
-    specs = [
-        _TrialSpec(
-            _subset(p, idx, metric),
-            _subset(q, idx, metric),
-            metric,
-            normalize,
-            dim,
-            symmetric,
-            info.name,
-            method,
-        )
-        for idx in index_sets
-    ]
+    subsets = [(take_subset(p, idx, metric), take_subset(q, idx, metric)) for idx in index_sets]
     pairs = list(
         progress_iter(
-            _run_trials(specs, n_jobs),
-            total=len(specs),
+            _run_trials(trial, subsets, n_jobs),
+            total=len(subsets),
             description="RTD trials",
             enabled=progress,
         )
@@ -360,32 +355,22 @@ def rtd(
     )
 
 
-METHODS = ("identity", "barcode")
+def _run_trials(
+    trial: Callable[[FloatArray, FloatArray], tuple[float, float]],
+    subsets: list[tuple[FloatArray, FloatArray]],
+    n_jobs: int,
+) -> Iterator[tuple[float, float]]:
+    """Trials in order; on ``n_jobs`` threads when asked (same numbers either way).
 
-
-def _resolve_method(method: Any, *, dim: int, engine: str | None) -> str:
-    """The RTD path: the identity for dimension 1 unless a barcode engine is asked for."""
-    if method is None:
-        return "identity" if dim == 1 and engine is None else "barcode"
-    if not isinstance(method, str) or method not in METHODS:
-        raise RTDInputError(f"method must be one of {', '.join(METHODS)} or None; got {method!r}")
-    if method == "identity" and dim != 1:
-        raise RTDInputError(
-            f"method='identity' gives RTD_1 only; got dim={dim}. Use method='barcode' for "
-            "other dimensions"
-        )
-    if method == "identity" and engine is not None:
-        raise RTDInputError(
-            f"engine={engine!r} chooses a barcode engine, which method='identity' does not use; "
-            "drop engine= or pass method='barcode'"
-        )
-    return method
-
-
-def _run_trials(specs: list[_TrialSpec], n_jobs: int) -> Iterator[tuple[float, float]]:
-    """Trials in order; in a process pool when ``n_jobs > 1`` (same numbers either way)."""
-    if n_jobs == 1 or len(specs) == 1:
-        yield from map(_rtd_trial, specs)
+    Threads, not processes: the default engine releases the GIL, a script needs no
+    ``__main__`` guard, and nothing forks while a progress bar's thread runs.
+    """
+    if n_jobs == 1 or len(subsets) == 1:
+        yield from (trial(p, q) for p, q in subsets)
         return
-    with ProcessPoolExecutor(max_workers=min(n_jobs, len(specs))) as pool:
-        yield from pool.map(_rtd_trial, specs)
+    pool = ThreadPoolExecutor(max_workers=min(n_jobs, len(subsets)), thread_name_prefix="rtdkit")
+    try:
+        yield from pool.map(trial, *zip(*subsets, strict=True))
+    finally:
+        # On Ctrl-C or an error, drop the trials not yet started rather than wait for them all.
+        pool.shutdown(wait=True, cancel_futures=True)

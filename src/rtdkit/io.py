@@ -9,7 +9,10 @@ Files are only read, never modified.
 
 from __future__ import annotations
 
+import glob
+import os
 import zipfile
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +20,8 @@ import numpy as np
 from numpy.typing import NDArray
 
 from rtdkit._validation import RTDInputError, to_numpy
+
+__all__ = ["SUFFIXES", "RTDFileError", "find_representations", "load_array", "split_path_key"]
 
 SUFFIXES = (".npy", ".npz", ".csv", ".tsv", ".txt", ".pt", ".pth", ".safetensors")
 
@@ -184,3 +189,52 @@ def split_path_key(spec: str) -> tuple[Path, str | None]:
     if sep and path and Path(path).suffix.lower() in SUFFIXES and not Path(spec).exists():
         return Path(path), key
     return Path(spec), None
+
+
+def find_representations(specs: str | Sequence[str]) -> dict[str, str]:
+    """Name -> file for directories, glob patterns or files; names are the file stems.
+
+    A directory contributes its files with a supported suffix (not recursively); ``**`` in a
+    pattern recurses; ``FILE.npz:KEY`` picks one array and is named ``STEM:KEY``. When stems
+    collide (``run1/layer3.npy``, ``run2/layer3.npy``) the names are the paths relative to
+    the common folder, without suffix (``run1/layer3``).
+
+    Examples
+    --------
+    >>> import tempfile, numpy as np, os
+    >>> d = tempfile.mkdtemp(); np.save(os.path.join(d, "a.npy"), np.eye(3))
+    >>> list(find_representations(d))
+    ['a']
+    """
+    files: list[str] = []
+    for spec in [specs] if isinstance(specs, str) else specs:
+        found = _expand(spec)
+        if not found:
+            raise RTDInputError(f"{spec!r} matches no representation file (.npy, .npz, ...)")
+        files.extend(found)
+    if len(set(files)) != len(files):
+        raise RTDInputError("a file is listed twice; list each representation once")
+    names = [_name(spec, None) for spec in files]
+    if len(set(names)) != len(names):
+        root = os.path.commonpath([split_path_key(spec)[0].resolve().parent for spec in files])
+        names = [_name(spec, Path(root)) for spec in files]
+    return dict(zip(names, files, strict=True))
+
+
+def _expand(spec: str) -> list[str]:
+    path = Path(spec)
+    if path.is_dir():
+        return [str(p) for p in sorted(path.iterdir()) if p.suffix.lower() in SUFFIXES]
+    if path.exists() or split_path_key(spec)[1] is not None:
+        return [spec]
+    matches = sorted(glob.glob(spec, recursive=True))
+    return [p for p in matches if Path(p).suffix.lower() in SUFFIXES]
+
+
+def _name(spec: str, root: Path | None) -> str:
+    """The file stem, or with ``root`` the path below ``root`` without suffix."""
+    path, key = split_path_key(spec)
+    stem = (
+        path.stem if root is None else path.resolve().relative_to(root).with_suffix("").as_posix()
+    )
+    return stem if key is None else f"{stem}:{key}"

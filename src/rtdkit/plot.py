@@ -21,6 +21,16 @@ if TYPE_CHECKING:
 
     from rtdkit.barcode import CrossBarcode
 
+__all__ = [
+    "classical_mds",
+    "plot_barcode",
+    "plot_cross_barcodes",
+    "plot_dynamics",
+    "plot_heatmap",
+    "plot_mds",
+    "save_figure",
+]
+
 DIM_COLORS = ("tab:gray", "tab:blue", "tab:green", "tab:orange")
 
 

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from rtdkit._validation import RTDInputError, check_choice, check_int
+from rtdkit._validation import check_bool, check_choice, check_int
 
 
 @dataclass(frozen=True)
@@ -158,9 +158,8 @@ def run_experiment(
     """
     check_choice(name, "name", list_experiments())
     seed = check_int(seed, "seed", minimum=0)
-    for flag, value in (("quick", quick), ("progress", progress)):
-        if not isinstance(value, bool):
-            raise RTDInputError(f"{flag} must be True or False, got {value!r}")
+    quick = check_bool(quick, "quick")
+    progress = check_bool(progress, "progress")
     return EXPERIMENTS[name].run(out_dir, quick=quick, seed=seed, progress=progress)
 
 

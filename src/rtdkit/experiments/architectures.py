@@ -18,17 +18,12 @@ import numpy as np
 from scipy import stats
 
 from rtdkit._progress import progress_iter
-from rtdkit.experiments.common import (
-    CNNSpec,
-    classical_mds,
-    compare,
-    load_digits_split,
-    new_figure,
-    outputs,
-    require_torch,
-    save_outputs,
-    train_new,
-)
+from rtdkit.experiments._digits import CNNSpec, load_digits_split, outputs, require_torch, train_new
+from rtdkit.experiments._measures import dissimilarity_matrices
+from rtdkit.experiments._output import new_figure, save_outputs
+from rtdkit.plot import classical_mds
+
+__all__ = ["random_spec", "run"]
 
 NAME = "architectures"
 PAPER = {
@@ -57,21 +52,6 @@ def random_spec(rng: np.random.Generator) -> CNNSpec:
     )
 
 
-def pairwise(
-    features: list[Any], *, batch: int, trials: int, seed: int, progress: bool
-) -> dict[str, np.ndarray]:
-    """Symmetric matrices of RTD and 1-CKA between all pairs of representations."""
-    n = len(features)
-    mats = {"rtd": np.zeros((n, n)), "1-cka": np.zeros((n, n))}
-    pairs = [(i, j) for i in range(n) for j in range(i + 1, n)]
-    for i, j in progress_iter(pairs, total=len(pairs), description="pairs", enabled=progress):
-        for key, value in compare(
-            features[i], features[j], batch=batch, trials=trials, seed=seed
-        ).items():
-            mats[key][i, j] = mats[key][j, i] = value
-    return mats
-
-
 def run(out_dir: Path, *, quick: bool, seed: int, progress: bool) -> dict[str, Any]:
     """Train random architectures for the same epochs and compare all pairs.
 
@@ -91,8 +71,13 @@ def run(out_dir: Path, *, quick: bool, seed: int, progress: bool) -> dict[str, A
         )
     ]
     log_loss = np.log([o.loss(data.y_test) for o in outs])
-    mats = pairwise(
-        [o.features for o in outs], batch=batch, trials=trials, seed=seed, progress=progress
+    mats = dissimilarity_matrices(
+        [o.features for o in outs],
+        batch=batch,
+        trials=trials,
+        seed=seed,
+        progress=progress,
+        label="pairs",
     )
     upper = np.triu_indices(count, 1)
     gap = np.abs(log_loss[:, None] - log_loss[None, :])[upper]

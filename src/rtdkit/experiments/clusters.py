@@ -11,14 +11,12 @@ from pathlib import Path
 from typing import Any
 
 from rtdkit.datasets import clusters
-from rtdkit.experiments.common import (
-    compare_family,
-    kendall_tau,
-    new_figure,
-    plot_family,
-    save_outputs,
-    scatter_clouds,
-)
+from rtdkit.experiments._measures import compare_family
+from rtdkit.experiments._output import new_figure, save_outputs
+from rtdkit.experiments._plots import plot_family, scatter_clouds
+from rtdkit.experiments._stats import kendall_tau
+
+__all__ = ["CLUSTER_COUNTS", "run"]
 
 NAME = "clusters"
 CLUSTER_COUNTS = (2, 3, 4, 5, 6, 10, 12)

@@ -16,15 +16,16 @@ from typing import Any
 import numpy as np
 
 from rtdkit._progress import progress_iter
-from rtdkit.experiments.common import (
+from rtdkit._validation import FloatArray
+from rtdkit.experiments._output import new_figure, save_outputs
+from rtdkit.experiments._sprites import (
     SPRITE_FACTORS,
     SPRITE_SHAPES,
-    FloatArray,
-    new_figure,
     quantize_latents,
     render_sprites,
-    save_outputs,
 )
+
+__all__ = ["run", "slice_pair"]
 
 NAME = "disentanglement"
 DELTA = 0.1

@@ -18,18 +18,19 @@ import numpy as np
 from numpy.typing import NDArray
 from scipy import ndimage
 
-from rtdkit.experiments.common import (
+from rtdkit.experiments._digits import (
     RESNET_LIKE,
-    correlation_table,
-    drift_series,
     load_digits_split,
-    new_figure,
     outputs,
-    plot_scaled,
     require_torch,
-    save_outputs,
     train_new,
 )
+from rtdkit.experiments._measures import drift_series
+from rtdkit.experiments._output import new_figure, save_outputs
+from rtdkit.experiments._plots import plot_scaled
+from rtdkit.experiments._stats import correlation_table
+
+__all__ = ["run"]
 
 NAME = "distribution-shift"
 PAPER = {

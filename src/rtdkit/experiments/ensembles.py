@@ -17,21 +17,21 @@ from typing import Any
 import numpy as np
 
 from rtdkit._progress import progress_iter
-from rtdkit.experiments.common import (
+from rtdkit.experiments._digits import (
     RESNET_LIKE,
     DigitsSplit,
     Outputs,
-    compare,
     cyclic_schedule,
-    disagreement_row,
     load_digits_split,
-    new_figure,
     outputs,
     require_torch,
-    save_outputs,
     train,
     train_new,
 )
+from rtdkit.experiments._measures import compare, disagreement_row
+from rtdkit.experiments._output import new_figure, save_outputs
+
+__all__ = ["fge_members", "pairwise_summary", "run"]
 
 NAME = "ensembles"
 MEMBERS = 4

@@ -11,40 +11,23 @@ import time
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
-from rtdkit._progress import progress_iter
-from rtdkit.experiments.common import (
+from rtdkit.experiments._digits import (
     ARCHITECTURES,
-    compare,
     load_digits_split,
-    new_figure,
     outputs,
     require_torch,
-    save_outputs,
     train_new,
 )
+from rtdkit.experiments._measures import dissimilarity_matrices
+from rtdkit.experiments._output import new_figure, save_outputs
+
+__all__ = ["run"]
 
 NAME = "layers"
 PAPER = {
     "qualitative": "RTD and 1-CKA agree; adjacent blocks similar; the last ResNet block "
     "differs most"
 }
-
-
-def block_matrices(
-    blocks: tuple[Any, ...], *, batch: int, trials: int, seed: int, progress: bool, label: str
-) -> dict[str, list[list[float]]]:
-    """Symmetric block x block matrices of RTD and 1-CKA (zero diagonal)."""
-    n = len(blocks)
-    mats = {"rtd": np.zeros((n, n)), "1-cka": np.zeros((n, n))}
-    pairs = [(i, j) for i in range(n) for j in range(i + 1, n)]
-    for i, j in progress_iter(pairs, total=len(pairs), description=label, enabled=progress):
-        for key, value in compare(
-            blocks[i], blocks[j], batch=batch, trials=trials, seed=seed
-        ).items():
-            mats[key][i, j] = mats[key][j, i] = value
-    return {key: m.tolist() for key, m in mats.items()}
 
 
 def run(out_dir: Path, *, quick: bool, seed: int, progress: bool) -> dict[str, Any]:
@@ -61,9 +44,12 @@ def run(out_dir: Path, *, quick: bool, seed: int, progress: bool) -> dict[str, A
     for col, (arch, spec) in enumerate(ARCHITECTURES.items()):
         model = train_new(spec, data, epochs=epochs, seed=seed)
         out = outputs(model, data.x_test, blocks=True)
-        mats = block_matrices(
-            out.blocks, batch=batch, trials=trials, seed=seed, progress=progress, label=arch
-        )
+        mats = {
+            key: m.tolist()
+            for key, m in dissimilarity_matrices(
+                out.blocks, batch=batch, trials=trials, seed=seed, progress=progress, label=arch
+            ).items()
+        }
         per_arch[arch] = {
             "architecture": spec.describe(),
             "final_accuracy": 1.0 - out.error(data.y_test),

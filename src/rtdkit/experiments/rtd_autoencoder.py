@@ -20,12 +20,11 @@ lowest RTD over latent scales ``s`` in [1, 16]).
 from __future__ import annotations
 
 import copy
-import json
 import time
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import torch
@@ -38,8 +37,14 @@ from rtdkit._progress import progress_iter
 from rtdkit._validation import FloatArray, check_int
 from rtdkit.distances import normalized_distances
 from rtdkit.divergence import rtd, subsample_indices
-from rtdkit.experiments.common import one_torch_thread
+from rtdkit.experiments._digits import load_digits_split, one_torch_thread
+from rtdkit.experiments._output import new_figure, save_outputs
 from rtdkit.torch import RTDLoss
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
+
+__all__ = ["knn_preservation", "run", "run_rtd_autoencoder", "scaled_rtd"]
 
 # Latent scales tried by the ``rtd_scaled`` metric: 1 to 16 in quarter octaves.
 EVAL_SCALES = tuple(2.0 ** (k / 4) for k in range(17))
@@ -119,8 +124,14 @@ def run_rtd_autoencoder(out_dir: Path, *, quick: bool, seed: int, progress: bool
     True
     """
     seed = check_int(seed, "seed", minimum=0)
+    started = time.perf_counter()
     cfg = QUICK if quick else FULL
-    x_train, x_test, x_all, labels = _digits(cfg.test_fraction, seed)
+    split = load_digits_split(seed, test_fraction=cfg.test_fraction)
+    # The 64 pixel intensities as float64 vectors (k/16 is exact in float32 too).
+    x_train, x_test = (
+        x.reshape(len(x), -1).astype(np.float64) for x in (split.x_train, split.x_test)
+    )
+    x_all, labels = np.concatenate([x_train, x_test]), np.concatenate([split.y_train, split.y_test])
     models: dict[str, Any] = {}
     latents = {}
     with one_torch_thread():
@@ -133,32 +144,17 @@ def run_rtd_autoencoder(out_dir: Path, *, quick: bool, seed: int, progress: bool
             seconds = time.perf_counter() - started
             models[name] = {**_evaluate(model, x_test, cfg, seed), **fit, "train_seconds": seconds}
             latents[name] = _encode(model, x_all)
-    result = {
-        "experiment": "rtd-autoencoder",
+    numbers = {
         "data": "scikit-learn digits (pixels / 16), 64-d -> 2-d; metrics on the test split",
-        "seed": seed,
-        "quick": quick,
         "config": asdict(cfg),
         "n_train": len(x_train),
         "n_test": len(x_test),
         "models": models,
     }
-    out_dir.mkdir(parents=True, exist_ok=True)
-    (out_dir / "rtd-autoencoder.json").write_text(json.dumps(result, indent=2))
-    _plot(latents, labels, models, cfg.knn, out_dir / "rtd-autoencoder.png")
-    return result
-
-
-def _digits(test_fraction: float, seed: int) -> tuple[FloatArray, FloatArray, FloatArray, Any]:
-    from sklearn.datasets import load_digits
-    from sklearn.model_selection import train_test_split
-
-    data = load_digits()
-    x = np.asarray(data.data, dtype=np.float64) / 16.0  # pixel intensities 0..16 -> [0, 1]
-    x_train, x_test = train_test_split(
-        x, test_size=test_fraction, random_state=seed, stratify=data.target
+    fig = _plot(latents, labels, models, cfg.knn)
+    return save_outputs(
+        out_dir, "rtd-autoencoder", numbers, fig, started=started, quick=quick, seed=seed
     )
-    return x_train, x_test, x, data.target
 
 
 def _batches(n: int, batch: int, generator: torch.Generator) -> Iterator[torch.Tensor]:
@@ -286,15 +282,9 @@ def _knn(d: FloatArray, k: int) -> list[set[int]]:
     return [set(row.tolist()) for row in nearest]
 
 
-def _plot(
-    latents: dict[str, FloatArray], labels: Any, models: dict[str, Any], k: int, path: Path
-) -> None:
-    import matplotlib.pyplot as plt
-
-    from rtdkit.plot import save_figure
-
-    fig, axes = plt.subplots(1, len(latents), figsize=(6.0 * len(latents), 5.6))
-    for ax, (name, z) in zip(axes, latents.items(), strict=True):
+def _plot(latents: dict[str, FloatArray], labels: Any, models: dict[str, Any], k: int) -> Figure:
+    fig, axes = new_figure(1, len(latents), size=(6.0, 5.6))
+    for ax, (name, z) in zip(axes[0], latents.items(), strict=True):
         points = ax.scatter(z[:, 0], z[:, 1], c=labels, cmap="tab10", s=4, vmin=-0.5, vmax=9.5)
         m = models[name]
         ax.set_title(
@@ -306,9 +296,8 @@ def _plot(
         )
         ax.set_xticks([])
         ax.set_yticks([])
-    fig.colorbar(points, ax=axes, ticks=range(10), label="digit")
-    save_figure(fig, path)
-    plt.close(fig)
+    fig.colorbar(points, ax=axes[0].tolist(), ticks=range(10), label="digit")
+    return fig
 
 
 # The experiments registry calls every experiment module's ``run``.

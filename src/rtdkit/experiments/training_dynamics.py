@@ -11,20 +11,21 @@ import time
 from pathlib import Path
 from typing import Any
 
-from rtdkit.experiments.common import (
+from rtdkit.experiments._digits import (
     ARCHITECTURES,
     DigitsSplit,
     Outputs,
-    correlation_table,
-    drift_series,
     load_digits_split,
-    new_figure,
     outputs,
-    plot_scaled,
     require_torch,
-    save_outputs,
     train_new,
 )
+from rtdkit.experiments._measures import drift_series
+from rtdkit.experiments._output import new_figure, save_outputs
+from rtdkit.experiments._plots import plot_scaled
+from rtdkit.experiments._stats import correlation_table
+
+__all__ = ["run"]
 
 NAME = "training-dynamics"
 PAPER = {

@@ -13,20 +13,21 @@ import time
 from pathlib import Path
 from typing import Any
 
-from rtdkit.experiments.common import (
+from rtdkit.experiments._digits import (
     RESNET_LIKE,
     Outputs,
-    correlation_table,
-    drift_series,
     load_digits_split,
-    new_figure,
     outputs,
-    plot_scaled,
     require_torch,
-    save_outputs,
     train,
     train_new,
 )
+from rtdkit.experiments._measures import drift_series
+from rtdkit.experiments._output import new_figure, save_outputs
+from rtdkit.experiments._plots import plot_scaled
+from rtdkit.experiments._stats import correlation_table
+
+__all__ = ["run"]
 
 NAME = "transfer"
 SOURCE, TARGET = (0, 1, 2, 3, 4), (5, 6, 7, 8, 9)

@@ -15,7 +15,6 @@ import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
-from concurrent.futures.process import BrokenProcessPool
 from itertools import combinations
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -26,17 +25,13 @@ import pytest
 
 import rtdkit
 from rtdkit import RTDInputError
-from rtdkit.baselines import MEASURES
+from rtdkit.allpairs import pair_seed, pairwise
+from rtdkit.allpairs.plan import make_plan, pending
+from rtdkit.allpairs.store import ResultStore
+from rtdkit.baselines import MEASURES, Measure
+from rtdkit.cli import matrix_command
 from rtdkit.divergence import subsample_indices
-from rtdkit.parallel import (
-    _make_plan,
-    _pending,
-    find_representations,
-    matrix_command,
-    pair_seed,
-    pairwise,
-)
-from rtdkit.store import ResultStore
+from rtdkit.io import find_representations
 
 if TYPE_CHECKING:
     from distributed import Client
@@ -231,7 +226,7 @@ def test_store_skips_what_is_done_and_trials_can_grow(
     store = tmp_path / "grow.sqlite"
     opts = {**SMALL, "trials": 2}
     pairwise(small, ("rtd", "cka"), store=store, n_jobs=1, progress=False, **opts)
-    plan = _make_plan(
+    plan = make_plan(
         small,
         ("rtd", "cka"),
         batch=30,
@@ -242,18 +237,19 @@ def test_store_skips_what_is_done_and_trials_can_grow(
         normalize="quantile",
         metric="euclidean",
         engine=None,
+        method=None,
         measure_options=None,
         allow_pickle=False,
     )
     with ResultStore(store) as db:
-        pending = _pending(db, plan, 3)
-        assert len(pending) == 28 and {t.todo for t in pending} == {(("rtd", (2,)), ("cka", (2,)))}
+        todo = pending(db, plan, 3)
+        assert len(todo) == 28 and {t.todo for t in todo} == {(("rtd", (2,)), ("cka", (2,)))}
     grown = pairwise(small, ("rtd", "cka"), store=store, n_jobs=1, progress=False, **SMALL)
     for measure in ("rtd", "cka"):
         assert_same(grown[measure], small_serial[measure])
     assert stored_rows(store) == expected_rows(8, 3) + expected_rows(8, 3, directions=1)
     with ResultStore(store) as db:
-        assert _pending(db, plan, 3) == []
+        assert pending(db, plan, 3) == []
         assert set(db.to_frame()["version"]) == {rtdkit.__version__}
 
 
@@ -279,29 +275,42 @@ def test_conflicting_parameters_and_changed_data_are_refused(
     pairwise(few, store=empty, n_jobs=1, progress=False, **{**SMALL, "batch": 40})
 
 
-def test_resume_after_a_pool_worker_is_killed(
-    big: dict[str, str], big_reference: pd.DataFrame, tmp_path: Path
+def test_a_failing_pair_keeps_every_finished_pair(
+    big: dict[str, str],
+    big_reference: pd.DataFrame,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    store = tmp_path / "pool.sqlite"
+    """On threads, one pair's error stops the run, and what finished before is stored."""
+    store = tmp_path / "threads.sqlite"
+    calls = iter(range(10**6))
+    lock = threading.Lock()
 
-    def kill_one_pool_worker() -> None:
-        # Pool workers are the children of the multiprocessing forkserver.
-        for proc in psutil.Process().children(recursive=True):
-            parent = proc.parent()
-            if parent is not None and "forkserver" in " ".join(parent.cmdline()):
-                proc.kill()
-                return
+    def cka_failing_late(x: np.ndarray, y: np.ndarray) -> float:
+        with lock:
+            n = next(calls)
+        if n >= 20 * BIG["trials"]:
+            raise RuntimeError("injected failure")
+        return MEASURES["cka"](x, y)
 
-    watcher = KillAfter(store, 12, kill_one_pool_worker)
-    with pytest.raises(BrokenProcessPool) as failure:
-        pairwise(big, store=store, n_jobs=2, progress=False, **BIG)
-    watcher.join()
+    flaky = Measure(
+        name="flaky",
+        function=cka_failing_late,
+        kind="similarity",
+        symmetric=True,
+        inputs="representations",
+        label="flaky",
+        description="CKA that fails after 20 pairs",
+    )
+    monkeypatch.setitem(MEASURES, "flaky", flaky)
+    with pytest.raises(RuntimeError, match="injected failure") as failure:
+        pairwise(big, ("rtd", "flaky"), store=store, n_jobs=2, progress=False, **BIG)
     partial = stored_rows(store)
-    hint = f"{partial // (2 * BIG['trials'])} of {N_BIG * (N_BIG - 1) // 2} pairs"
-    assert hint in str(failure.value.__notes__)
-    assert 12 <= partial < expected_rows(N_BIG, BIG["trials"])
+    assert f"of {N_BIG * (N_BIG - 1) // 2} pairs" in " ".join(failure.value.__notes__)
+    # 3 rows per trial of a pair (RTD forward and backward, flaky). The failing call is the
+    # 81st of flaky; the other thread may have been part-way through a pair, so >= 18 pairs.
+    assert 18 * 3 * BIG["trials"] <= partial < expected_rows(N_BIG, BIG["trials"]) * 3 // 2
     assert_same(pairwise(big, store=store, n_jobs=2, progress=False, **BIG)["rtd"], big_reference)
-    assert stored_rows(store) == expected_rows(N_BIG, BIG["trials"])
 
 
 def test_dask_run_survives_a_killed_worker(
@@ -319,7 +328,8 @@ def test_dask_run_survives_a_killed_worker(
 
 DRIVER = """
 import json, sys
-from rtdkit.parallel import find_representations, pairwise
+from rtdkit import pairwise
+from rtdkit.io import find_representations
 folder, store, n_jobs, options = sys.argv[1:]
 reps = find_representations(folder)
 pairwise(reps, store=store, n_jobs=int(n_jobs), progress=False, **json.loads(options))
@@ -420,3 +430,24 @@ def test_representations_must_share_their_objects(small: dict[str, np.ndarray]) 
     reps = {"a": small["rep00"], "b": small["rep01"][:50]}
     with pytest.raises(RTDInputError, match=r"numbers of rows differ \(a: 60, b: 50\)"):
         pairwise(reps, progress=False)
+
+
+def readme_pairwise_example() -> str:
+    """The README's first Python block under "Many representations at once", verbatim."""
+    readme = (Path(__file__).parents[1] / "README.md").read_text()
+    section = readme.split("## Many representations at once", 1)[1]
+    return section.split("```python\n", 1)[1].split("```", 1)[0]
+
+
+def test_readme_pairwise_example_runs_as_a_plain_script(tmp_path: Path) -> None:
+    """No ``if __name__ == "__main__":`` guard: pairs run on threads, nothing is spawned."""
+    script = tmp_path / "study.py"
+    script.write_text(readme_pairwise_example())
+    assert "__main__" not in script.read_text()
+    done = subprocess.run(
+        [sys.executable, str(script)], cwd=tmp_path, capture_output=True, text=True, timeout=300
+    )
+    assert done.returncode == 0, done.stderr
+    assert "seed0" in done.stdout and "ckpt" in done.stdout
+    with ResultStore(tmp_path / "study.sqlite") as db:
+        assert len(db.to_frame()) == 3 * 3 * (2 + 1)  # 3 pairs x 3 trials x (RTD both ways, CKA)

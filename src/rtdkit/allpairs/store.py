@@ -15,7 +15,7 @@ Schema (``PRAGMA user_version = 1``)::
 
 ``a < b`` are the two representation names in sorted order. ``direction`` is 'forward' for
 ``measure(a, b)`` and 'backward' for ``measure(b, a)`` (asymmetric measures only). ``seed`` is
-the pair's subsampling seed (:func:`rtdkit.parallel.pair_seed`); ``value`` NULL means NaN.
+the pair's subsampling seed (:func:`rtdkit.allpairs.pair_seed`); ``value`` NULL means NaN.
 """
 
 from __future__ import annotations
@@ -33,6 +33,8 @@ from rtdkit._validation import RTDInputError
 
 if TYPE_CHECKING:
     import pandas as pd
+
+__all__ = ["RepInfo", "ResultRow", "ResultStore", "canonical_json"]
 
 SCHEMA_VERSION = 1
 

@@ -1,0 +1,242 @@
+"""All-pairs comparison of many representations, on local threads or a Dask cluster.
+
+:func:`pairwise` computes a labelled matrix per measure for every pair of representations. The
+unit of work is one pair (all its trials, all measures), so a run scales from a laptop's cores
+to a Dask cluster without changing a number:
+
+* each pair's subsamples come from a seed derived from ``seed`` and the two names
+  (:func:`pair_seed`), never from the order in which pairs are scheduled;
+* each representation is validated and converted to float64 once per process (files are read
+  there, not in the driver), and only the per-pair work is shipped;
+* the driver writes each finished pair to a :class:`~rtdkit.allpairs.store.ResultStore` at
+  once, so a rerun with the same ``store`` computes only what is missing and gives the same
+  matrix.
+
+The package is laid out by concern: :mod:`~rtdkit.allpairs.plan` (options, seeds, pairs to
+do), :mod:`~rtdkit.allpairs.compute` (the work of one pair),
+:mod:`~rtdkit.allpairs.executors` (threads, Dask) and :mod:`~rtdkit.allpairs.store` (SQLite).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping, Sequence
+from itertools import combinations
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from rtdkit._progress import progress_iter
+from rtdkit._validation import RTDInputError, check_n_jobs
+from rtdkit.allpairs.compute import FileRep, rep_info
+from rtdkit.allpairs.executors import Backend, open_backend
+from rtdkit.allpairs.plan import PairTask, Plan, effective_trials, make_plan, pair_seed, pending
+from rtdkit.allpairs.store import ResultStore
+from rtdkit.baselines import MEASURES
+from rtdkit.divergence import DEFAULT_BATCH, DEFAULT_TRIALS
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+__all__ = ["dissimilarity", "pair_seed", "pairwise"]
+
+
+def pairwise(
+    reps: Mapping[str, Any],
+    measures: str | Sequence[str] = ("rtd",),
+    *,
+    store: str | os.PathLike[str] | None = None,
+    executor: Any = None,
+    n_jobs: int | None = -1,
+    progress: bool = True,
+    batch: int | None = DEFAULT_BATCH,
+    trials: int = DEFAULT_TRIALS,
+    seed: int = 0,
+    symmetric: bool = True,
+    dim: int = 1,
+    normalize: str | float | None = "quantile",
+    metric: str = "euclidean",
+    engine: str | None = None,
+    method: str | None = None,
+    measure_options: Mapping[str, Mapping[str, Any]] | None = None,
+    allow_pickle: bool = False,
+) -> dict[str, pd.DataFrame]:
+    """Compare every pair of representations; one labelled matrix per measure.
+
+    Every measure is averaged over the same ``trials`` random subsets of ``batch`` objects per
+    pair (Algorithm 2; the paper's protocol for its baselines too). The subsets of a pair come
+    from :func:`pair_seed` ``(seed, a, b)``, so the matrix does not depend on the executor, the
+    number of workers, the order of ``reps``, or on whether the run was interrupted and resumed.
+
+    Parameters
+    ----------
+    reps : mapping of str to array-like or path
+        Names to ``(N, D)`` arrays (D may differ; N must not), or to files (``.npy``, ``.npz``,
+        ``FILE.npz:KEY``, ``.csv``, ``.pt``, ``.safetensors``) read lazily by the workers.
+    measures : str or sequence of str, default ("rtd",)
+        Names in :data:`rtdkit.baselines.MEASURES` that compare representations.
+    store : path, optional
+        SQLite file that receives every finished pair at once. Rerunning with the same file
+        computes only what is missing. Parameters that change stored numbers must match
+        (``trials`` may grow or shrink: trial t is the same subset for any ``trials``).
+    executor : None, dask.distributed.Client or str, optional
+        None: ``n_jobs`` threads in this process (the default engine releases the GIL, the
+        'reference' one does not; a script needs no ``__main__`` guard). A Client or a
+        scheduler address (``"tcp://host:8786"``) runs the pairs on that Dask cluster (start a
+        process-based ``LocalCluster`` under ``if __name__ == "__main__":``, as Dask
+        requires).
+    n_jobs : int or None, default -1
+        Local threads: -1 every available core, None or 1 this thread only. Ignored with Dask.
+    progress : bool, default True
+        Progress bar of pairs done / to do, with ETA, on stderr.
+    batch, trials, seed, symmetric, dim, normalize, metric, engine, method
+        As in :func:`rtdkit.rtd`. ``seed`` must be an int. ``symmetric=False`` gives the
+        directional matrix ``M[P, Q] = measure(P, Q)`` (rows P, columns Q) for RTD and other
+        asymmetric measures; both directions are always computed and stored.
+    measure_options : mapping, optional
+        Keyword options per measure other than rtd, e.g. ``{"cka": {"kernel": "rbf"}}``.
+    allow_pickle : bool, default False
+        Let file-backed representations contain pickles (only for files you trust).
+
+    Returns
+    -------
+    dict of str to pandas.DataFrame
+        ``result[measure]`` is an ``n x n`` matrix indexed by the names in the order of
+        ``reps``. The diagonal holds each measure's value for identical inputs: 0 for
+        dissimilarities (RTD(P, P) = 0 exactly, the barcode being empty), 1 for similarities
+        (CKA, SVCCA, PWCCA). ``df.attrs`` records the measure's parameters.
+
+    Examples
+    --------
+    >>> import numpy as np, rtdkit
+    >>> rng = np.random.default_rng(0)
+    >>> reps = {f"r{i}": rng.normal(size=(60, 4)) for i in range(3)}
+    >>> m = pairwise(reps, batch=30, trials=2, n_jobs=1, progress=False)["rtd"]
+    >>> m.shape, bool((m.values == m.values.T).all())
+    ((3, 3), True)
+    """
+    n_jobs = check_n_jobs(n_jobs)
+    plan = make_plan(
+        reps,
+        measures,
+        batch=batch,
+        trials=trials,
+        seed=seed,
+        symmetric=symmetric,
+        dim=dim,
+        normalize=normalize,
+        metric=metric,
+        engine=engine,
+        method=method,
+        measure_options=measure_options,
+        allow_pickle=allow_pickle,
+    )
+    with ResultStore(store) as db:
+        for measure in plan.measures:
+            db.register_measure(measure, plan.params(measure))
+        n_pairs = len(plan.names) * (len(plan.names) - 1) // 2
+        backend = open_backend(executor, n_jobs, plan.sources, plan.config.metric, n_pairs)
+        try:
+            n_trials = effective_trials(plan.config, _register_reps(db, backend, plan))
+            tasks = pending(db, plan, n_trials)
+            _run(db, backend, tasks, progress, resumed=n_pairs - len(tasks))
+        finally:
+            backend.close()
+        return {m: _matrix(db, plan, m, n_trials) for m in plan.measures}
+
+
+def _register_reps(db: ResultStore, backend: Backend, plan: Plan) -> int:
+    """Digest every representation (files on the workers), check them against the store,
+    and return the common number of objects."""
+    infos = {n: rep_info(s) for n, s in plan.sources.items() if not isinstance(s, FileRep)}
+    files = [n for n, s in plan.sources.items() if isinstance(s, FileRep)]
+    infos.update(backend.describe(files) if files else {})
+    rows = {info.n_rows for info in infos.values()}
+    if len(rows) > 1:
+        sizes = ", ".join(f"{n}: {infos[n].n_rows}" for n in plan.names)
+        raise RTDInputError(
+            f"all representations must describe the same objects, but their numbers of rows "
+            f"differ ({sizes})"
+        )
+    db.register_representations(infos)
+    return rows.pop()
+
+
+def _run(
+    db: ResultStore, backend: Backend, tasks: list[PairTask], progress: bool, *, resumed: int
+) -> None:
+    """Store each pair as it finishes (the driver is the only writer of its results)."""
+    if not tasks:
+        return
+    label = f"pairs ({resumed} already stored)" if resumed else "pairs"
+    written = 0
+    try:
+        for result in progress_iter(
+            backend.results(tasks), total=len(tasks), description=label, enabled=progress
+        ):
+            db.write(result)
+            written += 1
+    except (Exception, KeyboardInterrupt) as exc:
+        exc.add_note(_resume_hint(db.path, written, len(tasks)))
+        raise
+
+
+def _resume_hint(path: str | None, written: int, total: int) -> str:
+    if path is None:
+        return (
+            f"rtdkit: {written} of {total} pairs had finished; pass store='study.sqlite' to "
+            "keep finished pairs when a run is interrupted"
+        )
+    return (
+        f"rtdkit: {written} of {total} pairs of this run finished and are stored in {path}; "
+        "rerun with the same store= to compute only the rest"
+    )
+
+
+def _matrix(db: ResultStore, plan: Plan, measure: str, n_trials: int) -> pd.DataFrame:
+    """Average the stored trials exactly as rtd() does, into a labelled matrix."""
+    import pandas as pd
+
+    values = db.values(measure)
+    index = {name: i for i, name in enumerate(plan.names)}
+    kind = MEASURES[measure].kind
+    m = np.full((len(index), len(index)), 0.0 if kind == "dissimilarity" else 1.0)
+    for a, b in combinations(sorted(plan.names), 2):
+        forward = np.array([values[(a, b, "forward", t)] for t in range(n_trials)])
+        if len(MEASURES[measure].directions) == 1:
+            m[index[a], index[b]] = m[index[b], index[a]] = float(np.mean(forward))
+            continue
+        backward = np.array([values[(a, b, "backward", t)] for t in range(n_trials)])
+        if plan.symmetric:
+            m[index[a], index[b]] = m[index[b], index[a]] = float(
+                np.mean((forward + backward) / 2.0)
+            )
+        else:
+            m[index[a], index[b]], m[index[b], index[a]] = np.mean(forward), np.mean(backward)
+    frame = pd.DataFrame(m, index=plan.names, columns=plan.names)
+    frame.attrs.update(
+        measure=measure,
+        kind=kind,
+        symmetric=plan.symmetric,
+        trials=n_trials,
+        params=plan.params(measure),
+    )
+    return frame
+
+
+def dissimilarity(frame: pd.DataFrame) -> pd.DataFrame:
+    """A :func:`pairwise` matrix as a dissimilarity: ``1 - s`` for similarity measures.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> m = pd.DataFrame([[1.0, 0.8], [0.8, 1.0]], index=["a", "b"], columns=["a", "b"])
+    >>> m.attrs["kind"] = "similarity"
+    >>> dissimilarity(m).round(2).values.tolist()
+    [[0.0, 0.2], [0.2, 0.0]]
+    """
+    if frame.attrs.get("kind") == "similarity":
+        out: pd.DataFrame = 1.0 - frame
+        out.attrs.update(frame.attrs, kind="dissimilarity")
+        return out
+    return frame

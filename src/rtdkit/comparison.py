@@ -1,0 +1,122 @@
+"""Several measures on the same random subsamples: the paper's protocol, in one place.
+
+Section 3.4 of the paper averages every measure "for five random batches of 500
+representations"; Algorithm 2 does the same for RTD. :func:`trial_values` is that step for any
+measures of :data:`rtdkit.baselines.MEASURES`: every measure sees the same index sets (those
+:func:`rtdkit.rtd` would draw with the same seed), and each trial gives one number per
+direction the measure reports. :func:`compare` averages them into one score per measure;
+all-pairs studies (:func:`rtdkit.pairwise`) store them per trial instead.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from rtdkit._validation import FloatArray, RTDInputError, check_choice
+from rtdkit.baselines import MEASURES, Measure
+from rtdkit.divergence import subsample_indices, take_subset
+
+__all__ = ["compare", "mean_value", "representation_measure", "trial_values"]
+
+
+def representation_measure(name: str) -> Measure:
+    """The registered measure ``name``, which must compare representations."""
+    check_choice(name, "measure", list(MEASURES))
+    measure = MEASURES[name]
+    if measure.inputs != "representations":
+        raise RTDInputError(
+            f"measure {name!r} compares predictions, not representations; call "
+            f"rtdkit.baselines.{name} on the predictions directly"
+        )
+    return measure
+
+
+def trial_values(
+    x: FloatArray,
+    y: FloatArray,
+    subsets: Sequence[NDArray[np.intp]],
+    todo: Mapping[str, Iterable[int]],
+    *,
+    options: Mapping[str, Mapping[str, Any]] | None = None,
+    metric: str = "euclidean",
+) -> Iterator[tuple[str, int, tuple[float, ...]]]:
+    """``(measure, trial, values)`` for each requested trial of each measure.
+
+    ``todo[measure]`` lists the trials wanted (indices into ``subsets``); ``values`` holds one
+    number per entry of the measure's ``directions``. ``x`` and ``y`` are validated float64
+    arrays of the same objects (N x N distance matrices for RTD with 'precomputed').
+
+    Examples
+    --------
+    >>> x = np.random.default_rng(0).normal(size=(40, 3))
+    >>> sets = subsample_indices(40, 20, 2, 0)
+    >>> [(m, t, v) for m, t, v in trial_values(x, 2 * x, sets, {"rtd": [1]})]
+    [('rtd', 1, (0.0, 0.0))]
+    """
+    options = options or {}
+    for name, trials in todo.items():
+        measure = MEASURES[name]
+        for t in trials:
+            p, q = take_subset(x, subsets[t], metric), take_subset(y, subsets[t], metric)
+            yield name, t, measure.trial(p, q, **options.get(name, {}))
+
+
+def mean_value(
+    values: Sequence[tuple[float, ...]],
+    measure: Measure,
+    *,
+    symmetric: bool = True,
+    dissimilarity: bool = False,
+) -> float:
+    """The score of one measure from its per-trial values, averaged as :func:`rtdkit.rtd` does.
+
+    With two directions per trial, ``symmetric`` averages them trial by trial; otherwise the
+    forward value is kept. ``dissimilarity`` turns each trial's similarity ``s`` into ``1 - s``
+    before averaging.
+    """
+    forward = np.array([v[0] for v in values], dtype=np.float64)
+    samples = forward
+    if symmetric and len(measure.directions) == 2:
+        samples = (forward + np.array([v[1] for v in values], dtype=np.float64)) / 2.0
+    if dissimilarity and measure.kind == "similarity":
+        samples = 1.0 - samples
+    return float(np.mean(samples))
+
+
+def compare(
+    x: FloatArray,
+    y: FloatArray,
+    measures: Iterable[str],
+    *,
+    batch: int | None,
+    trials: int,
+    seed: Any,
+    options: Mapping[str, Mapping[str, Any]] | None = None,
+    symmetric: bool = True,
+    dissimilarity: bool = False,
+    metric: str = "euclidean",
+) -> dict[str, float]:
+    """Each measure's mean over the same ``trials`` random subsets of ``batch`` objects.
+
+    Examples
+    --------
+    >>> x = np.random.default_rng(0).normal(size=(80, 3))
+    >>> compare(x, 2 * x, ("rtd", "cka"), batch=40, trials=2, seed=0)
+    {'rtd': 0.0, 'cka': 1.0}
+    """
+    names = list(measures)
+    subsets = subsample_indices(len(x), batch, trials, seed)
+    collected: dict[str, list[tuple[float, ...]]] = {name: [] for name in names}
+    everything = {name: range(len(subsets)) for name in names}
+    for name, _, values in trial_values(x, y, subsets, everything, options=options, metric=metric):
+        collected[name].append(values)
+    return {
+        name: mean_value(
+            collected[name], MEASURES[name], symmetric=symmetric, dissimilarity=dissimilarity
+        )
+        for name in names
+    }

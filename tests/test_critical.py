@@ -1,0 +1,57 @@
+"""Critical entries: each bar's birth and death, read back from the two input matrices."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import rtdkit
+from rtdkit import RTDInputError
+from rtdkit.critical import FROM_W, FROM_W_TILDE, ZERO, critical_barcode
+from rtdkit.distances import normalized_distances
+
+
+def _matrices(seed: int, n: int = 40) -> tuple[np.ndarray, np.ndarray]:
+    rng = np.random.default_rng(seed)
+    p = rng.normal(size=(n, 4))
+    q = np.tanh(p @ rng.normal(size=(4, 2))) + 0.2 * rng.normal(size=(n, 2))
+    return normalized_distances(p), normalized_distances(q)
+
+
+@pytest.mark.parametrize("engine", ["reference", "cone"])
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_entries_read_back_the_bars(engine: str, seed: int) -> None:
+    w, wt = _matrices(seed)
+    bc, critical = critical_barcode(w, wt, maxdim=1, engine=engine)
+    assert len(critical) == 2 and critical[1].source.shape == (len(bc[1]), 2)
+    # The engines report bars rounded through float32; the entries are the float64 inputs.
+    np.testing.assert_allclose(critical[1].read(w, wt), bc[1], rtol=0.0, atol=1e-6)
+    used = set(np.unique(critical[1].source).tolist())
+    assert used <= {ZERO, FROM_W, FROM_W_TILDE} and FROM_W in used
+
+
+def test_entries_come_from_the_smaller_matrix() -> None:
+    w, wt = _matrices(5)
+    _, critical = critical_barcode(w, wt)
+    c = critical[1]
+    rows, cols, source = c.rows.ravel(), c.cols.ravel(), c.source.ravel()
+    picked_wt = source == FROM_W_TILDE
+    # An entry of mu = min(w, w~) read from w~ is one where w~ is the smaller.
+    assert np.all(wt[rows[picked_wt], cols[picked_wt]] <= w[rows[picked_wt], cols[picked_wt]])
+
+
+def test_same_barcode_as_cross_barcode() -> None:
+    rng = np.random.default_rng(7)
+    p, q = rng.normal(size=(30, 3)), rng.normal(size=(30, 2))
+    bc, _ = critical_barcode(normalized_distances(p), normalized_distances(q))
+    np.testing.assert_array_equal(bc[1], rtdkit.cross_barcode(p, q)[1])
+
+
+def test_bad_matrices_are_refused() -> None:
+    w, wt = _matrices(0)
+    with pytest.raises(RTDInputError, match="square"):
+        critical_barcode(w[:, :-1], wt)
+    with pytest.raises(RTDInputError, match="same N points"):
+        critical_barcode(w, wt[:-1, :-1])
+    with pytest.raises(RTDInputError, match="maxdim must be >= 0"):
+        critical_barcode(w, wt, maxdim=-1)

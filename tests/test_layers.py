@@ -1,0 +1,48 @@
+"""Layer x layer matrices without torch: the same subsamples for every measure and cell."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import rtdkit
+from rtdkit import RTDInputError
+from rtdkit.baselines import cka
+from rtdkit.divergence import subsample_indices
+from rtdkit.layers import compare_layers
+
+RNG = np.random.default_rng(11)
+X = RNG.normal(size=(150, 6))
+REPS = {"in": X, "mid": np.tanh(X @ RNG.normal(size=(6, 4))), "out": X[:, :2] ** 2}
+
+
+def test_cells_equal_rtd_and_cka_on_the_same_subsets() -> None:
+    scores = compare_layers(REPS, batch=60, trials=3, seed=4)
+    cell = rtdkit.rtd(REPS["in"], REPS["out"], batch=60, trials=3, seed=4).value
+    assert scores["rtd"].loc["in", "out"] == cell
+    sets = subsample_indices(150, 60, 3, 4)
+    expected = float(np.mean([cka(REPS["mid"][s], REPS["out"][s]) for s in sets]))
+    assert scores["cka"].loc["mid", "out"] == expected
+    np.testing.assert_array_equal(scores["rtd"].to_numpy(), scores["rtd"].to_numpy().T)
+
+
+def test_asymmetric_rtd_is_not_mirrored() -> None:
+    scores = compare_layers(REPS, measures="rtd", batch=None, symmetric=False)["rtd"]
+    forward = rtdkit.rtd(REPS["in"], REPS["out"], batch=None, symmetric=False).value
+    backward = rtdkit.rtd(REPS["out"], REPS["in"], batch=None, symmetric=False).value
+    assert (scores.loc["in", "out"], scores.loc["out", "in"]) == (forward, backward)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "match"),
+    [
+        ({"measures": "cka", "dim": 1}, r"unknown option\(s\) \['dim'\]"),
+        ({"dim": 9}, "above what engine"),
+        ({"metric": "precomputed"}, "compares feature arrays"),
+        ({"batch": 2}, "batch must be >= 3"),
+        ({"symmetric": "yes"}, "symmetric must be True or False"),
+    ],
+)
+def test_options_are_checked_before_any_cell(kwargs: dict, match: str) -> None:
+    with pytest.raises(RTDInputError, match=match):
+        compare_layers(REPS, **kwargs)
