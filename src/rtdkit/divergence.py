@@ -314,7 +314,7 @@ def rtd(
         symmetric=symmetric,
         normalize=normalize,
         metric=check_metric(metric),
-        engine=info,
+        engine=info if method == "barcode" else None,
         method=method,
     )
     batch = check_optional_int(batch, "batch", minimum=3)
