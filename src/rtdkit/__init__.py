@@ -10,6 +10,7 @@ from rtdkit.barcode import CrossBarcode
 from rtdkit.divergence import RTDResult, cross_barcode, rtd
 from rtdkit.engines import available_engines, register_engine
 from rtdkit.parallel import pairwise
+from rtdkit.stats import permutation_test
 
 __version__ = "0.1.0"
 
@@ -22,6 +23,7 @@ __all__ = [
     "available_engines",
     "cross_barcode",
     "pairwise",
+    "permutation_test",
     "register_engine",
     "rtd",
 ]

@@ -114,7 +114,7 @@ def _draw_permutations(n: int, count: int, seed: int | None) -> list[NDArray[np.
     """All permutations up front, from a child of ``seed``'s SeedSequence.
 
     The child stream keeps the permutations independent of any generator a measure seeds
-    with ``seed`` itself (RTD's subsamples, IMD's probes).
+    with ``seed`` itself (RTD's subsamples).
     """
     rng = np.random.default_rng(np.random.SeedSequence(seed).spawn(1)[0])
     return [rng.permutation(n) for _ in range(count)]
@@ -166,8 +166,10 @@ class _Statistic:
 
 
 # Measures that draw random numbers of their own; they get the test's seed so that the
-# observed and every permuted statistic use the same subsamples (RTD) or probes (IMD).
-_SEEDED_MEASURES = frozenset({"rtd", "imd"})
+# observed and every permuted statistic use the same subsamples.
+_SEEDED_MEASURES = frozenset({"rtd"})
+# Measures invariant to a relabelling of one cloud's rows (IMD compares k-NN graph spectra).
+_CORRESPONDENCE_FREE = frozenset({"imd"})
 
 
 def _measure_statistic(measure: Any, options: dict[str, Any], seed: int) -> _Statistic:
@@ -175,6 +177,12 @@ def _measure_statistic(measure: Any, options: dict[str, Any], seed: int) -> _Sta
     from rtdkit.baselines import MEASURES
 
     name = check_choice(measure, "measure", tuple(MEASURES))
+    if name in _CORRESPONDENCE_FREE:
+        raise RTDInputError(
+            f"measure={name!r} compares the two clouds' intrinsic geometry without using the "
+            "row correspondence, so shuffling rows cannot change it and the test has no power; "
+            "choose a measure that pairs rows, such as 'rtd' or 'cka'"
+        )
     entry = MEASURES[name]
     bound = dict(options)
     if name in _SEEDED_MEASURES:
@@ -237,12 +245,14 @@ def permutation_test(
     n_permutations : int, default 99
         Number of random permutations of the rows of ``Q``.
     seed : int or None, default 0
-        Seeds the permutations and the measure's own randomness (RTD's subsamples, IMD's
-        probes), which is identical for the observed and every permuted statistic; the
+        Seeds the permutations and the measure's own randomness (RTD's subsamples), which
+        is identical for the observed and every permuted statistic; the
         statistic therefore equals ``rtdkit.rtd(P, Q, seed=seed, **options).value``. None
         draws a fresh seed, recorded in the result's ``seed`` so the run can be repeated.
     measure : str, default 'rtd'
-        A key of :data:`rtdkit.baselines.MEASURES`.
+        A key of :data:`rtdkit.baselines.MEASURES` whose value depends on the pairing of
+        rows: not 'imd', which compares each cloud's intrinsic geometry separately and is
+        unchanged by any permutation.
     n_jobs : int or None, default 1
         Threads computing the permutations (None or 1: serial; -1: all cores). The result
         does not depend on it.
