@@ -396,6 +396,7 @@ def mantel(
     --------
     >>> import numpy as np
     >>> from scipy.spatial.distance import pdist, squareform
+    >>> from rtdkit.stats import mantel
     >>> X = np.random.default_rng(0).normal(size=(12, 3))
     >>> D = squareform(pdist(X))
     >>> res = mantel(D, D**2, permutations=99)
@@ -531,6 +532,7 @@ def correlate(
 
     Examples
     --------
+    >>> from rtdkit.stats import correlate
     >>> res = correlate([1, 2, 3, 4, 5, 6], [1, 4, 9, 16, 25, 36], n_boot=200)
     >>> res.spearman, round(res.pearson, 3)
     (1.0, 0.979)
@@ -571,6 +573,7 @@ def williams_test(r12: float, r13: float, r23: float, n: int) -> tuple[float, fl
 
     Examples
     --------
+    >>> from rtdkit.stats import williams_test
     >>> t, p = williams_test(0.80, 0.72, 0.89, 26)
     >>> round(t, 3), round(p, 3)
     (1.361, 0.187)
@@ -652,6 +655,8 @@ def compare_correlations(
 
     Examples
     --------
+    >>> import numpy as np
+    >>> from rtdkit.stats import compare_correlations
     >>> rng = np.random.default_rng(0)
     >>> z = rng.normal(size=60)
     >>> res = compare_correlations(z, z + 0.3 * rng.normal(size=60), rng.normal(size=60),
@@ -699,6 +704,7 @@ def t_interval(samples: Any, level: float = 0.95) -> tuple[float, float]:
 
     Examples
     --------
+    >>> from rtdkit.stats import t_interval
     >>> low, high = t_interval([1.0, 2.0, 3.0])
     >>> round(low, 4), round(high, 4)
     (-0.4841, 4.4841)
