@@ -228,7 +228,7 @@ def permutation_test(
     Null hypothesis: the pairing of row ``i`` of ``P`` with row ``i`` of ``Q`` carries no
     information, so the measure on ``(P, Q[π])`` for a random permutation ``π`` is
     distributed like the measure on ``(P, Q)``. The test is one-sided towards "related":
-    for dissimilarities (RTD, IMD, disagreement) small values are extreme, for similarities
+    for dissimilarities (RTD, disagreement) small values are extreme, for similarities
     (CKA, SVCCA, PWCCA) large values are, and
 
         p = (1 + #{null statistics at least as extreme}) / (n_permutations + 1),
