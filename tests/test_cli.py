@@ -131,3 +131,39 @@ def test_experiment_list_and_unknown_name() -> None:
     assert listed.exit_code == 0 and "clusters" in listed.stdout
     proc = _run_main("experiment", "nope", "--quick")
     assert proc.returncode == 2 and "name must be one of" in proc.stderr
+
+
+def test_compare_prints_the_confidence_interval(files: tuple) -> None:
+    a, b, p, q = files
+    args = ["compare", str(a), f"{b}:acts", "--batch", "40", "--trials", "4", "--no-progress"]
+    low, high = rtdkit.rtd(p, q, batch=40, trials=4).ci()
+    human = runner.invoke(app, args)
+    assert human.exit_code == 0, human.output
+    assert f"95% CI [{low:.6g}, {high:.6g}]" in human.stdout
+    payload = json.loads(runner.invoke(app, [*args, "--json"]).stdout)
+    assert payload["ci95"] == pytest.approx([low, high])
+    whole = json.loads(runner.invoke(app, [*args[:3], "--batch", "0", "--json"]).stdout)
+    assert whole["ci95"] is None  # one trial on all points: no interval to report
+
+
+@pytest.mark.parametrize("measure", ["rtd", "cka"])
+def test_permutation_test_command(files: tuple, measure: str) -> None:
+    a, b, p, q = files
+    args = ["test", str(a), f"{b}:acts", "--measure", measure, "--permutations", "19"]
+    args += ["--batch", "40", "--trials", "2", "--seed", "3", "--no-progress"]
+    human = runner.invoke(app, args)
+    assert human.exit_code == 0, human.output
+    assert "p = 0.05 (19 permutations" in human.stdout
+    payload = json.loads(runner.invoke(app, [*args, "--json"]).stdout)
+    options = {"batch": 40, "trials": 2} if measure == "rtd" else {}
+    expected = rtdkit.permutation_test(p, q, measure=measure, n_permutations=19, seed=3, **options)
+    assert payload["pvalue"] == expected.pvalue
+    assert payload["statistic"] == pytest.approx(expected.statistic)
+    assert payload["null"] == pytest.approx(expected.null.tolist())
+
+
+def test_permutation_test_command_rejects_imd(files: tuple) -> None:
+    a, b, _, _ = files
+    proc = _run_main("test", str(a), f"{b}:acts", "--measure", "imd")
+    assert proc.returncode == 2 and "row correspondence" in proc.stderr
+    assert len(proc.stderr.strip().splitlines()) == 1

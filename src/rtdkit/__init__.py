@@ -12,6 +12,7 @@ from rtdkit.allpairs import pairwise
 from rtdkit.barcode import CrossBarcode
 from rtdkit.divergence import RTDResult, cross_barcode, rtd
 from rtdkit.engines import available_engines, register_engine
+from rtdkit.stats import permutation_test
 
 # One source of truth: the version pip installed (pyproject.toml's [project] version).
 __version__ = _distribution_version("rtdkit")
@@ -25,6 +26,7 @@ __all__ = [
     "available_engines",
     "cross_barcode",
     "pairwise",
+    "permutation_test",
     "register_engine",
     "rtd",
 ]

@@ -129,23 +129,31 @@ def check_choice(value: Any, name: str, choices: tuple[str, ...] | list[str]) ->
     return value
 
 
-def check_distance_matrix(d: FloatArray, name: str) -> FloatArray:
-    """A precomputed distance matrix: square, symmetric, non-negative, zero diagonal."""
+def check_symmetric_matrix(
+    d: FloatArray, name: str, *, what: str = "matrix of pairwise values"
+) -> FloatArray:
+    """A square matrix equal to its transpose up to rounding; returns its exact symmetric part."""
     n, m = d.shape
     if n != m:
-        raise RTDInputError(
-            f"{name} must be a square N x N distance matrix with metric='precomputed', "
-            f"got shape {d.shape}"
-        )
+        raise RTDInputError(f"{name} must be a square N x N {what}, got shape {d.shape}")
+    if not np.allclose(d, d.T, rtol=0.0, atol=_rounding_tolerance(d)):
+        raise RTDInputError(f"{name} is not symmetric; pass (D + D.T) / 2 if that is intended")
+    out: FloatArray = (d + d.T) / 2.0
+    return out
+
+
+def _rounding_tolerance(d: FloatArray) -> float:
+    scale = float(np.max(np.abs(d))) if d.size else 0.0
+    return 1e-9 * max(scale, 1.0)
+
+
+def check_distance_matrix(d: FloatArray, name: str) -> FloatArray:
+    """A precomputed distance matrix: square, symmetric, non-negative, zero diagonal."""
+    out = check_symmetric_matrix(d, name, what="distance matrix with metric='precomputed'")
     if np.any(d < 0):
         raise RTDInputError(f"{name} has negative entries; distances must be >= 0")
-    scale = float(np.max(d)) if d.size else 0.0
-    tol = 1e-9 * max(scale, 1.0)
-    if not np.allclose(d, d.T, rtol=0.0, atol=tol):
-        raise RTDInputError(f"{name} is not symmetric; pass (D + D.T) / 2 if that is intended")
-    if np.any(np.abs(np.diag(d)) > tol):
+    if np.any(np.abs(np.diag(d)) > _rounding_tolerance(d)):
         raise RTDInputError(f"{name} has a non-zero diagonal; a point is at distance 0 from itself")
-    out = (d + d.T) / 2.0
     np.fill_diagonal(out, 0.0)
     return out
 
