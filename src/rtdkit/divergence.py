@@ -14,6 +14,7 @@ from numpy.typing import NDArray
 from rtdkit._progress import progress_iter
 from rtdkit._validation import (
     FloatArray,
+    RTDInputError,
     as_float_matrix,
     check_bool,
     check_dim,
