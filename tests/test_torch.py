@@ -98,6 +98,39 @@ def test_identical_inputs_give_zero_loss_and_zero_gradient(engine):
         x.grad = None
 
 
+@pytest.mark.parametrize("options", [{}, {"symmetric": False}, {"normalize": None}])
+@pytest.mark.parametrize("kind", ["unrelated", "projection"])
+def test_identity_gradient_matches_central_differences_and_the_barcode(options, kind):
+    x, z = _clouds(seed=4, n=12)
+    if kind == "projection":  # z a noisy 2-d image of x: a hard pair for the barcode
+        with torch.no_grad():
+            z = (x @ torch.randn(4, 2, dtype=torch.float64) + 0.05 * z[:, :2]).requires_grad_()
+    fast = RTDLoss(**options)
+    assert fast.method == "identity"
+    loss = fast(x, z)
+    loss.backward()
+    fd_x, fd_z = _central_differences(lambda: fast(x, z), [x, z])
+    for grad, fd in ((x.grad, fd_x), (z.grad, fd_z)):
+        scale = fd.abs().max().item()
+        assert scale > 0
+        assert (grad - fd).abs().max().item() <= 1e-6 * scale
+    grads = (x.grad.clone(), z.grad.clone())
+    x.grad = z.grad = None
+    slow = RTDLoss(method="barcode", **options)(x, z)
+    slow.backward()
+    assert loss.item() == pytest.approx(slow.item(), rel=1e-12)
+    torch.testing.assert_close(grads, (x.grad, z.grad), rtol=1e-9, atol=1e-12)
+
+
+def test_identity_method_needs_the_total_length_of_h1():
+    assert RTDLoss(p=2.0).method == "barcode"
+    assert RTDLoss(dim=(1, 2)).method == "barcode"
+    assert RTDLoss(engine="reference").method == "barcode"
+    for kwargs in ({"p": 2.0}, {"dim": 2}, {"engine": "cone"}):
+        with pytest.raises(RTDInputError, match="identity"):
+            RTDLoss(method="identity", **kwargs)
+
+
 def test_gradient_is_orthogonal_to_rescaling():
     # The loss is invariant to z -> c z, so d/dc L(c z) = <grad_z, z> must vanish.
     x, z = _clouds(seed=7, n=14)

@@ -11,7 +11,7 @@ entries back from its own copies of ``w`` and ``w_tilde`` (e.g. torch tensors, a
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -20,6 +20,7 @@ from rtdkit._validation import (
     FloatArray,
     RTDInputError,
     as_float_matrix,
+    check_bool,
     check_dim,
     check_engine,
     check_n_jobs,
@@ -28,7 +29,18 @@ from rtdkit.barcode import CrossBarcode
 from rtdkit.distances import cross_matrices
 from rtdkit.divergence import barcode_from_distances
 
-__all__ = ["FROM_W", "FROM_W_TILDE", "ZERO", "CriticalValues", "critical_barcode"]
+if TYPE_CHECKING:
+    from rtdkit.engines.score import IdentityTerms
+
+__all__ = [
+    "FROM_W",
+    "FROM_W_TILDE",
+    "ZERO",
+    "CriticalTotal",
+    "CriticalValues",
+    "critical_barcode",
+    "critical_identity",
+]
 
 #: Codes of :attr:`CriticalValues.source`.
 ZERO, FROM_W, FROM_W_TILDE = 0, 1, 2
@@ -49,12 +61,94 @@ class CriticalValues:
 
     def read(self, w: FloatArray, w_tilde: FloatArray) -> FloatArray:
         """The ``(k, 2)`` births and deaths, read from ``w`` and ``w_tilde``."""
-        values: FloatArray = np.where(
-            self.source == FROM_W,
-            w[self.rows, self.cols],
-            np.where(self.source == FROM_W_TILDE, w_tilde[self.rows, self.cols], 0.0),
-        )
-        return values
+        return _read_entries(self.source, self.rows, self.cols, w, w_tilde)
+
+
+@dataclass(frozen=True)
+class CriticalTotal:
+    """RTD_1(P, P̃) as a signed sum of entries of ``w`` and ``w_tilde``.
+
+    ``value == sum(sign * read(w, w_tilde))`` up to float32 rounding: the terms of the identity
+    of :mod:`rtdkit.engines.score` (both spanning trees, the H1 bars of Rips(mu), the image
+    bars), each entry coded as in :class:`CriticalValues`. Arrays have shape ``(m,)``.
+    """
+
+    sign: FloatArray
+    source: NDArray[np.int8]
+    rows: NDArray[np.int64]
+    cols: NDArray[np.int64]
+    value: float
+
+    def read(self, w: FloatArray, w_tilde: FloatArray) -> FloatArray:
+        """The ``(m,)`` entries, read from ``w`` and ``w_tilde``."""
+        return _read_entries(self.source, self.rows, self.cols, w, w_tilde)
+
+
+def _read_entries(
+    source: NDArray[np.int8],
+    rows: NDArray[np.int64],
+    cols: NDArray[np.int64],
+    w: FloatArray,
+    w_tilde: FloatArray,
+) -> FloatArray:
+    values: FloatArray = np.where(
+        source == FROM_W,
+        w[rows, cols],
+        np.where(source == FROM_W_TILDE, w_tilde[rows, cols], 0.0),
+    )
+    return values
+
+
+def critical_identity(
+    w: Any, w_tilde: Any, *, symmetric: bool = True
+) -> tuple[CriticalTotal, CriticalTotal | None]:
+    """RTD_1(P, P̃) (and RTD_1(P̃, P)) with the entries that define it, without the bars.
+
+    The fast path of the differentiable loss: the identity of :mod:`rtdkit.engines.score`
+    writes RTD_1 as a signed sum of distances picked by critical edges, so its gradient
+    reaches exactly those distances. The backward total's entries are coded with the roles
+    swapped: read it as ``backward.read(w_tilde, w)``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from rtdkit.distances import normalized_distances
+    >>> rng = np.random.default_rng(0)
+    >>> w = normalized_distances(rng.normal(size=(30, 3)))
+    >>> wt = normalized_distances(rng.normal(size=(30, 2)))
+    >>> forward, backward = critical_identity(w, wt)
+    >>> bool(np.isclose(np.sum(forward.sign * forward.read(w, wt)), forward.value))
+    True
+    """
+    from rtdkit.engines.score import identity_terms
+
+    w, w_tilde = _same_shape(w, w_tilde)
+    forward, backward = identity_terms(w, w_tilde, both=check_bool(symmetric, "symmetric"))
+    fwd = _signed_entries(forward, w, w_tilde)
+    return fwd, None if backward is None else _signed_entries(backward, w_tilde, w)
+
+
+def _signed_entries(terms: IdentityTerms, w: FloatArray, w_tilde: FloatArray) -> CriticalTotal:
+    n = w.shape[0]
+    as_w = np.array([0, n])  # (u, v) -> the A'-A pair (u, N + v): an entry of w
+    as_mu = np.array([n, n])  # (u, v) -> the A-A pair (N + u, N + v): an entry of mu
+    pairs, signs = [], []
+    for edges, offset, sign in (
+        (terms.mst_w_edges, as_w, 1.0),
+        (terms.mst_mu_edges, as_mu, -1.0),
+        (terms.h1_mu_edges[:, 2:], as_mu, 1.0),
+        (terms.h1_mu_edges[:, :2], as_mu, -1.0),
+        (terms.image_edges[:, 2:], as_mu, -1.0),
+        (terms.image_edges[:, :2], as_w, 1.0),
+    ):
+        pairs.append(edges.reshape(-1, 2) + offset)
+        signs.append(np.full(len(edges), sign))
+    doubled = np.concatenate(pairs).astype(np.int64)
+    w_used, mu_used = cross_matrices(w, w_tilde)
+    source, rows, cols = _Resolver(w < w_tilde, w_used, mu_used).entries(
+        doubled[:, 0], doubled[:, 1]
+    )
+    return CriticalTotal(np.concatenate(signs), source, rows, cols, terms.total)
 
 
 def critical_barcode(
@@ -101,12 +195,7 @@ def critical_barcode(
     info = check_engine(engine, edges=True, purpose=", which critical_barcode needs")
     maxdim = check_dim(maxdim, info, "maxdim")
     n_threads = check_n_jobs(n_threads, "n_threads")
-    w = _square(w, "w")
-    w_tilde = _square(w_tilde, "w_tilde")
-    if w.shape != w_tilde.shape:
-        raise RTDInputError(
-            f"w has shape {w.shape} but w_tilde {w_tilde.shape}; both describe the same N points"
-        )
+    w, w_tilde = _same_shape(w, w_tilde)
     bc = barcode_from_distances(
         w, w_tilde, maxdim=maxdim, engine=info, return_edges=True, n_threads=n_threads
     )
@@ -115,6 +204,15 @@ def critical_barcode(
     w_used, mu_used = cross_matrices(w, w_tilde)
     resolve = _Resolver(w < w_tilde, w_used, mu_used)
     return bc, tuple(resolve(edges) for edges in bc.edges)
+
+
+def _same_shape(w: Any, w_tilde: Any) -> tuple[FloatArray, FloatArray]:
+    w, w_tilde = _square(w, "w"), _square(w_tilde, "w_tilde")
+    if w.shape != w_tilde.shape:
+        raise RTDInputError(
+            f"w has shape {w.shape} but w_tilde {w_tilde.shape}; both describe the same N points"
+        )
+    return w, w_tilde
 
 
 def _square(x: Any, name: str) -> FloatArray:
@@ -140,15 +238,15 @@ class _Resolver:
         self.n = w_used.shape[0]
 
     def __call__(self, edges: NDArray[np.int64]) -> CriticalValues:
-        b_source, b_rows, b_cols = self._entries(edges[:, 0], edges[:, 1])
-        d_source, d_rows, d_cols = self._entries(edges[:, 2], edges[:, 3])
+        b_source, b_rows, b_cols = self.entries(edges[:, 0], edges[:, 1])
+        d_source, d_rows, d_cols = self.entries(edges[:, 2], edges[:, 3])
         return CriticalValues(
             np.stack([b_source, d_source], axis=1),
             np.stack([b_rows, d_rows], axis=1),
             np.stack([b_cols, d_cols], axis=1),
         )
 
-    def _entries(
+    def entries(
         self, a: NDArray[np.int64], b: NDArray[np.int64]
     ) -> tuple[NDArray[np.int8], NDArray[np.int64], NDArray[np.int64]]:
         lo, hi = np.minimum(a, b), np.maximum(a, b)

@@ -24,10 +24,18 @@ from rtdkit._validation import (
     check_dim,
     check_engine,
     check_int,
+    check_method,
     check_n_jobs,
     check_normalize,
 )
-from rtdkit.critical import FROM_W, FROM_W_TILDE, CriticalValues, critical_barcode
+from rtdkit.critical import (
+    FROM_W,
+    FROM_W_TILDE,
+    CriticalTotal,
+    CriticalValues,
+    critical_barcode,
+    critical_identity,
+)
 
 __all__ = ["RTDLoss"]
 
@@ -60,6 +68,13 @@ class RTDLoss(nn.Module):
         Barcode engine (must report critical edges); default: rtdkit's default engine.
     n_threads : int, default 1
         Threads the engine may use for each barcode (-1: every core).
+    method : {'identity', 'barcode'}, optional
+        'identity' computes RTD_1 as the exact identity of :func:`rtdkit.rtd` (spanning trees,
+        H1 of Rips(mu) and an image term; ``docs/score.md``) and differentiates it through the
+        same kind of critical entries: the same loss and gradient as the barcode, without the
+        barcode (milliseconds where the barcode of a batch against its low-dimensional code
+        takes seconds or minutes). It needs ``dim=1`` and ``p=1``. Default: 'identity' when
+        those hold and no engine is named, else 'barcode'.
 
     Examples
     --------
@@ -81,6 +96,7 @@ class RTDLoss(nn.Module):
         normalize: str | float | None = "quantile",
         engine: str | None = None,
         n_threads: int = 1,
+        method: str | None = None,
     ) -> None:
         super().__init__()
         self.dims = _check_dims(dim)
@@ -93,6 +109,13 @@ class RTDLoss(nn.Module):
         check_dim(max(self.dims), info)
         self.engine = info.name
         self.n_threads = check_n_jobs(n_threads, "n_threads")
+        dim_for_method = self.dims[0] if self.dims == (1,) and self.p == 1.0 else -1
+        if method == "identity" and dim_for_method != 1:
+            raise RTDInputError(
+                "method='identity' gives the total bar length of H1 (dim=1, p=1) only; got "
+                f"dim={self.dims}, p={self.p}. Use method='barcode'"
+            )
+        self.method = check_method(method, dim=dim_for_method, engine=engine)
 
     def forward(
         self, x: torch.Tensor, z: torch.Tensor, *, scale: torch.Tensor | float | None = None
@@ -112,6 +135,8 @@ class RTDLoss(nn.Module):
         wz = _normalized_distances(z, self.quantile, "z").to(dtype)
         if scale is not None:
             wz = wz * _check_scale(scale, wz)
+        if self.method == "identity":
+            return _identity_rtd(wx, wz, self.symmetric)
         forward = _directed_rtd(wx, wz, self.dims, self.p, self.engine, self.n_threads)
         if not self.symmetric:
             return forward
@@ -121,7 +146,7 @@ class RTDLoss(nn.Module):
     def extra_repr(self) -> str:
         return (
             f"dim={self.dims}, p={self.p}, symmetric={self.symmetric}, "
-            f"quantile={self.quantile}, engine={self.engine!r}"
+            f"quantile={self.quantile}, method={self.method!r}, engine={self.engine!r}"
         )
 
 
@@ -220,7 +245,36 @@ def _directed_rtd(
     return total
 
 
-def _read(entries: CriticalValues, w: torch.Tensor, w_tilde: torch.Tensor) -> torch.Tensor:
+def _identity_rtd(w: torch.Tensor, w_tilde: torch.Tensor, symmetric: bool) -> torch.Tensor:
+    """RTD_1 through the identity, differentiable in ``w`` and ``w_tilde``."""
+    w_np = w.detach().to("cpu", torch.float64).numpy()
+    wt_np = w_tilde.detach().to("cpu", torch.float64).numpy()
+    forward, backward = critical_identity(w_np, wt_np, symmetric=symmetric)
+    scale = float(max(w_np.max(initial=1.0), wt_np.max(initial=1.0)))
+    total = _signed_sum(forward, w, w_tilde, scale)
+    if backward is None:
+        return total
+    return (total + _signed_sum(backward, w_tilde, w, scale)) / 2.0
+
+
+def _signed_sum(
+    entries: CriticalTotal, w: torch.Tensor, w_tilde: torch.Tensor, scale: float
+) -> torch.Tensor:
+    sign = torch.as_tensor(entries.sign, device=w.device, dtype=w.dtype)
+    total = (sign * _read(entries, w, w_tilde)).sum()
+    # The engine adds float32 roundings of these entries; more than round-off apart would
+    # mean critical entries that do not give its total, i.e. a wrong gradient.
+    if abs(float(total.detach()) - entries.value) > 1e-6 * scale * max(len(entries.sign), 1):
+        raise RuntimeError(
+            "the identity's critical entries do not give its total; the gradient would be "
+            "wrong. Please report this; method='barcode' avoids the identity"
+        )
+    return total
+
+
+def _read(
+    entries: CriticalValues | CriticalTotal, w: torch.Tensor, w_tilde: torch.Tensor
+) -> torch.Tensor:
     """``CriticalValues.read`` on torch tensors, so that autograd reaches those entries only."""
     device = w.device
     rows = torch.as_tensor(entries.rows, device=device)
