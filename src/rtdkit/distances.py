@@ -21,6 +21,9 @@ from rtdkit._validation import (
 
 DEFAULT_QUANTILE = 0.9
 
+# The engines compute in float32 (as the published code did): no distance may exceed this.
+FLOAT32_MAX = float(np.finfo(np.float32).max)
+
 # Metrics scipy's cdist accepts; "precomputed" means the caller passes distance matrices.
 _SCIPY_METRICS = (
     "braycurtis",
@@ -80,15 +83,26 @@ def pairwise_distances(x: Any, *, metric: str = "euclidean", name: str = "P") ->
     if metric == "precomputed":
         return check_distance_matrix(arr, name)
     if metric == "euclidean":
-        return euclidean_distances(arr)
+        return _check_finite(euclidean_distances(arr), name)
     d: FloatArray = cdist(arr, arr, metric=metric)
-    if not np.all(np.isfinite(d)):
+    if np.any(np.isnan(d)):
         raise RTDInputError(
             f"metric={metric!r} is undefined for some rows of {name} (e.g. an all-zero row with "
             "'cosine'); drop those rows or choose another metric"
         )
+    _check_finite(d, name)
     d = np.maximum((d + d.T) / 2.0, 0.0)
     np.fill_diagonal(d, 0.0)
+    return d
+
+
+def _check_finite(d: FloatArray, name: str) -> FloatArray:
+    """Distances that overflow float64 (coordinates near 1e154 and beyond) are refused."""
+    if not np.all(np.isfinite(d)):
+        raise RTDInputError(
+            f"some pairwise distances of {name} overflow float64 (they exceed 1.8e308); divide "
+            f"{name} by a large constant first (the RTD does not depend on the scale)"
+        )
     return d
 
 
@@ -119,12 +133,31 @@ def normalized_distances(
     return d / normalization_scale(d, normalize, name=name)
 
 
+def check_float32_range(w: FloatArray) -> None:
+    """``w`` must fit in float32, the precision every engine computes in.
+
+    ``mu = min(w, w_tilde) <= w``, so ``w`` is the only block that can overflow. A single
+    outlier about 1e38 times further away than the typical distance does it even after the
+    quantile normalisation.
+    """
+    top = float(np.max(w, initial=0.0))
+    if top > FLOAT32_MAX:
+        raise RTDInputError(
+            f"the distances do not fit in float32, in which the barcode engines compute: the "
+            f"largest normalised distance within the first representation of the pair is {top:.3g}, above "
+            f"{FLOAT32_MAX:.3g}. A point lies extremely far from the others (remove it) or the "
+            "data are not normalised (rescale them, or use normalize='quantile')"
+        )
+
+
 def cross_matrices(w: FloatArray, w_tilde: FloatArray) -> tuple[FloatArray, FloatArray]:
     """The two blocks of the paper's doubled matrix (eq. 2): ``w`` and ``mu = min(w, w_tilde)``.
 
     Entries below ``mean(w) * 1e-6`` are set to 0 in both, as the published code does: it
     removes round-off on near-duplicate points that would otherwise create bars of length 1e-9.
+    Raises :class:`RTDInputError` when ``w`` does not fit in float32.
     """
+    check_float32_range(w)
     mu = np.minimum(w, w_tilde)
     floor = float(np.mean(w)) * 1e-6
     w = np.where(w < floor, 0.0, w)

@@ -2,7 +2,7 @@
 
 The paper computes R-Cross-Barcode(P, P̃) as the Vietoris–Rips persistence of the 2N-point
 doubled matrix ``[[0, w], [w, mu]]``. This engine computes the same barcode on a smaller
-filtered complex (``notes/cone.md``): one apex ``*`` at 0 added to the N points; every simplex
+filtered complex (``docs/engine.md``): one apex ``*`` at 0 added to the N points; every simplex
 of K (the flag complex of ``mu``) at its ``mu``-diameter; the cone edges ``*v`` at 0; and the
 cone ``* ∪ σ`` over the simplices σ of the w-side complex:
 
@@ -52,6 +52,11 @@ Measured ``peak_bytes`` (:func:`cone_diagnostics`): 12.1-13.4 B/N² for N = 1000
 doubled matrix alone takes 8 B/N² in giotto-ph's float32 triangle. The float64 inputs (16 B/N²)
 belong to the caller.
 
+Progress and Ctrl-C: about every 0.2 s the engine takes the GIL back for a moment, lets Python
+handle pending signals (Ctrl-C raises ``KeyboardInterrupt`` within about a second, and the
+engine's memory is freed) and calls ``progress(done, total)`` if given: the columns reduced so
+far and in total, for the dimension being reduced (the counts restart for each dimension).
+
 Threads: the engine is single-threaded — the reduction is sequential, and on the 2-core target
 machine a parallel reduction does not pay; ``n_threads`` is accepted and ignored. The GIL is
 released during the computation, so independent barcodes (trials, directions) can run in
@@ -60,11 +65,12 @@ parallel threads.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 
-from rtdkit._validation import FloatArray
+from rtdkit._validation import FloatArray, RTDInputError
 from rtdkit.engines import EngineOutput, register_engine, sort_bars
 
 
@@ -83,17 +89,40 @@ except ImportError as exc:  # pragma: no cover - exercised only on a broken inst
         "engine='reference'."
     ) from exc
 
-MAX_DIM = 3
+MAX_DIM: int = _cone.MAX_DIM
+MAX_POINTS: int = _cone.MAX_POINTS
+
+ProgressCallback = Callable[[int, int], object]
 
 
 def cone_diagnostics(w: FloatArray, mu: FloatArray, *, maxdim: int = 1) -> dict[str, Any]:
-    """Run the engine and return its counters (``alpha``, ``essential``, ``peak_bytes``, ...).
+    """Run the engine and return its counters.
 
-    ``essential`` counts columns left unpaired at the enclosing radius; the theory says it is
-    always 0, and the tests check it.
+    ``alpha`` (enclosing radius), ``columns`` (dimension-1 columns: edges of K up to alpha),
+    ``trivial`` (edges of L, paired with their cone triangle without any work), ``emergent``
+    (columns paired by the apparent/emergent-pair shortcut), ``reduced`` (columns that needed a
+    reduction), ``additions`` (column additions in those reductions), ``visited`` (coboundary
+    entries read by the reductions), ``higher_columns`` (columns in dimensions >= 2),
+    ``peak_bytes`` (the engine's main arrays) and ``essential`` (columns left unpaired at the
+    enclosing radius: the theory says 0, and the tests check it). docs/engine.md discusses them.
     """
-    _, _, stats = _cone.compute(_as_matrix(w), _as_matrix(mu), int(maxdim), 1)
-    return dict(stats)
+    return _compute(w, mu, maxdim, 1, None)[2]
+
+
+def _compute(
+    w: FloatArray, mu: FloatArray, maxdim: int, n_threads: int, progress: ProgressCallback | None
+) -> tuple[list[Any], list[Any], dict[str, Any]]:
+    w, mu = _as_matrix(w), _as_matrix(mu)
+    if len(w) > MAX_POINTS:  # refused before the engine allocates anything
+        raise RTDInputError(
+            f"the cone engine takes at most {MAX_POINTS} points (32-bit edge indices), got "
+            f"{len(w)}; subsample with rtdkit.rtd(..., batch=...)"
+        )
+    try:
+        bars, edges, stats = _cone.compute(w, mu, int(maxdim), int(n_threads), progress)
+    except ValueError as exc:  # the engine's input checks and size limits
+        raise RTDInputError(str(exc)) from None
+    return bars, edges, dict(stats)
 
 
 def _as_matrix(x: FloatArray) -> FloatArray:
@@ -107,11 +136,16 @@ def cone_engine(
     maxdim: int,
     return_edges: bool = False,
     n_threads: int = 1,
+    progress: ProgressCallback | None = None,
 ) -> EngineOutput:
-    """Barcode of the doubled matrix ``[[0, w], [w, mu]]`` in dimensions ``0..maxdim``."""
+    """Barcode of the doubled matrix ``[[0, w], [w, mu]]`` in dimensions ``0..maxdim``.
+
+    ``progress(done, total)``, if given, is called about every 0.2 s with the columns reduced
+    so far; an exception it raises stops the computation and propagates.
+    """
     if maxdim > MAX_DIM:
-        raise ValueError(f"the cone engine supports maxdim <= {MAX_DIM}, got {maxdim}")
-    raw_bars, raw_edges, _ = _cone.compute(_as_matrix(w), _as_matrix(mu), int(maxdim), n_threads)
+        raise RTDInputError(f"the cone engine supports maxdim <= {MAX_DIM}, got {maxdim}")
+    raw_bars, raw_edges, _ = _compute(w, mu, maxdim, n_threads, progress)
     bars: list[FloatArray] = []
     edges: list[np.ndarray] | None = [] if return_edges else None
     for dim_bars, dim_edges in zip(raw_bars, raw_edges, strict=True):
