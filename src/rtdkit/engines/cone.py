@@ -112,12 +112,12 @@ def cone_diagnostics(w: FloatArray, mu: FloatArray, *, maxdim: int = 1) -> dict[
 def _compute(
     w: FloatArray, mu: FloatArray, maxdim: int, n_threads: int, progress: ProgressCallback | None
 ) -> tuple[list[Any], list[Any], dict[str, Any]]:
-    w, mu = _as_matrix(w), _as_matrix(mu)
-    if len(w) > MAX_POINTS:  # refused before the engine allocates anything
+    if len(w) > MAX_POINTS:  # refused before anything is copied or allocated
         raise RTDInputError(
             f"the cone engine takes at most {MAX_POINTS} points (32-bit edge indices), got "
             f"{len(w)}; subsample with rtdkit.rtd(..., batch=...)"
         )
+    w, mu = _as_matrix(w), _as_matrix(mu)
     try:
         bars, edges, stats = _cone.compute(w, mu, int(maxdim), int(n_threads), progress)
     except ValueError as exc:  # the engine's input checks and size limits
