@@ -137,6 +137,9 @@ std::vector<float> full_rows_f32(const double* m, int n);
 // a scratch buffer of len entries; the result ends up in data.
 void radix_sort_by_high_bits(u64* data, u64* scratch, std::size_t len, int lo_bit, int hi_bit);
 
+// Throws std::invalid_argument, naming the limit, for sizes the indices cannot represent.
+void check_limits(int n, int maxdim);
+
 // The two reductions. bars[d] receives the bars of dimension d.
 void run_dim1(const double* w, const double* mu, int n, std::vector<Bar>& bars, Stats& stats,
               const Progress& progress);

@@ -327,7 +327,8 @@ class Dim1Cone {
         if (it.x >= 0) {
             it.x = next_in_block(it.e, it.x);
             if (it.x >= 0) {
-                it.head = Priority::of(it.e.mu, cofacet_index(it.e.u, it.e.v, static_cast<u32>(it.x)));
+                const u64 t = cofacet_index(it.e.u, it.e.v, static_cast<u32>(it.x));
+                it.head = Priority::of(it.e.mu, t);
                 return true;
             }
             return start_merged(it);

@@ -41,16 +41,36 @@ void check_input(const double* w, const double* mu, int n) {
 
 }  // namespace
 
-Result compute(const double* w, const double* mu, int n, int maxdim, int n_threads,
-               const Progress& progress) {
-    (void)n_threads;  // single-threaded: see the Python docstring
+namespace detail {
+
+void check_limits(int n, int maxdim) {
     if (n < 0 || maxdim < 0) throw std::invalid_argument("cone engine: n and maxdim must be >= 0");
     if (n > kMaxPoints)
         throw std::invalid_argument("cone engine supports at most " + std::to_string(kMaxPoints) +
                                     " points (its edge indices are 32-bit), got " +
-                                    std::to_string(n));
+                                    std::to_string(n) + "; use fewer points (batch=)");
     if (maxdim > kMaxDim)
         throw std::invalid_argument("cone engine supports maxdim <= " + std::to_string(kMaxDim));
+    if (maxdim >= 2) {
+        // The general path ranks simplices of up to maxdim + 2 of the n + 1 vertices by colex
+        // index: C(n + 1, maxdim + 2) must stay below 2^63 - 1 (pivot keys are index + 1).
+        const int k = maxdim + 2;
+        double bound = 1.0;  // C(n + 1, k), in floating point to see the overflow coming
+        for (int i = 0; i < k; ++i) bound = bound * (n + 1 - i) / (i + 1);
+        if (bound >= 9.0e18)
+            throw std::invalid_argument(
+                "cone engine: maxdim=" + std::to_string(maxdim) + " on " + std::to_string(n) +
+                " points needs simplex indices C(n+1, " + std::to_string(k) +
+                ") beyond 63 bits; lower maxdim or use fewer points (batch=)");
+    }
+}
+
+}  // namespace detail
+
+Result compute(const double* w, const double* mu, int n, int maxdim, int n_threads,
+               const Progress& progress) {
+    (void)n_threads;  // single-threaded: see the Python docstring
+    detail::check_limits(n, maxdim);  // before anything is read or allocated
     check_input(w, mu, n);
     Result res;
     res.bars.resize(static_cast<std::size_t>(maxdim) + 1);

@@ -14,7 +14,8 @@ namespace {
 
 // Generic path (maxdim >= 2): cone over M, simplices of any dimension by colex index over the
 // n + 1 vertices 0..n-1, * = n. Value of a simplex s = T (+ *):
-//   no apex: f_mu(T);  apex, |T| <= 1: 0;  apex: max(f_mu(T), m(T)), m(T) = min_l max_{j in T} w_lj.
+//   no apex: f_mu(T);  apex, |T| <= 1: 0;
+//   apex: max(f_mu(T), m(T)) with m(T) = min_l max_{j in T} w_lj.
 //
 // Limits: simplex indices are colex ranks C(n+1, k) in 63 bits (checked when the binomial table
 // is built) and a column's position in its dimension is stored in 31 bits, the top bit of the
@@ -71,13 +72,12 @@ class GenericCone {
         assert(maxdim >= 2 && maxdim <= kMaxDim && n >= 2);
         const int kmax = maxdim + 2;
         binom_.assign(static_cast<std::size_t>(n + 2) * (kmax + 1), 0);
-        constexpr i64 kMaxIndex = std::numeric_limits<i64>::max() - 1;  // pivot keys are idx + 1
+        [[maybe_unused]] constexpr i64 kMaxIndex = std::numeric_limits<i64>::max() - 1;
         for (int v = 0; v <= n + 1; ++v) {
             B(v, 0) = 1;
             for (int k = 1; k <= std::min(v, kmax); ++k) {
                 const i64 a = B(v - 1, k - 1), b = (k == v) ? 0 : B(v - 1, k);
-                if (a > kMaxIndex - b)
-                    throw std::invalid_argument(too_large(n, maxdim, "63-bit simplex indices"));
+                assert(a <= kMaxIndex - b);  // check_limits() refused larger n
                 B(v, k) = a + b;
             }
         }
@@ -246,7 +246,8 @@ class GenericCone {
         } else {
             // y = n: the cone over s
             const float cv = std::max(val, count >= 2 ? mcone(s, count) : 0.0f);
-            if (cv <= alpha_) out.push_back(Cofacet{cv, above + static_cast<u64>(Bc(n_, p + 1)) + below});
+            const u64 cone_index = above + static_cast<u64>(Bc(n_, p + 1)) + below;
+            if (cv <= alpha_) out.push_back(Cofacet{cv, cone_index});
         }
         if (apex && tc >= 1) {
             a_.assign(n_, 0.0f);
