@@ -53,19 +53,23 @@ u32 ReducedColumns::store(u32 self, std::vector<u32>& comb) {
     return static_cast<u32>(cols.size() - 1);
 }
 
-float enclosing_radius(const double* w, int n) {
+template <typename T>
+float enclosing_radius(const T* w, int n) {
     double best = std::numeric_limits<double>::infinity();
     for (int i = 0; i < n; ++i) {
-        const double* row = w + static_cast<std::size_t>(i) * n;
+        const T* row = w + static_cast<std::size_t>(i) * n;
         double m = 0.0;
-        for (int j = 0; j < n; ++j) m = std::max(m, row[j]);
+        for (int j = 0; j < n; ++j) m = std::max(m, static_cast<double>(row[j]));
         best = std::min(best, m);
     }
     // rounding to float32 is monotone, so this equals min_i max_j float(w_ij)
     return n > 0 ? static_cast<float>(best) : 0.0f;
 }
+template float enclosing_radius(const double*, int);
+template float enclosing_radius(const float*, int);
 
-std::vector<float> full_rows_f32(const double* m, int n) {
+template <typename T>
+std::vector<float> full_rows_f32(const T* m, int n) {
     std::vector<float> out(static_cast<std::size_t>(n) * n, 0.0f);
     for (int i = 0; i < n; ++i) {
         for (int j = i + 1; j < n; ++j) {
@@ -76,6 +80,8 @@ std::vector<float> full_rows_f32(const double* m, int n) {
     }
     return out;
 }
+template std::vector<float> full_rows_f32(const double*, int);
+template std::vector<float> full_rows_f32(const float*, int);
 
 void radix_sort_by_high_bits(u64* data, u64* scratch, std::size_t len, int lo_bit, int hi_bit) {
     assert(lo_bit % 8 == 0 && hi_bit % 8 == 0 && lo_bit < hi_bit && hi_bit <= 64);

@@ -131,11 +131,15 @@ class Ticker {
     std::chrono::steady_clock::time_point last_ = std::chrono::steady_clock::now();
 };
 
-// min_i max_j float32(w_ij): from this value on the mapping cone is acyclic.
-float enclosing_radius(const double* w, int n);
+// The input matrices come as float64 or float32 (T); the engine computes in float32.
 
-// Full symmetric float32 copy of the upper triangle of a float64 matrix.
-std::vector<float> full_rows_f32(const double* m, int n);
+// min_i max_j float32(w_ij): from this value on the mapping cone is acyclic.
+template <typename T>
+float enclosing_radius(const T* w, int n);
+
+// Full symmetric float32 copy of the upper triangle of a matrix.
+template <typename T>
+std::vector<float> full_rows_f32(const T* m, int n);
 
 // Stable LSD radix sort of data[0..len) by bits [lo_bit, hi_bit) (a multiple of 8 apart), with
 // a scratch buffer of len entries; the result ends up in data.
@@ -145,10 +149,12 @@ void radix_sort_by_high_bits(u64* data, u64* scratch, std::size_t len, int lo_bi
 void check_limits(int n, int maxdim);
 
 // The two reductions. bars[d] receives the bars of dimension d.
-void run_dim1(const double* w, const double* mu, int n, std::vector<Bar>& bars, Stats& stats,
+template <typename T>
+void run_dim1(const T* w, const T* mu, int n, std::vector<Bar>& bars, Stats& stats,
               const Progress& progress);
-void run_generic(const double* w, const double* mu, int n, int maxdim,
-                 std::vector<std::vector<Bar>>& bars, Stats& stats, const Progress& progress);
+template <typename T>
+void run_generic(const T* w, const T* mu, int n, int maxdim, std::vector<std::vector<Bar>>& bars,
+                 Stats& stats, const Progress& progress);
 
 }  // namespace detail
 }  // namespace rtdcone

@@ -5,6 +5,7 @@
 #include <limits>
 #include <stdexcept>
 #include <string>
+#include <type_traits>
 #include <utility>
 
 #include "cone_core.hpp"
@@ -51,7 +52,8 @@ struct Edge {
 
 class Dim1Cone {
    public:
-    Dim1Cone(const double* w, const double* mu, int n) : n_(n) {
+    template <typename T>
+    Dim1Cone(const T* w, const T* mu, int n) : n_(n) {
         // triangle indices pack three vertex numbers (the apex n included) in 21 bits each,
         // edge indices n(n-1)/2 in 32 bits
         static_assert(kMaxPoints < (1 << kVertexBits), "vertex numbers must fit in 21 bits");
@@ -59,7 +61,12 @@ class Dim1Cone {
                       "edge indices must fit in 32 bits");
         assert(n >= 2 && n <= kMaxPoints);
         alpha_ = enclosing_radius(w, n);
-        mu_ = full_rows_f32(mu, n);
+        if constexpr (std::is_same_v<T, float>) {
+            mu_ = mu;  // already float32 full rows (checked symmetric): read in place
+        } else {
+            mu_store_ = full_rows_f32(mu, n);
+            mu_ = mu_store_.data();
+        }
         w_.resize(static_cast<std::size_t>(n) * (n - 1) / 2);
         for (int v = 1; v < n; ++v)
             for (int u = 0; u < v; ++u)
@@ -102,7 +109,7 @@ class Dim1Cone {
         }
         ticker.finish();
         stats.visited = visited_;
-        const std::size_t bytes = mu_.capacity() * sizeof(float) + w_.capacity() * sizeof(float) +
+        const std::size_t bytes = mu_store_.capacity() * sizeof(float) + w_.capacity() * sizeof(float) +
                                   order_.capacity() * sizeof(u64) + pivots.bytes() +
                                   nbr_.capacity() * sizeof(u32) + sort_buf_.capacity() * 8 +
                                   reduced.bytes() + work_bytes;
@@ -480,7 +487,8 @@ class Dim1Cone {
 
     int n_;
     float alpha_ = 0.0f;
-    std::vector<float> mu_;     // n x n, full rows
+    const float* mu_ = nullptr;    // n x n, full rows: mu_store_ or the caller's float32 matrix
+    std::vector<float> mu_store_;
     std::vector<float> w_;      // compressed lower triangle, by edge index
     std::vector<u64> order_;    // the columns, in processing order
     std::vector<u32> nbr_;      // neighbour lists, n - 1 per vertex (built on demand)
@@ -492,11 +500,16 @@ class Dim1Cone {
 
 }  // namespace
 
-void run_dim1(const double* w, const double* mu, int n, std::vector<Bar>& bars, Stats& stats,
+template <typename T>
+void run_dim1(const T* w, const T* mu, int n, std::vector<Bar>& bars, Stats& stats,
               const Progress& progress) {
     Dim1Cone engine(w, mu, n);
     engine.run(bars, stats, progress);
 }
+template void run_dim1(const double*, const double*, int, std::vector<Bar>&, Stats&,
+                       const Progress&);
+template void run_dim1(const float*, const float*, int, std::vector<Bar>&, Stats&,
+                       const Progress&);
 
 }  // namespace detail
 }  // namespace rtdcone

@@ -5,6 +5,7 @@
 #include <cmath>
 #include <stdexcept>
 #include <string>
+#include <type_traits>
 
 #include "cone_core.hpp"
 
@@ -15,7 +16,8 @@ std::string entry(int i, int j) {
     return "[" + std::to_string(i) + "," + std::to_string(j) + "]";
 }
 
-void check_input(const double* w, const double* mu, int n) {
+template <typename T>
+void check_input(const T* w, const T* mu, int n) {
     for (int i = 0; i < n; ++i) {
         const std::size_t ii = static_cast<std::size_t>(i) * n + i;
         if (w[ii] != 0.0 || mu[ii] != 0.0)
@@ -24,6 +26,12 @@ void check_input(const double* w, const double* mu, int n) {
         for (int j = i + 1; j < n; ++j) {
             const double a = w[static_cast<std::size_t>(i) * n + j];
             const double b = mu[static_cast<std::size_t>(i) * n + j];
+            // float32 mu is read in place as full rows: it must be symmetric, without -0.0
+            // (whose bit pattern would not order like the value)
+            if (std::is_same_v<T, float> &&
+                (std::signbit(b) || mu[static_cast<std::size_t>(j) * n + i] != b))
+                throw std::invalid_argument("cone engine needs a symmetric float32 mu without "
+                                            "-0.0 (entry " + entry(i, j) + ")");
             if (!(b >= 0.0) || !(a >= b) || !std::isfinite(a))
                 throw std::invalid_argument("cone engine needs finite w >= mu >= 0 (got w" +
                                             entry(i, j) + "=" + std::to_string(a) +
@@ -67,9 +75,10 @@ void check_limits(int n, int maxdim) {
 
 }  // namespace detail
 
-Result compute(const double* w, const double* mu, int n, int maxdim, int n_threads,
-               const Progress& progress) {
-    (void)n_threads;  // single-threaded: see the Python docstring
+namespace {
+
+template <typename T>
+Result compute_any(const T* w, const T* mu, int n, int maxdim, const Progress& progress) {
     detail::check_limits(n, maxdim);  // before anything is read or allocated
     check_input(w, mu, n);
     Result res;
@@ -83,6 +92,19 @@ Result compute(const double* w, const double* mu, int n, int maxdim, int n_threa
     else
         detail::run_generic(w, mu, n, maxdim, res.bars, res.stats, progress);
     return res;
+}
+
+}  // namespace
+
+// n_threads is accepted and ignored: the reduction is single-threaded (see the Python docs).
+Result compute(const double* w, const double* mu, int n, int maxdim, int /*n_threads*/,
+               const Progress& progress) {
+    return compute_any(w, mu, n, maxdim, progress);
+}
+
+Result compute(const float* w, const float* mu, int n, int maxdim, int /*n_threads*/,
+               const Progress& progress) {
+    return compute_any(w, mu, n, maxdim, progress);
 }
 
 }  // namespace rtdcone

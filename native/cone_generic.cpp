@@ -64,7 +64,8 @@ std::string too_large(int n, int maxdim, const std::string& what) {
 
 class GenericCone {
    public:
-    GenericCone(const double* w, const double* mu, int n, int maxdim)
+    template <typename T>
+    GenericCone(const T* w, const T* mu, int n, int maxdim)
         : n_(n), maxdim_(maxdim) {
         alpha_ = enclosing_radius(w, n);
         mu_ = full_rows_f32(mu, n);
@@ -394,11 +395,16 @@ class GenericCone {
 
 }  // namespace
 
-void run_generic(const double* w, const double* mu, int n, int maxdim,
-                 std::vector<std::vector<Bar>>& bars, Stats& stats, const Progress& progress) {
+template <typename T>
+void run_generic(const T* w, const T* mu, int n, int maxdim, std::vector<std::vector<Bar>>& bars,
+                 Stats& stats, const Progress& progress) {
     GenericCone engine(w, mu, n, maxdim);
     engine.run(bars, stats, progress);
 }
+template void run_generic(const double*, const double*, int, int, std::vector<std::vector<Bar>>&,
+                          Stats&, const Progress&);
+template void run_generic(const float*, const float*, int, int, std::vector<std::vector<Bar>>&,
+                          Stats&, const Progress&);
 
 }  // namespace detail
 }  // namespace rtdcone

@@ -11,7 +11,8 @@
 
 namespace nb = nanobind;
 
-using InMatrix = nb::ndarray<const double, nb::ndim<2>, nb::c_contig, nb::device::cpu>;
+template <typename T>
+using InMatrix = nb::ndarray<const T, nb::ndim<2>, nb::c_contig, nb::device::cpu>;
 
 namespace {
 
@@ -33,7 +34,8 @@ rtdcone::Progress python_progress(const nb::object& callback) {
     };
 }
 
-nb::tuple compute(InMatrix w, InMatrix mu, int maxdim, int n_threads, nb::object progress) {
+template <typename T>
+nb::tuple compute(InMatrix<T> w, InMatrix<T> mu, int maxdim, int n_threads, nb::object progress) {
     if (w.shape(0) != w.shape(1) || mu.shape(0) != w.shape(0) || mu.shape(1) != w.shape(1))
         throw std::invalid_argument("cone engine: w and mu must be square matrices of one shape");
     const int n = static_cast<int>(w.shape(0));
@@ -77,9 +79,13 @@ NB_MODULE(_cone, m) {
     m.doc() = "Native R-Cross-Barcode engine on the mapping cone (see rtdkit.engines.cone).";
     m.attr("MAX_POINTS") = rtdcone::kMaxPoints;
     m.attr("MAX_DIM") = rtdcone::kMaxDim;
-    m.def("compute", &compute, nb::arg("w"), nb::arg("mu"), nb::arg("maxdim"),
-          nb::arg("n_threads") = 1, nb::arg("progress") = nb::none(),
-          "Bars and critical edges of the doubled matrix [[0, w], [w, mu]] in dimensions "
-          "0..maxdim, as float32 values; returns (bars, edges, stats). progress(done, total) "
-          "is called about every 0.2 s; Ctrl-C interrupts the computation.");
+    const char* doc =
+        "Bars and critical edges of the doubled matrix [[0, w], [w, mu]] in dimensions "
+        "0..maxdim, as float32 values; returns (bars, edges, stats). w and mu are both float64 "
+        "or both float32 (then mu, fully symmetric, is read in place). progress(done, total) "
+        "is called about every 0.2 s; Ctrl-C interrupts the computation.";
+    m.def("compute", &compute<double>, nb::arg("w"), nb::arg("mu"), nb::arg("maxdim"),
+          nb::arg("n_threads") = 1, nb::arg("progress") = nb::none(), doc);
+    m.def("compute", &compute<float>, nb::arg("w"), nb::arg("mu"), nb::arg("maxdim"),
+          nb::arg("n_threads") = 1, nb::arg("progress") = nb::none(), doc);
 }

@@ -141,9 +141,16 @@ bool agrees(const Matrix& w, const Matrix& w_tilde, int n, int maxdim, const cha
     for (std::size_t i = 0; i < w.size(); ++i) mu[i] = std::min(w[i], w_tilde[i]);
     const rtdcone::Result ours = rtdcone::compute(w.data(), mu.data(), n, maxdim, 1);
     const std::vector<Bars> theirs = brute_force_barcode(doubled(w, mu, n), 2 * n, maxdim);
+    // the float32 entry point (mu read in place) must give the same bars
+    const std::vector<float> w32(w.begin(), w.end()), mu32(mu.begin(), mu.end());
+    const rtdcone::Result ours32 = rtdcone::compute(w32.data(), mu32.data(), n, maxdim, 1);
     bool ok = ours.stats.essential == 0 && ours.bars[0].empty() && theirs[0].empty();
     for (int dim = 1; dim <= maxdim; ++dim) {
         const Bars a = engine_bars(ours, dim);
+        if (engine_bars(ours32, dim) != a) {
+            std::fprintf(stderr, "%s n=%d H%d: float32 input differs\n", what, n, dim);
+            ok = false;
+        }
         if (a != theirs[dim]) {
             std::fprintf(stderr, "%s n=%d H%d:\n  engine      %s\n  brute force %s\n", what, n,
                          dim, show(a).c_str(), show(theirs[dim]).c_str());
@@ -264,6 +271,12 @@ void test_input_errors_and_limits() {
     const Matrix mu = {0, 1, 1, 0};
     CHECK(throws_invalid_argument([&] { rtdcone::compute(w.data(), mu.data(), 2, 1, 1); },
                                   "float32"));
+    const std::vector<float> asym = {0, 1, 1, 0}, asym_mu = {0, 1, 0.5f, 0};
+    CHECK(throws_invalid_argument(
+        [&] { rtdcone::compute(asym.data(), asym_mu.data(), 2, 1, 1); }, "symmetric float32"));
+    const std::vector<float> negzero = {0, 1, 1, 0}, negzero_mu = {0, -0.0f, -0.0f, 0};
+    CHECK(throws_invalid_argument(
+        [&] { rtdcone::compute(negzero.data(), negzero_mu.data(), 2, 1, 1); }, "-0.0"));
     const Matrix bad = {0, 1, 1, 0}, above = {0, 2, 2, 0};
     CHECK(throws_invalid_argument(
         [&] { rtdcone::compute(bad.data(), above.data(), 2, 1, 1); }, "w >= mu"));
