@@ -43,14 +43,15 @@ index, i.e. the latest in the filtration); a cone simplex of the cone over M rep
 ``mu`` edge or the entry ``(l, N+j)`` that realises its value. ``float32(m[edge]) == value``
 holds exactly for every reported edge, ``m`` the float64 doubled matrix.
 
-Memory (``maxdim=1``): about 12-14 bytes per N² at peak, all O(N²): the float32 ``mu`` matrix
-as full rows (4 B/N²; the row scans read two rows at a time), the neighbour lists (4 B/N²,
-sorted on first use), ``w`` in compressed triangular float32 (2 B/N²), the columns — edges of K
-below ``alpha*`` that are not in L — as 8-byte records (at most 4 B/N², 2-3 measured), and
-small change (the hash map and reduction matrix of the reduced columns, the iterator heap).
-Measured ``peak_bytes`` (:func:`cone_diagnostics`): 12.1-13.4 B/N² for N = 1000-2000. The
-doubled matrix alone takes 8 B/N² in giotto-ph's float32 triangle. The float64 inputs (16 B/N²)
-belong to the caller.
+Memory (``maxdim=1``): ``w`` and ``mu`` come as float32 from :func:`rtdkit.cross_barcode`
+(8 B/N²; ``mu`` is read in place as full rows) or as float64 (16 B/N², and the engine keeps a
+float32 copy of ``mu``, 4 B/N²). The engine's own arrays, all O(N²): the neighbour lists
+(4 B/N², sorted on first use), ``w`` in compressed triangular float32 (2 B/N²), the columns —
+edges of K below ``alpha*`` that are not in L — as 8-byte records (at most 4 B/N², 2-3
+measured), and small change (the hash map and reduction matrix of the reduced columns, the
+iterator heap); ``peak_bytes`` in :func:`cone_diagnostics` reports them. ``cross_barcode(P, Q)``
+peaks at 16.1 B/N² end to end at N = 6000 (``benchmarks/memory.py``), against 44 for the float64
+route. The doubled matrix alone takes 8 B/N² in giotto-ph's float32 triangle.
 
 Progress and Ctrl-C: about every 0.2 s the engine takes the GIL back for a moment, lets Python
 handle pending signals (Ctrl-C raises ``KeyboardInterrupt`` within about a second, and the
@@ -71,7 +72,7 @@ from typing import Any
 import numpy as np
 
 from rtdkit._validation import FloatArray, RTDInputError
-from rtdkit.engines import EngineOutput, register_engine, sort_bars
+from rtdkit.engines import EngineMatrix, EngineOutput, register_engine, sort_bars
 
 
 class NativeEngineMissingError(ImportError):
@@ -94,8 +95,14 @@ MAX_POINTS: int = _cone.MAX_POINTS
 
 ProgressCallback = Callable[[int, int], object]
 
+# Peak of cross_barcode(P, Q) with this engine, for the up-front memory check: the float32 w and
+# mu (8 bytes per N²) plus the engine's arrays (8-10). benchmarks/memory.py measured 16.1 at
+# N = 6000 on two Gaussian clouds; the column records can take 2 more where K has many more
+# edges than L below the enclosing radius.
+BYTES_PER_N2 = 18.0
 
-def cone_diagnostics(w: FloatArray, mu: FloatArray, *, maxdim: int = 1) -> dict[str, Any]:
+
+def cone_diagnostics(w: EngineMatrix, mu: EngineMatrix, *, maxdim: int = 1) -> dict[str, Any]:
     """Run the engine and return its counters.
 
     ``alpha`` (enclosing radius), ``columns`` (dimension-1 columns: edges of K up to alpha),
@@ -110,14 +117,18 @@ def cone_diagnostics(w: FloatArray, mu: FloatArray, *, maxdim: int = 1) -> dict[
 
 
 def _compute(
-    w: FloatArray, mu: FloatArray, maxdim: int, n_threads: int, progress: ProgressCallback | None
+    w: EngineMatrix,
+    mu: EngineMatrix,
+    maxdim: int,
+    n_threads: int,
+    progress: ProgressCallback | None,
 ) -> tuple[list[Any], list[Any], dict[str, Any]]:
     if len(w) > MAX_POINTS:  # refused before anything is copied or allocated
         raise RTDInputError(
             f"the cone engine takes at most {MAX_POINTS} points (32-bit edge indices), got "
             f"{len(w)}; subsample with rtdkit.rtd(..., batch=...)"
         )
-    w, mu = _as_matrix(w), _as_matrix(mu)
+    w, mu = _as_matrices(w, mu)
     try:
         bars, edges, stats = _cone.compute(w, mu, int(maxdim), int(n_threads), progress)
     except ValueError as exc:  # the engine's input checks and size limits
@@ -125,13 +136,15 @@ def _compute(
     return bars, edges, dict(stats)
 
 
-def _as_matrix(x: FloatArray) -> FloatArray:
-    return np.ascontiguousarray(x, dtype=np.float64)
+def _as_matrices(w: np.ndarray, mu: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Both float32 (read as they are; mu in place) or both float64."""
+    dtype = np.float32 if w.dtype == np.float32 and mu.dtype == np.float32 else np.float64
+    return np.ascontiguousarray(w, dtype=dtype), np.ascontiguousarray(mu, dtype=dtype)
 
 
 def cone_engine(
-    w: FloatArray,
-    mu: FloatArray,
+    w: EngineMatrix,
+    mu: EngineMatrix,
     *,
     maxdim: int,
     return_edges: bool = False,
@@ -163,4 +176,5 @@ register_engine(
     supports_edges=True,
     description="native C++ mapping-cone engine (N+1 vertices); float32 inside, same bars "
     "as the reference",
+    bytes_per_n2=BYTES_PER_N2,
 )
