@@ -221,7 +221,8 @@ def cross_matrices_f32(
     del w
     w_tilde = normalized_distances(q, metric=metric, normalize=normalize, name="Q")
     w_tilde[w_tilde < floor] = 0.0  # then min(w, w~) < floor exactly where a zero is taken
-    mu32 = w_tilde.astype(np.float32)
+    with np.errstate(over="ignore"):  # w~ may exceed float32: min(w, w~) <= w still fits
+        mu32 = w_tilde.astype(np.float32)
     del w_tilde
     np.minimum(w32, mu32, out=mu32)
     return w32, mu32
