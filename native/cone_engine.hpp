@@ -1,15 +1,20 @@
 // rtdkit "cone" engine: the R-Cross-Barcode computed on the mapping cone of the inclusion
-// L -> K (dimension 1) or M -> K (dimensions >= 2), see docs and notes/cone.md.
+// L -> K (dimension 1) or M -> K (dimensions >= 2); the maths is in docs/engine.md.
 //
 // Pure C++17 without Python; cone_module.cpp binds it with nanobind.
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <vector>
 
 namespace rtdcone {
 
 using value_t = float;
+
+// Largest number of points: edge indices n(n-1)/2 are 32-bit in the dimension-1 path.
+constexpr int kMaxPoints = 90000;
+constexpr int kMaxDim = 3;
 
 // One finite bar and its critical edges in the indexing of the doubled matrix
 // [[0, w], [w, mu]]: vertices 0..n-1 are the copies A', n..2n-1 the originals A.
@@ -26,6 +31,7 @@ struct Stats {
     std::int64_t emergent = 0;        // columns paired by the apparent/emergent-pair shortcut
     std::int64_t reduced = 0;         // columns that needed a reduction
     std::int64_t additions = 0;       // column additions during the reductions
+    std::int64_t visited = 0;         // coboundary entries produced (read) by the reductions
     std::int64_t essential = 0;       // columns left unpaired at alpha: must be 0
     std::int64_t higher_columns = 0;  // columns in dimensions >= 2
     std::int64_t peak_bytes = 0;      // bytes held by the main work arrays
@@ -36,9 +42,22 @@ struct Result {
     Stats stats;
 };
 
-// w, mu: n x n row-major float64, symmetric, zero diagonal, 0 <= mu <= w; only the upper
-// triangles are read. maxdim == 1 uses the cone over L (fast path, O(n^2) memory);
-// maxdim >= 2 the cone over M (generic path). Throws std::invalid_argument on bad input.
-Result compute(const double* w, const double* mu, int n, int maxdim, int n_threads);
+// Called about every 0.2 s during a reduction with the columns done and the columns in total
+// (of the dimension being reduced). It may throw to cancel the computation: the exception
+// leaves compute() unchanged and nothing leaks.
+using Progress = std::function<void(std::int64_t done, std::int64_t total)>;
+
+// w, mu: n x n row-major float64, symmetric, zero diagonal, 0 <= mu <= w, w finite in float32;
+// only the upper triangles are read. maxdim == 1 uses the cone over L (fast path, O(n^2)
+// memory); maxdim >= 2 the cone over M (generic path). Throws std::invalid_argument on bad
+// input or on sizes the engine's indices cannot represent (the message names the limit).
+Result compute(const double* w, const double* mu, int n, int maxdim, int n_threads,
+               const Progress& progress = Progress());
+
+// The same on float32 matrices (already rounded as the engine would round them). The dimension-1
+// path reads mu in place instead of copying it, saving 4 bytes per n^2; mu must then be fully
+// symmetric and free of -0.0.
+Result compute(const float* w, const float* mu, int n, int maxdim, int n_threads,
+               const Progress& progress = Progress());
 
 }  // namespace rtdcone

@@ -1,4 +1,5 @@
-// nanobind binding of the cone engine: rtdkit.engines._cone.compute(w, mu, maxdim, n_threads).
+// nanobind binding of the cone engine:
+// rtdkit.engines._cone.compute(w, mu, maxdim, n_threads, progress).
 #include <nanobind/nanobind.h>
 #include <nanobind/ndarray.h>
 
@@ -10,7 +11,8 @@
 
 namespace nb = nanobind;
 
-using InMatrix = nb::ndarray<const double, nb::ndim<2>, nb::c_contig, nb::device::cpu>;
+template <typename T>
+using InMatrix = nb::ndarray<const T, nb::ndim<2>, nb::c_contig, nb::device::cpu>;
 
 namespace {
 
@@ -20,14 +22,28 @@ nb::object owned_array(T* data, std::size_t rows, std::size_t cols) {
     return nb::ndarray<nb::numpy, T, nb::ndim<2>>(data, {rows, cols}, owner).cast();
 }
 
-nb::tuple compute(InMatrix w, InMatrix mu, int maxdim, int n_threads) {
+// The engine runs without the GIL; about every 0.2 s it calls this, which takes the GIL back
+// only to let Python handle pending signals (Ctrl-C raises KeyboardInterrupt here) and to call
+// the user's progress callable. A Python exception unwinds the engine as a C++ exception and
+// reaches the caller unchanged.
+rtdcone::Progress python_progress(const nb::object& callback) {
+    return [&callback](std::int64_t done, std::int64_t total) {
+        nb::gil_scoped_acquire acquire;
+        if (PyErr_CheckSignals() != 0) throw nb::python_error();
+        if (!callback.is_none()) callback(done, total);
+    };
+}
+
+template <typename T>
+nb::tuple compute(InMatrix<T> w, InMatrix<T> mu, int maxdim, int n_threads, nb::object progress) {
     if (w.shape(0) != w.shape(1) || mu.shape(0) != w.shape(0) || mu.shape(1) != w.shape(1))
         throw std::invalid_argument("cone engine: w and mu must be square matrices of one shape");
     const int n = static_cast<int>(w.shape(0));
+    const rtdcone::Progress report = python_progress(progress);
     rtdcone::Result res;
     {
         nb::gil_scoped_release release;
-        res = rtdcone::compute(w.data(), mu.data(), n, maxdim, n_threads);
+        res = rtdcone::compute(w.data(), mu.data(), n, maxdim, n_threads, report);
     }
     nb::list bars, edges;
     for (const auto& dim_bars : res.bars) {
@@ -50,6 +66,7 @@ nb::tuple compute(InMatrix w, InMatrix mu, int maxdim, int n_threads) {
     stats["emergent"] = s.emergent;
     stats["reduced"] = s.reduced;
     stats["additions"] = s.additions;
+    stats["visited"] = s.visited;
     stats["essential"] = s.essential;
     stats["higher_columns"] = s.higher_columns;
     stats["peak_bytes"] = s.peak_bytes;
@@ -60,8 +77,15 @@ nb::tuple compute(InMatrix w, InMatrix mu, int maxdim, int n_threads) {
 
 NB_MODULE(_cone, m) {
     m.doc() = "Native R-Cross-Barcode engine on the mapping cone (see rtdkit.engines.cone).";
-    m.def("compute", &compute, nb::arg("w"), nb::arg("mu"), nb::arg("maxdim"),
-          nb::arg("n_threads") = 1,
-          "Bars and critical edges of the doubled matrix [[0, w], [w, mu]] in dimensions "
-          "0..maxdim, as float32 values; returns (bars, edges, stats).");
+    m.attr("MAX_POINTS") = rtdcone::kMaxPoints;
+    m.attr("MAX_DIM") = rtdcone::kMaxDim;
+    const char* doc =
+        "Bars and critical edges of the doubled matrix [[0, w], [w, mu]] in dimensions "
+        "0..maxdim, as float32 values; returns (bars, edges, stats). w and mu are both float64 "
+        "or both float32 (then mu, fully symmetric, is read in place). progress(done, total) "
+        "is called about every 0.2 s; Ctrl-C interrupts the computation.";
+    m.def("compute", &compute<double>, nb::arg("w"), nb::arg("mu"), nb::arg("maxdim"),
+          nb::arg("n_threads") = 1, nb::arg("progress") = nb::none(), doc);
+    m.def("compute", &compute<float>, nb::arg("w"), nb::arg("mu"), nb::arg("maxdim"),
+          nb::arg("n_threads") = 1, nb::arg("progress") = nb::none(), doc);
 }

@@ -2,14 +2,17 @@
 
 Both engines see the same float32 filtration values, and a persistence diagram does not depend
 on tie-breaking, so the diagrams must agree *exactly* (as multisets of float32 values), not only
-to 1e-6. The cone complex and the truncation at the enclosing radius come from
-shared/notes/cone.md; these tests are what keeps that derivation honest.
+to 1e-6. The cone complex and the truncation at the enclosing radius are derived in
+docs/engine.md; these tests are what keeps that derivation honest.
 """
 
 from __future__ import annotations
 
+import _thread
 import importlib
 import sys
+import threading
+import time
 
 import numpy as np
 import pytest
@@ -18,6 +21,7 @@ from hypothesis import strategies as st
 from scipy.sparse.csgraph import minimum_spanning_tree
 
 import rtdkit
+from rtdkit import RTDInputError
 from rtdkit.distances import cross_matrices, normalized_distances
 from rtdkit.engines import get_engine
 from rtdkit.engines.reference import doubled_matrix
@@ -185,7 +189,7 @@ def test_critical_edges_give_the_bar_values(maxdim: int) -> None:
 
 
 def test_published_149_bar_case() -> None:
-    """From the authors' notebooks (shared/notes/cone.md): exact, since both are float32."""
+    """From the authors' notebooks (docs/engine.md): exact, since both are float32."""
     np.random.seed(7)  # noqa: NPY002 - the published figure uses numpy's legacy generator
     p = np.random.rand(100, 10)  # noqa: NPY002
     q = np.random.rand(100, 10)  # noqa: NPY002
@@ -197,7 +201,7 @@ def test_published_149_bar_case() -> None:
 
 @pytest.mark.parametrize("kind", ["related", "unrelated"])
 def test_rtd_bounded_below_by_mst_difference(kind: str) -> None:
-    """RTD_1 >= MST(w) - MST(mu), the H0-type part of H1(K, L) (notes/cone.md)."""
+    """RTD_1 >= MST(w) - MST(mu), the H0-type part of H1(K, L) (docs/engine.md)."""
     for seed in range(3):
         p, q = _clouds(kind, 60, seed=seed)
         w, mu = _matrices(p, q)
@@ -257,10 +261,122 @@ def test_missing_native_module_is_an_import_error(monkeypatch: pytest.MonkeyPatc
 
 def test_bad_input_is_rejected() -> None:
     w, mu = _matrices(*_clouds("related", 10, seed=0))
-    with pytest.raises(ValueError, match="mu"):
+    with pytest.raises(RTDInputError, match="mu"):
         _cone(mu, w)  # mu > w somewhere
-    with pytest.raises(ValueError, match="maxdim"):
+    with pytest.raises(RTDInputError, match="maxdim"):
         _cone(w, mu, maxdim=4)
+
+
+def test_sizes_beyond_the_indices_are_refused_up_front() -> None:
+    """Too many points for 32-bit edge indices: refused before anything is allocated."""
+    big = np.lib.stride_tricks.as_strided(np.zeros(1), (cone.MAX_POINTS + 1,) * 2, (0, 0))
+    with pytest.raises(RTDInputError, match=rf"at most {cone.MAX_POINTS} points.*batch="):
+        _cone(big, big)
+
+
+def test_issue_outlier_beyond_float32_is_a_clear_error() -> None:
+    """One point ~1e40 times further away than the rest: w overflows float32 in every row.
+
+    The engine used to read past a neighbour list here and return bars dying at inf.
+    """
+    rng = np.random.default_rng(0)
+    p = rng.normal(size=(40, 3))
+    p[0] *= 1e40
+    q = rng.normal(size=(40, 2))
+    for engine in ("cone", "reference"):
+        with pytest.raises(RTDInputError, match=r"float32.*normalize='quantile'"):
+            rtdkit.cross_barcode(p, q, engine=engine)
+    # the engine itself refuses such matrices too (callers that bypass cross_matrices)
+    w = normalized_distances(p)
+    with pytest.raises(RTDInputError, match="float32"):
+        _cone(w, np.minimum(w, normalized_distances(q)))
+
+
+def test_distances_overflowing_float64_are_named() -> None:
+    p = np.random.default_rng(1).normal(size=(30, 3)) * 1e300
+    with pytest.raises(RTDInputError, match="overflow float64") as info:
+        rtdkit.cross_barcode(p, p[:, :2])
+    assert "quantile" not in str(info.value)
+
+
+def _outcome(p: np.ndarray, q: np.ndarray, normalize: str | None, engine: str) -> object:
+    try:
+        return _canon(rtdkit.cross_barcode(p, q, engine=engine, normalize=normalize)[1])
+    except RTDInputError as exc:
+        return str(exc)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    exponent=st.integers(min_value=0, max_value=300),
+    seed=st.integers(min_value=0, max_value=2**31 - 1),
+    normalize=st.sampled_from(["quantile", None]),
+    scaled=st.sampled_from(["one point of P", "all of P", "one point of Q"]),
+)
+def test_far_outliers_fuzz(exponent: int, seed: int, normalize: str | None, scaled: str) -> None:
+    """Clouds with a point (or all points) scaled by up to 1e300: the cone engine gives the
+    reference's bars exactly, or both refuse with the same clear message; never an inf bar."""
+    rng = np.random.default_rng(seed)
+    p, q = rng.normal(size=(20, 3)), rng.normal(size=(20, 2))
+    factor = 10.0**exponent
+    if scaled == "one point of P":
+        p[0] *= factor
+    elif scaled == "all of P":
+        p *= factor
+    else:
+        q[0] *= factor
+    ours, theirs = _outcome(p, q, normalize, "cone"), _outcome(p, q, normalize, "reference")
+    if isinstance(ours, str) or isinstance(theirs, str):
+        assert ours == theirs
+        assert "float32" in ours or "float64" in ours
+    else:
+        assert isinstance(ours, np.ndarray) and isinstance(theirs, np.ndarray)
+        assert np.all(np.isfinite(ours))
+        np.testing.assert_array_equal(ours, theirs)
+
+
+def _hard_pair(n: int) -> tuple[np.ndarray, np.ndarray]:
+    """64-d Gaussian against a noisy 2-d projection of it: the engine's slowest kind of pair."""
+    rng = np.random.default_rng(0)
+    p = rng.normal(size=(n, 64))
+    return _matrices(p, p @ rng.normal(size=(64, 2)) + 0.1 * rng.normal(size=(n, 2)))
+
+
+def test_progress_is_reported_with_increasing_counts() -> None:
+    w, mu = _hard_pair(120)  # about a second
+    calls: list[tuple[int, int]] = []
+    cone.cone_engine(w, mu, maxdim=1, progress=lambda done, total: calls.append((done, total)))
+    stats = cone.cone_diagnostics(w, mu)
+    total = stats["columns"] - stats["trivial"]  # the columns the engine lists
+    assert len(calls) >= 2 and calls[-1] == (total, total)  # the last call says "all done"
+    dones = [done for done, _ in calls]
+    assert all(t == total for _, t in calls) and dones == sorted(dones) and dones[0] < total
+
+
+def test_an_exception_in_the_progress_callback_stops_the_engine() -> None:
+    w, mu = _hard_pair(120)
+
+    def stop(done: int, total: int) -> None:
+        raise RuntimeError(f"stopped at {done}/{total}")
+
+    with pytest.raises(RuntimeError, match="stopped at"):
+        cone.cone_engine(w, mu, maxdim=1, progress=stop)
+    assert len(_cone(w[:20, :20], mu[:20, :20]).bars[1]) > 0  # the engine is still usable
+
+
+def test_ctrl_c_interrupts_a_long_barcode_within_a_second() -> None:
+    """Ctrl-C (simulated with _thread.interrupt_main) stops a barcode that takes many seconds
+    (about 20 s on the 2-core machine); the engine checks for signals every 0.2 s."""
+    w, mu = _hard_pair(250)
+    timer = threading.Timer(0.5, _thread.interrupt_main)
+    start = time.perf_counter()
+    timer.start()
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            _cone(w, mu)
+    finally:
+        timer.cancel()
+    assert time.perf_counter() - start < 0.5 + 2.5  # not a speed claim: stopped, not finished
 
 
 @pytest.mark.parametrize(

@@ -49,7 +49,7 @@ def test_reference_matches_gudhi_with_ties_and_duplicates() -> None:
 
 
 def test_published_149_bar_case() -> None:
-    """From the authors' notebooks (see shared/notes/cone.md)."""
+    """From the authors' notebooks (see docs/engine.md)."""
     np.random.seed(7)  # noqa: NPY002 - the published figure uses numpy's legacy generator
     p = np.random.rand(100, 10)  # noqa: NPY002
     q = np.random.rand(100, 10)  # noqa: NPY002

@@ -28,8 +28,14 @@ from rtdkit._validation import (
     check_same_rows,
 )
 from rtdkit.barcode import CrossBarcode
-from rtdkit.distances import cross_matrices, normalized_distances, pairwise_distances
-from rtdkit.engines import EngineInfo, get_engine
+from rtdkit.distances import (
+    check_memory,
+    cross_matrices,
+    cross_matrices_f32,
+    normalized_distances,
+    pairwise_distances,
+)
+from rtdkit.engines import EngineInfo, EngineMatrix, get_engine
 
 __all__ = [
     "DEFAULT_BATCH",
@@ -147,6 +153,17 @@ def barcode_from_distances(
 ) -> CrossBarcode:
     """R-Cross-Barcode(P, P̃) from two already normalised N x N distance matrices."""
     w, mu = cross_matrices(w, w_tilde)
+    return _engine_barcode(w, mu, maxdim, engine, return_edges, n_threads)
+
+
+def _engine_barcode(
+    w: EngineMatrix,
+    mu: EngineMatrix,
+    maxdim: int,
+    engine: EngineInfo,
+    return_edges: bool,
+    n_threads: int,
+) -> CrossBarcode:
     out = engine.function(w, mu, maxdim=maxdim, return_edges=return_edges, n_threads=n_threads)
     edges = tuple(out.edges) if out.edges is not None else None
     return CrossBarcode(bars=tuple(out.bars), engine=engine.name, edges=edges)
@@ -206,11 +223,10 @@ def cross_barcode(
     p = as_float_matrix(P, "P")
     q = as_float_matrix(Q, "Q")
     check_same_rows(p, q, "P", "Q")
-    w = normalized_distances(p, metric=metric, normalize=normalize, name="P")
-    w_tilde = normalized_distances(q, metric=metric, normalize=normalize, name="Q")
-    return barcode_from_distances(
-        w, w_tilde, maxdim=maxdim, engine=info, return_edges=return_edges, n_threads=n_threads
-    )
+    # refused before any N x N allocation; float32 matrices: 16 bytes per N² at most
+    check_memory(len(p), info.bytes_per_n2 or 16.0, what=f"cross_barcode (engine {info.name!r})")
+    w, mu = cross_matrices_f32(p, q, metric=metric, normalize=normalize)
+    return _engine_barcode(w, mu, maxdim, info, return_edges, n_threads)
 
 
 def rtd_trial(

@@ -2,7 +2,9 @@
 
 An engine is a function ``engine(w, mu, *, maxdim, return_edges, n_threads) -> EngineOutput``
 where ``w`` is the normalised N x N distance matrix of P and ``mu = min(w, w_tilde)``
-(see :func:`rtdkit.distances.cross_matrices`). Every engine must return exactly the barcode of
+(see :func:`rtdkit.distances.cross_matrices`), both float64, or both float32 already rounded
+as the engines round them (:func:`rtdkit.distances.cross_matrices_f32`, which
+:func:`rtdkit.cross_barcode` uses to save memory). Every engine must return exactly the barcode of
 the Vietoris–Rips filtration of the paper's doubled matrix ``[[0, w], [w, mu]]`` (eq. 2).
 
 Conventions shared by all engines
@@ -21,12 +23,15 @@ Conventions shared by all engines
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Any, Protocol
 
 import numpy as np
 from numpy.typing import NDArray
 
 from rtdkit._validation import FloatArray, RTDInputError
+
+# w and mu as engines receive them: float64, or float32 already rounded (see above).
+EngineMatrix = NDArray[np.floating[Any]]
 
 
 @dataclass(frozen=True)
@@ -40,8 +45,8 @@ class EngineOutput:
 class Engine(Protocol):
     def __call__(
         self,
-        w: FloatArray,
-        mu: FloatArray,
+        w: EngineMatrix,
+        mu: EngineMatrix,
         *,
         maxdim: int,
         return_edges: bool = False,
@@ -56,6 +61,9 @@ class EngineInfo:
     max_supported_dim: int
     supports_edges: bool
     description: str
+    # Peak memory of cross_barcode with this engine, in bytes per N², for the up-front check;
+    # None: unknown (only the float32 matrices, 8 bytes per N², are checked).
+    bytes_per_n2: float | None = None
 
 
 _REGISTRY: dict[str, EngineInfo] = {}
@@ -68,9 +76,12 @@ def register_engine(
     max_supported_dim: int,
     supports_edges: bool,
     description: str,
+    bytes_per_n2: float | None = None,
 ) -> None:
     """Add an engine to the registry (third-party engines may call this too)."""
-    _REGISTRY[name] = EngineInfo(name, function, max_supported_dim, supports_edges, description)
+    _REGISTRY[name] = EngineInfo(
+        name, function, max_supported_dim, supports_edges, description, bytes_per_n2
+    )
 
 
 def _load_builtin(name: str) -> None:

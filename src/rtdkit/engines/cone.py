@@ -2,7 +2,7 @@
 
 The paper computes R-Cross-Barcode(P, P̃) as the Vietoris–Rips persistence of the 2N-point
 doubled matrix ``[[0, w], [w, mu]]``. This engine computes the same barcode on a smaller
-filtered complex (``notes/cone.md``): one apex ``*`` at 0 added to the N points; every simplex
+filtered complex (``docs/engine.md``): one apex ``*`` at 0 added to the N points; every simplex
 of K (the flag complex of ``mu``) at its ``mu``-diameter; the cone edges ``*v`` at 0; and the
 cone ``* ∪ σ`` over the simplices σ of the w-side complex:
 
@@ -43,14 +43,20 @@ index, i.e. the latest in the filtration); a cone simplex of the cone over M rep
 ``mu`` edge or the entry ``(l, N+j)`` that realises its value. ``float32(m[edge]) == value``
 holds exactly for every reported edge, ``m`` the float64 doubled matrix.
 
-Memory (``maxdim=1``): about 12-14 bytes per N² at peak, all O(N²): the float32 ``mu`` matrix
-as full rows (4 B/N²; the row scans read two rows at a time), the neighbour lists (4 B/N²,
-sorted on first use), ``w`` in compressed triangular float32 (2 B/N²), the columns — edges of K
-below ``alpha*`` that are not in L — as 8-byte records (at most 4 B/N², 2-3 measured), and
-small change (the hash map and reduction matrix of the reduced columns, the iterator heap).
-Measured ``peak_bytes`` (:func:`cone_diagnostics`): 12.1-13.4 B/N² for N = 1000-2000. The
-doubled matrix alone takes 8 B/N² in giotto-ph's float32 triangle. The float64 inputs (16 B/N²)
-belong to the caller.
+Memory (``maxdim=1``): ``w`` and ``mu`` come as float32 from :func:`rtdkit.cross_barcode`
+(8 B/N²; ``mu`` is read in place as full rows) or as float64 (16 B/N², and the engine keeps a
+float32 copy of ``mu``, 4 B/N²). The engine's own arrays, all O(N²): the neighbour lists
+(4 B/N², sorted on first use), ``w`` in compressed triangular float32 (2 B/N²), the columns —
+edges of K below ``alpha*`` that are not in L — as 8-byte records (at most 4 B/N², 2-3
+measured), and small change (the hash map and reduction matrix of the reduced columns, the
+iterator heap); ``peak_bytes`` in :func:`cone_diagnostics` reports them. ``cross_barcode(P, Q)``
+peaks at 16.1 B/N² end to end at N = 6000 (``benchmarks/memory.py``), against 44 for the float64
+route. The doubled matrix alone takes 8 B/N² in giotto-ph's float32 triangle.
+
+Progress and Ctrl-C: about every 0.2 s the engine takes the GIL back for a moment, lets Python
+handle pending signals (Ctrl-C raises ``KeyboardInterrupt`` within about a second, and the
+engine's memory is freed) and calls ``progress(done, total)`` if given: the columns reduced so
+far and in total, for the dimension being reduced (the counts restart for each dimension).
 
 Threads: the engine is single-threaded — the reduction is sequential, and on the 2-core target
 machine a parallel reduction does not pay; ``n_threads`` is accepted and ignored. The GIL is
@@ -60,12 +66,13 @@ parallel threads.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 
-from rtdkit._validation import FloatArray
-from rtdkit.engines import EngineOutput, register_engine, sort_bars
+from rtdkit._validation import FloatArray, RTDInputError
+from rtdkit.engines import EngineMatrix, EngineOutput, register_engine, sort_bars
 
 
 class NativeEngineMissingError(ImportError):
@@ -83,35 +90,75 @@ except ImportError as exc:  # pragma: no cover - exercised only on a broken inst
         "engine='reference'."
     ) from exc
 
-MAX_DIM = 3
+MAX_DIM: int = _cone.MAX_DIM
+MAX_POINTS: int = _cone.MAX_POINTS
+
+ProgressCallback = Callable[[int, int], object]
+
+# Peak of cross_barcode(P, Q) with this engine, for the up-front memory check: the float32 w and
+# mu (8 bytes per N²) plus the engine's arrays (8-10). benchmarks/memory.py measured 16.1 at
+# N = 6000 on two Gaussian clouds; the column records can take 2 more where K has many more
+# edges than L below the enclosing radius.
+BYTES_PER_N2 = 18.0
 
 
-def cone_diagnostics(w: FloatArray, mu: FloatArray, *, maxdim: int = 1) -> dict[str, Any]:
-    """Run the engine and return its counters (``alpha``, ``essential``, ``peak_bytes``, ...).
+def cone_diagnostics(w: EngineMatrix, mu: EngineMatrix, *, maxdim: int = 1) -> dict[str, Any]:
+    """Run the engine and return its counters.
 
-    ``essential`` counts columns left unpaired at the enclosing radius; the theory says it is
-    always 0, and the tests check it.
+    ``alpha`` (enclosing radius), ``columns`` (dimension-1 columns: edges of K up to alpha),
+    ``trivial`` (edges of L, paired with their cone triangle without any work), ``emergent``
+    (columns paired by the apparent/emergent-pair shortcut), ``reduced`` (columns that needed a
+    reduction), ``additions`` (column additions in those reductions), ``visited`` (coboundary
+    entries read by the reductions), ``higher_columns`` (columns in dimensions >= 2),
+    ``peak_bytes`` (the engine's main arrays) and ``essential`` (columns left unpaired at the
+    enclosing radius: the theory says 0, and the tests check it). docs/engine.md discusses them.
     """
-    _, _, stats = _cone.compute(_as_matrix(w), _as_matrix(mu), int(maxdim), 1)
-    return dict(stats)
+    return _compute(w, mu, maxdim, 1, None)[2]
 
 
-def _as_matrix(x: FloatArray) -> FloatArray:
-    return np.ascontiguousarray(x, dtype=np.float64)
+def _compute(
+    w: EngineMatrix,
+    mu: EngineMatrix,
+    maxdim: int,
+    n_threads: int,
+    progress: ProgressCallback | None,
+) -> tuple[list[Any], list[Any], dict[str, Any]]:
+    if len(w) > MAX_POINTS:  # refused before anything is copied or allocated
+        raise RTDInputError(
+            f"the cone engine takes at most {MAX_POINTS} points (32-bit edge indices), got "
+            f"{len(w)}; subsample with rtdkit.rtd(..., batch=...)"
+        )
+    w, mu = _as_matrices(w, mu)
+    try:
+        bars, edges, stats = _cone.compute(w, mu, int(maxdim), int(n_threads), progress)
+    except ValueError as exc:  # the engine's input checks and size limits
+        raise RTDInputError(str(exc)) from None
+    return bars, edges, dict(stats)
+
+
+def _as_matrices(w: np.ndarray, mu: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Both float32 (read as they are; mu in place) or both float64."""
+    dtype = np.float32 if w.dtype == np.float32 and mu.dtype == np.float32 else np.float64
+    return np.ascontiguousarray(w, dtype=dtype), np.ascontiguousarray(mu, dtype=dtype)
 
 
 def cone_engine(
-    w: FloatArray,
-    mu: FloatArray,
+    w: EngineMatrix,
+    mu: EngineMatrix,
     *,
     maxdim: int,
     return_edges: bool = False,
     n_threads: int = 1,
+    progress: ProgressCallback | None = None,
 ) -> EngineOutput:
-    """Barcode of the doubled matrix ``[[0, w], [w, mu]]`` in dimensions ``0..maxdim``."""
+    """Barcode of the doubled matrix ``[[0, w], [w, mu]]`` in dimensions ``0..maxdim``.
+
+    ``progress(done, total)``, if given, is called about every 0.2 s with the columns reduced
+    so far; an exception it raises stops the computation and propagates.
+    """
     if maxdim > MAX_DIM:
-        raise ValueError(f"the cone engine supports maxdim <= {MAX_DIM}, got {maxdim}")
-    raw_bars, raw_edges, _ = _cone.compute(_as_matrix(w), _as_matrix(mu), int(maxdim), n_threads)
+        raise RTDInputError(f"the cone engine supports maxdim <= {MAX_DIM}, got {maxdim}")
+    raw_bars, raw_edges, _ = _compute(w, mu, maxdim, n_threads, progress)
     bars: list[FloatArray] = []
     edges: list[np.ndarray] | None = [] if return_edges else None
     for dim_bars, dim_edges in zip(raw_bars, raw_edges, strict=True):
@@ -129,4 +176,5 @@ register_engine(
     supports_edges=True,
     description="native C++ mapping-cone engine (N+1 vertices); float32 inside, same bars "
     "as the reference",
+    bytes_per_n2=BYTES_PER_N2,
 )

@@ -12,10 +12,10 @@ import numpy as np
 from gph import ripser_parallel
 
 from rtdkit._validation import FloatArray
-from rtdkit.engines import EngineOutput, register_engine, sort_bars
+from rtdkit.engines import EngineMatrix, EngineOutput, register_engine, sort_bars
 
 
-def doubled_matrix(w: FloatArray, mu: FloatArray) -> FloatArray:
+def doubled_matrix(w: EngineMatrix, mu: EngineMatrix) -> FloatArray:
     """The matrix ``m = [[0, w], [w, mu]]`` of eq. (2); rows ``0..N-1`` are the copies A'."""
     n = w.shape[0]
     m = np.zeros((2 * n, 2 * n), dtype=np.float64)
@@ -26,8 +26,8 @@ def doubled_matrix(w: FloatArray, mu: FloatArray) -> FloatArray:
 
 
 def reference_engine(
-    w: FloatArray,
-    mu: FloatArray,
+    w: EngineMatrix,
+    mu: EngineMatrix,
     *,
     maxdim: int,
     return_edges: bool = False,
@@ -78,4 +78,6 @@ register_engine(
     max_supported_dim=3,
     supports_edges=True,
     description="doubled 2N x 2N matrix (paper eq. 2) with giotto-ph; float32 inside",
+    # the float32 w and mu (8), the float64 doubled matrix (32), giotto-ph's float32 copy (8)
+    bytes_per_n2=48.0,
 )
