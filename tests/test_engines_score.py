@@ -209,3 +209,19 @@ def test_identity_on_random_tie_heavy_matrices(n: int, levels: int, seed: int) -
     assert backward is not None
     for terms, (a, b) in ((forward, (w, w_tilde)), (backward, (w_tilde, w))):
         assert terms.total == pytest.approx(_barcode_total(a, b, "reference"), rel=RTOL, abs=ATOL)
+
+
+def test_identity_refuses_distances_beyond_float32() -> None:
+    # issue 9's fuzzing case: one point ~1e40 times further away than the rest
+    rng = np.random.default_rng(0)
+    p = rng.normal(size=(40, 3))
+    p[0] *= 1e40
+    with pytest.raises(rtdkit.RTDInputError, match="float32"):
+        rtdkit.rtd(p, rng.normal(size=(40, 2)), batch=None)
+
+
+@pytest.mark.parametrize("method", ["identity", "barcode"])
+def test_rtd_refuses_a_whole_cloud_that_cannot_fit_in_memory(method: str) -> None:
+    huge = np.zeros((300_000, 2))  # N² entries alone would take ~700 GB
+    with pytest.raises(rtdkit.RTDInputError, match=r"batch="):
+        rtdkit.rtd(huge, huge, batch=None, method=method)
