@@ -225,3 +225,14 @@ def test_rtd_refuses_a_whole_cloud_that_cannot_fit_in_memory(method: str) -> Non
     huge = np.zeros((300_000, 2))  # N² entries alone would take ~700 GB
     with pytest.raises(rtdkit.RTDInputError, match=r"batch="):
         rtdkit.rtd(huge, huge, batch=None, method=method)
+
+
+def test_cross_barcode_shows_the_engines_progress(capfd: pytest.CaptureFixture[str]) -> None:
+    # a hard pair (a cloud against its noisy 2-d image), long enough for a few reports
+    p, q = _family("projection-2d", 90, seed=1)
+    quiet = rtdkit.cross_barcode(p, q)
+    shown = rtdkit.cross_barcode(p, q, progress=True)
+    np.testing.assert_array_equal(quiet[1], shown[1])
+    err = capfd.readouterr().err
+    assert "R-Cross-Barcode (cone), columns" in err
+    assert "Traceback" not in err

@@ -222,6 +222,7 @@ def barcode(
     engine: EngineOpt = None,
     as_json: JsonOpt = False,
     allow_pickle: PickleOpt = False,
+    progress: ProgressOpt = True,
 ) -> None:
     """R-Cross-Barcode(A, B) and R-Cross-Barcode(B, A) on all points: bar counts and totals."""
     import rtdkit
@@ -232,6 +233,7 @@ def barcode(
         "metric": metric,
         "normalize": _parse_normalize(normalize),
         "engine": engine,
+        "progress": progress,
     }
     forward = rtdkit.cross_barcode(p, q, **options)
     backward = rtdkit.cross_barcode(q, p, **options)

@@ -11,7 +11,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from rtdkit._progress import progress_iter
+from rtdkit._progress import progress_callback, progress_iter
 from rtdkit._validation import (
     FloatArray,
     RTDInputError,
@@ -163,8 +163,15 @@ def _engine_barcode(
     engine: EngineInfo,
     return_edges: bool,
     n_threads: int,
+    progress: bool = False,
 ) -> CrossBarcode:
-    out = engine.function(w, mu, maxdim=maxdim, return_edges=return_edges, n_threads=n_threads)
+    options: dict[str, Any] = {"return_edges": return_edges, "n_threads": n_threads}
+    with progress_callback(
+        f"R-Cross-Barcode ({engine.name}), columns", enabled=progress and engine.supports_progress
+    ) as report:
+        if report is not None:
+            options["progress"] = report
+        out = engine.function(w, mu, maxdim=maxdim, **options)
     edges = tuple(out.edges) if out.edges is not None else None
     return CrossBarcode(bars=tuple(out.bars), engine=engine.name, edges=edges)
 
@@ -179,6 +186,7 @@ def cross_barcode(
     engine: str | None = None,
     return_edges: bool = False,
     n_threads: int = 1,
+    progress: bool = False,
 ) -> CrossBarcode:
     """R-Cross-Barcode(P, Q): where the multi-scale topology of Q departs from that of P.
 
@@ -203,6 +211,9 @@ def cross_barcode(
         Also report each bar's critical edges (used by the differentiable loss).
     n_threads : int, default 1
         Threads the engine may use inside this one barcode (-1: every core).
+    progress : bool, default False
+        Show the engine's progress (columns reduced) on stderr, for engines that report it
+        (the default one does). Ctrl-C stops a long barcode within about a second either way.
 
     Returns
     -------
@@ -226,7 +237,8 @@ def cross_barcode(
     # refused before any N x N allocation; float32 matrices: 16 bytes per N² at most
     check_memory(len(p), info.bytes_per_n2 or 16.0, what=f"cross_barcode (engine {info.name!r})")
     w, mu = cross_matrices_f32(p, q, metric=metric, normalize=normalize)
-    return _engine_barcode(w, mu, maxdim, info, return_edges, n_threads)
+    progress = check_bool(progress, "progress")
+    return _engine_barcode(w, mu, maxdim, info, return_edges, n_threads, progress)
 
 
 def rtd_trial(

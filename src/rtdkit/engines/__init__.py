@@ -64,6 +64,8 @@ class EngineInfo:
     # Peak memory of cross_barcode with this engine, in bytes per N², for the up-front check;
     # None: unknown (only the float32 matrices, 8 bytes per N², are checked).
     bytes_per_n2: float | None = None
+    # The engine function takes ``progress=callback(done, total)`` (long barcodes report).
+    supports_progress: bool = False
 
 
 _REGISTRY: dict[str, EngineInfo] = {}
@@ -77,10 +79,17 @@ def register_engine(
     supports_edges: bool,
     description: str,
     bytes_per_n2: float | None = None,
+    supports_progress: bool = False,
 ) -> None:
     """Add an engine to the registry (third-party engines may call this too)."""
     _REGISTRY[name] = EngineInfo(
-        name, function, max_supported_dim, supports_edges, description, bytes_per_n2
+        name,
+        function,
+        max_supported_dim,
+        supports_edges,
+        description,
+        bytes_per_n2,
+        supports_progress,
     )
 
 

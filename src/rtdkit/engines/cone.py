@@ -177,4 +177,5 @@ register_engine(
     description="native C++ mapping-cone engine (N+1 vertices); float32 inside, same bars "
     "as the reference",
     bytes_per_n2=BYTES_PER_N2,
+    supports_progress=True,
 )
