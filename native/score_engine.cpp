@@ -7,6 +7,8 @@
 
 #include "score_engine.hpp"
 
+#include "cone_core.hpp"  // the progress ticker
+
 #include <algorithm>
 #include <cmath>
 #include <cstring>
@@ -22,6 +24,7 @@ namespace {
 
 using u32 = std::uint32_t;
 using u64 = std::uint64_t;
+using Ticker = rtdcone::detail::Ticker;
 
 constexpr int kMaxPoints = 1 << 21;  // triangles pack three 21-bit vertex numbers
 
@@ -139,10 +142,12 @@ class MuCohomology {
         out_.radius = mu.enclosing_radius();
     }
 
-    void run() {
+    void run(const rtdcone::Progress& progress) {
         std::vector<Edge> edges = edges_below_radius();
         std::vector<char> in_tree = kruskal(edges);
+        Ticker ticker(progress, static_cast<std::int64_t>(edges.size()));
         for (std::size_t k = edges.size(); k-- > 0;) {
+            ticker.tick(static_cast<std::int64_t>(edges.size() - k));
             if (in_tree[k]) continue;  // cleared: negative in dimension 0
             ++out_.counters.h1_columns;
             reduce(edges[k]);
@@ -357,13 +362,13 @@ class ImageReduction {
     ImageReduction(const Matrix32& w, const std::vector<Edge>& tree, const MuSide& mu, WSide& out)
         : w_(w), n_(static_cast<u32>(w.size())), tree_(tree), mu_(mu), out_(out) {}
 
-    void run() {
+    void run(const rtdcone::Progress& progress) {
         const float first_cycle = earliest_non_tree_value();
         choose_coordinates(first_cycle);
         if (coords_.empty()) return;
         words_ = (coords_.size() + 63) / 64;
         build_potentials();
-        reduce_columns();
+        reduce_columns(progress);
     }
 
    private:
@@ -436,7 +441,7 @@ class ImageReduction {
         return -1;
     }
 
-    void reduce_columns() {
+    void reduce_columns(const rtdcone::Progress& progress) {
         const float last_death = mu_.bars[coords_.back()].death;
         std::vector<Edge> columns;
         for (u32 v = 1; v < n_; ++v)
@@ -451,7 +456,10 @@ class ImageReduction {
         std::size_t first_alive = 0;  // coordinates below it died at or before the current w
         std::size_t alive_pivots = 0;
         Bits vec(words_);
+        Ticker ticker(progress, static_cast<std::int64_t>(columns.size()));
+        std::int64_t done = 0;
         for (const Edge& col : columns) {
+            ticker.tick(++done);
             while (first_alive < r && mu_.bars[coords_[first_alive]].death <= col.value) {
                 if (!pivot_of[first_alive].empty()) --alive_pivots;
                 ++first_alive;
@@ -492,20 +500,20 @@ class ImageReduction {
 
 }  // namespace
 
-MuSide compute_mu_side(const double* mu, int n) {
+MuSide compute_mu_side(const double* mu, int n, const Progress& progress) {
     check_matrix(mu, n, "mu");
     const Matrix32 m(mu, n);
     MuSide out;
-    MuCohomology(m, out).run();
+    MuCohomology(m, out).run(progress);
     return out;
 }
 
-WSide compute_w_side(const double* w, int n, const MuSide& mu_side) {
+WSide compute_w_side(const double* w, int n, const MuSide& mu_side, const Progress& progress) {
     check_matrix(w, n, "w");
     const Matrix32 m(w, n);
     WSide out;
     out.mst = minimum_spanning_tree(m);
-    ImageReduction(m, out.mst, mu_side, out).run();
+    ImageReduction(m, out.mst, mu_side, out).run(progress);
     return out;
 }
 

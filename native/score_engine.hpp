@@ -19,6 +19,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <vector>
 
 namespace rtdscore {
@@ -60,10 +61,14 @@ struct WSide {
     Counters counters;
 };
 
+// Called about every 0.2 s with (columns done, columns in this step); an exception it throws
+// (the binding raises KeyboardInterrupt on Ctrl-C) stops the computation.
+using Progress = std::function<void(std::int64_t done, std::int64_t total)>;
+
 // mu: n x n row-major float64, symmetric, zero diagonal, non-negative; read in float32.
-MuSide compute_mu_side(const double* mu, int n);
+MuSide compute_mu_side(const double* mu, int n, const Progress& progress = {});
 
 // w: n x n row-major float64 with w >= mu entrywise (mu the matrix given to compute_mu_side).
-WSide compute_w_side(const double* w, int n, const MuSide& mu_side);
+WSide compute_w_side(const double* w, int n, const MuSide& mu_side, const Progress& progress = {});
 
 }  // namespace rtdscore
