@@ -27,6 +27,9 @@ using u64 = std::uint64_t;
 using Ticker = rtdcone::detail::Ticker;
 
 constexpr int kMaxPoints = 1 << 21;  // triangles pack three 21-bit vertex numbers
+// Below this many neighbours within an edge's value, its value-a cofacets are found from the
+// sorted neighbour list instead of a scan by vertex number.
+constexpr std::uint32_t kShortPrefix = 64;
 
 inline float to_f32(double x) { return static_cast<float>(x) + 0.0f; }  // -0 -> +0
 
@@ -189,30 +192,35 @@ class MuCohomology {
         return in_tree;
     }
 
-    // The triangle uvx's filtration key, or nothing past the radius.
-    bool cofacet(u32 u, u32 v, float uv, u32 x, Key& key) const {
-        const float value = std::max(uv, std::max(mu_(u, x), mu_(v, x)));
-        if (value > out_.radius) return false;
-        key = Key{value, cofacet_index(u, v, x)};
-        return true;
-    }
-
     // Earliest cofacet of the edge uv (value > radius if it has none). The packed index of the
-    // triangle uvx grows with x, so among cofacets of equal value the one of smallest x comes
-    // first, and a cofacet at the edge's own value (the common case) ends the scan at once.
-    Key earliest_cofacet(u32 u, u32 v) const {
-        Key best{std::numeric_limits<float>::infinity(), 0};
-        const float uv = mu_(u, v);
-        const float* ru = mu_.row(u);
-        const float* rv = mu_.row(v);
-        for (u32 x = 0; x < n_; ++x) {
-            if (x == u || x == v) continue;
-            const float value = std::max(uv, std::max(ru[x], rv[x]));
-            if (value > out_.radius || !(value < best.value)) continue;
-            best = Key{value, cofacet_index(u, v, x)};
-            if (value == uv) break;
+    // triangle uvx grows with x, so among the cofacets of the edge's own value a (those x with
+    // mu_ux, mu_vx <= a) the earliest is the one of smallest x. When u or v has few neighbours
+    // within a (a short edge), those are a short prefix of its sorted neighbour list and are
+    // all checked; otherwise a scan by increasing x stops at the first one, which comes soon
+    // because there are many. With no cofacet of value a, it is the first of the lazy stream.
+    Key earliest_cofacet(u32 u, u32 v) {
+        const float a = mu_(u, v);
+        const u32 ku = first_above(u, a), kv = first_above(v, a);
+        const u32 near = ku <= kv ? u : v, far = ku <= kv ? v : u;
+        const u32 k = std::min(ku, kv);
+        u32 best = n_;
+        if (k <= kShortPrefix) {
+            const std::vector<u32>& list = neighbours(near);
+            const float* row = mu_.row(far);
+            for (u32 i = 0; i < k; ++i)
+                if (list[i] != far && row[list[i]] <= a) best = std::min(best, list[i]);
+        } else {
+            const float* ru = mu_.row(u);
+            const float* rv = mu_.row(v);
+            for (u32 x = 0; x < n_ && best == n_; ++x)
+                if (x != u && x != v && ru[x] <= a && rv[x] <= a) best = x;
         }
-        return best;
+        if (best < n_) return Key{a, cofacet_index(u, v, best)};
+        Cofacets rest{std::min(u, v), std::max(u, v), a, true};
+        rest.iu = first_above(rest.u, a);
+        rest.iv = first_above(rest.v, a);
+        if (advance(rest)) return rest.head;
+        return Key{std::numeric_limits<float>::infinity(), 0};
     }
 
     // The latest facet of a triangle: its edge with the largest key.
@@ -231,25 +239,129 @@ class MuCohomology {
         return best;
     }
 
-    void push_coboundary(u32 u, u32 v, std::vector<Key>& heap) const {
-        const float uv = mu_(u, v);
-        Key k{};
+    // ---- Lazy coboundaries -------------------------------------------------------------
+    // The cofacets uvx of an edge uv (value a) in filtration order, produced one at a time so
+    // that a column addition only reads its coboundary up to the current pivot:
+    //  phase 0: x with max(mu_ux, mu_vx) <= a, all of value a, by increasing x (= index);
+    //  phase 1: the rest by (max(mu_ux, mu_vx), x): a merge of the neighbour lists of u and v,
+    //           each sorted by (mu, x) and cut at the radius; x is emitted from the list of the
+    //           larger of its two distances (from v's on a tie), so exactly once.
+    struct Cofacets {
+        u32 u, v;
+        float a;
+        bool merging = false;
+        u32 x = 0;         // phase 0: next vertex to test
+        u32 iu = 0, iv = 0;  // phase 1: positions in the neighbour lists
+        Key head{};
+    };
+
+    const std::vector<u32>& neighbours(u32 u) {
+        std::vector<u32>& list = neighbours_[u];
+        if (!list.empty() || sorted_[u]) return list;
+        sorted_[u] = 1;
+        const float* row = mu_.row(u);
         for (u32 x = 0; x < n_; ++x)
-            if (x != u && x != v && cofacet(u, v, uv, x, k)) heap.push_back(k);
+            if (x != u && row[x] <= out_.radius) list.push_back(x);
+        std::sort(list.begin(), list.end(), [row](u32 p, u32 q) {
+            return row[p] < row[q] || (row[p] == row[q] && p < q);
+        });
+        return list;
     }
 
-    static bool later(const Key& a, const Key& b) { return b < a; }  // min-heap comparator
+    // First position in u's list whose distance exceeds a.
+    u32 first_above(u32 u, float a) {
+        const std::vector<u32>& list = neighbours(u);
+        const float* row = mu_.row(u);
+        return static_cast<u32>(
+            std::upper_bound(list.begin(), list.end(), a,
+                             [row](float value, u32 x) { return value < row[x]; }) -
+            list.begin());
+    }
+
+    // Moves c.head to the next cofacet; false when the coboundary is exhausted.
+    bool advance(Cofacets& c) {
+        if (!c.merging) {
+            const float* ru = mu_.row(c.u);
+            const float* rv = mu_.row(c.v);
+            for (; c.x < n_; ++c.x) {
+                if (c.x == c.u || c.x == c.v || ru[c.x] > c.a || rv[c.x] > c.a) continue;
+                c.head = Key{c.a, cofacet_index(c.u, c.v, c.x)};
+                ++c.x;
+                return true;
+            }
+            c.merging = true;
+            c.iu = first_above(c.u, c.a);
+            c.iv = first_above(c.v, c.a);
+        }
+        const std::vector<u32>& lu = neighbours(c.u);
+        const std::vector<u32>& lv = neighbours(c.v);
+        // skip the entries that the other list emits (or that are the other end of the edge)
+        while (c.iu < lu.size() && (lu[c.iu] == c.v || !(mu_(c.v, lu[c.iu]) < mu_(c.u, lu[c.iu]))))
+            ++c.iu;
+        while (c.iv < lv.size() && (lv[c.iv] == c.u || mu_(c.u, lv[c.iv]) > mu_(c.v, lv[c.iv])))
+            ++c.iv;
+        const bool has_u = c.iu < lu.size(), has_v = c.iv < lv.size();
+        if (!has_u && !has_v) return false;
+        bool take_u = has_u;
+        if (has_u && has_v) {
+            const u32 xu = lu[c.iu], xv = lv[c.iv];
+            const float fu = mu_(c.u, xu), fv = mu_(c.v, xv);
+            take_u = fu < fv || (fu == fv && xu < xv);
+        }
+        const u32 x = take_u ? lu[c.iu++] : lv[c.iv++];
+        c.head = Key{std::max(mu_(c.u, x), mu_(c.v, x)), cofacet_index(c.u, c.v, x)};
+        return true;
+    }
+
+    // The working column: a heap of lazy coboundaries (by their heads) plus pivots put back.
+    struct Working {
+        std::vector<Cofacets> streams;
+        std::vector<Key> extra;
+    };
+    static bool stream_later(const Cofacets& a, const Cofacets& b) { return b.head < a.head; }
+    static bool later(const Key& a, const Key& b) { return b < a; }
+
+    void add_stream(Working& work, u32 u, u32 v) {
+        Cofacets c{std::min(u, v), std::max(u, v), mu_(u, v)};
+        if (!advance(c)) return;
+        work.streams.push_back(c);
+        std::push_heap(work.streams.begin(), work.streams.end(), stream_later);
+    }
+
+    bool peek(const Working& work, Key& key) const {
+        const bool s = !work.streams.empty(), e = !work.extra.empty();
+        if (!s && !e) return false;
+        if (s && (!e || work.streams.front().head < work.extra.front()))
+            key = work.streams.front().head;
+        else
+            key = work.extra.front();
+        return true;
+    }
+
+    void pop(Working& work) {
+        const bool from_stream =
+            !work.streams.empty() &&
+            (work.extra.empty() || work.streams.front().head < work.extra.front());
+        if (!from_stream) {
+            std::pop_heap(work.extra.begin(), work.extra.end(), later);
+            work.extra.pop_back();
+            return;
+        }
+        std::pop_heap(work.streams.begin(), work.streams.end(), stream_later);
+        if (advance(work.streams.back()))
+            std::push_heap(work.streams.begin(), work.streams.end(), stream_later);
+        else
+            work.streams.pop_back();
+    }
 
     // Pop the earliest triangle with an odd multiplicity; false if the column is zero.
-    static bool pop_pivot(std::vector<Key>& heap, Key& pivot) {
-        while (!heap.empty()) {
-            std::pop_heap(heap.begin(), heap.end(), later);
-            pivot = heap.back();
-            heap.pop_back();
+    bool pop_pivot(Working& work, Key& pivot) {
+        while (peek(work, pivot)) {
+            pop(work);
             bool odd = true;
-            while (!heap.empty() && heap.front() == pivot) {
-                std::pop_heap(heap.begin(), heap.end(), later);
-                heap.pop_back();
+            Key next{};
+            while (peek(work, next) && next == pivot) {
+                pop(work);
                 odd = !odd;
             }
             if (odd) return true;
@@ -280,12 +392,11 @@ class MuCohomology {
             }
         }
         ++out_.counters.h1_reduced;
-        std::vector<Key> heap;
-        push_coboundary(u, v, heap);
-        std::make_heap(heap.begin(), heap.end(), later);
+        Working work;
+        add_stream(work, u, v);
         std::vector<u32> cocycle{static_cast<u32>(self)};
         Key pivot{};
-        while (pop_pivot(heap, pivot)) {
+        while (pop_pivot(work, pivot)) {
             const std::vector<u32>* added = nullptr;
             std::vector<u32> apparent;
             auto hit = pivots_.find(pivot.index);
@@ -308,14 +419,11 @@ class MuCohomology {
                 return;
             }
             ++out_.counters.h1_additions;
-            heap.push_back(pivot);  // the pivot cancels against the added column's
-            std::push_heap(heap.begin(), heap.end(), later);
+            work.extra.push_back(pivot);  // cancels against the added column's own pivot
+            std::push_heap(work.extra.begin(), work.extra.end(), later);
             for (const u32 edge : *added) {
                 const auto [a, b] = edge_vertices(edge);
-                const std::size_t before = heap.size();
-                push_coboundary(a, b, heap);
-                for (std::size_t i = before; i < heap.size(); ++i)
-                    std::push_heap(heap.begin(), heap.begin() + static_cast<std::ptrdiff_t>(i) + 1, later);
+                add_stream(work, a, b);
                 cocycle.push_back(edge);
             }
         }
@@ -346,6 +454,8 @@ class MuCohomology {
     MuSide& out_;
     std::unordered_map<u64, std::size_t> pivots_;  // death triangle -> stored cocycle
     std::vector<std::vector<u32>> stored_;
+    std::vector<std::vector<u32>> neighbours_ = std::vector<std::vector<u32>>(n_);  // by mu
+    std::vector<char> sorted_ = std::vector<char>(n_, 0);
 };
 
 // ---------------------------------------------------------------------------------------------
