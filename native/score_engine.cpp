@@ -103,6 +103,13 @@ void check_matrix(const double* m, int n, const char* name) {
         }
 }
 
+// Edges listed by increasing colex index (v outer, u inner), sorted stably by value: then they
+// are in filtration order (value, index) without comparing indices.
+void sort_in_filtration_order(std::vector<Edge>& edges) {
+    std::stable_sort(edges.begin(), edges.end(),
+                     [](const Edge& a, const Edge& b) { return a.value < b.value; });
+}
+
 // Prim's algorithm on the complete graph, O(n^2): the minimum spanning tree's edges.
 std::vector<Edge> minimum_spanning_tree(const Matrix32& m) {
     const int n = m.size();
@@ -166,9 +173,7 @@ class MuCohomology {
             for (u32 u = 0; u < v; ++u)
                 if (mu_(u, v) <= out_.radius)
                     edges.push_back(Edge{mu_(u, v), static_cast<std::int32_t>(u), static_cast<std::int32_t>(v)});
-        std::sort(edges.begin(), edges.end(), [&](const Edge& a, const Edge& b) {
-            return edge_key(a.u, a.v) < edge_key(b.u, b.v);
-        });
+        sort_in_filtration_order(edges);
         return edges;
     }
 
@@ -558,9 +563,7 @@ class ImageReduction {
             for (u32 u = 0; u < v; ++u)
                 if (!tree(u, v) && w_(u, v) < last_death)
                     columns.push_back(Edge{w_(u, v), static_cast<std::int32_t>(u), static_cast<std::int32_t>(v)});
-        std::sort(columns.begin(), columns.end(), [](const Edge& a, const Edge& b) {
-            return a.value < b.value || (a.value == b.value && edge_index(a.u, a.v) < edge_index(b.u, b.v));
-        });
+        sort_in_filtration_order(columns);
         const std::size_t r = coords_.size();
         std::vector<Bits> pivot_of(r);
         std::size_t first_alive = 0;  // coordinates below it died at or before the current w
