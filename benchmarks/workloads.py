@@ -525,20 +525,20 @@ def end_to_end(report: Report, *, digits_barcode: bool, tour_barcode: bool) -> d
     tour_q = tour_p @ rng.normal(size=(64, 32)) + rng.normal(size=(2000, 32))
     x, z = _digits()
     pairs = {
-        "digits (1797 × 64) vs their PCA-2": (x, z, digits_barcode),
-        "README tour pair (2000 × 64 vs 2000 × 32)": (tour_p, tour_q, tour_barcode),
+        "digits (1797 × 64) vs their PCA-2": (x, z, digits_barcode, "--e2e-barcode not given"),
+        "README tour pair (2000 × 64 vs 2000 × 32)": (tour_p, tour_q, tour_barcode, "--quick"),
     }
     report.add(
         "| `rtdkit.rtd(P, Q)` defaults | method | seconds | RTD | samples agree |",
         "| --- | --- | ---: | ---: | --- |",
     )
     seconds: dict[str, float] = {}
-    for label, (p, q, with_barcode) in pairs.items():
+    for label, (p, q, with_barcode, why_not) in pairs.items():
         t_score, r_score = _timed_rtd(p, q, "identity")
         seconds[label] = t_score
         report.add(f"| {label} | identity | {t_score:.2f} | {r_score.value:.6f} | |")
         if not with_barcode:
-            report.add(f"| {label} | barcode | not run (flag) | | |")
+            report.add(f"| {label} | barcode | not run ({why_not}) | | |")
             continue
         t_bar, r_bar = _timed_rtd(p, q, "barcode")
         fwd = _rel_dev(r_bar.forward, r_score.forward)
@@ -630,7 +630,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--budget", type=float, default=60.0, help="seconds per cell")
     parser.add_argument("--max-n", type=int, default=max(SIZES))
     parser.add_argument(
-        "--workloads", default=",".join(WORKLOADS), help="comma-separated subset of names"
+        "--workloads",
+        default=",".join(WORKLOADS),
+        help="comma-separated subset of names ('' for the end-to-end rows only)",
     )
     parser.add_argument(
         "--e2e-barcode",
@@ -675,23 +677,26 @@ def main(argv: list[str] | None = None) -> None:
         report.add("## End to end", "")
         e2e = end_to_end(report, digits_barcode=args.e2e_barcode, tour_barcode=not args.quick)
         report.add("")
-    report.add(
-        "## One RTD_1 per direction (seconds; medians of 3–5 when under 1 s)",
-        "",
-        "Ratios are method time / score time, same matrices, same run. `both dirs` is one "
-        "`identity_terms(..., both=True)` call (″: the same call as the row above).",
-        "",
-        HEADER,
-    )
     rows: list[Row] = []
-    for name in args.names:
-        rows.extend(run_workload(name, args.sizes, args.budget, report))
+    if args.names:
+        report.add(
+            "## One RTD_1 per direction (seconds; medians of 3–5 when under 1 s)",
+            "",
+            "Ratios are method time / score time, same matrices, same run. `both dirs` is one "
+            "`identity_terms(..., both=True)` call (″: the same call as the row above).",
+            "",
+            HEADER,
+        )
+        for name in args.names:
+            rows.extend(run_workload(name, args.sizes, args.budget, report))
+        report.add(
+            "",
+            "## Growth exponents (slope of log time vs log N; sizes that ran, at least 3)",
+            "",
+            *exponents_table(args.names),
+            "",
+        )
     report.add(
-        "",
-        "## Growth exponents (slope of log time vs log N; sizes that ran, at least 3)",
-        "",
-        *exponents_table(args.names),
-        "",
         "## Targets",
         "",
         *targets(rows, e2e),
