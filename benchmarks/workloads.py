@@ -355,8 +355,13 @@ def agreement(row: Row) -> str:
     bad = {k: v for k, v in devs.items() if not v <= TOLERANCE}
     if bad:
         return "**NO**: " + ", ".join(f"{k} {v:.1e}" for k, v in bad.items())
-    worst = max(devs.values())
-    return "yes (identical)" if worst == 0 else f"yes ({worst:.0e})"
+    return verdict(max(devs.values()))
+
+
+def verdict(deviation: float) -> str:
+    if not deviation <= TOLERANCE:
+        return f"**NO** ({deviation:.1e})"
+    return "yes (identical)" if deviation == 0 else f"yes ({deviation:.0e})"
 
 
 HEADER = (
@@ -544,10 +549,9 @@ def end_to_end(report: Report, *, digits_barcode: bool, tour_barcode: bool) -> d
         fwd = _rel_dev(r_bar.forward, r_score.forward)
         assert r_bar.backward is not None and r_score.backward is not None
         dev = max(fwd, _rel_dev(r_bar.backward, r_score.backward))
-        verdict = f"yes ({dev:.0e})" if dev <= TOLERANCE else f"**NO** ({dev:.1e})"
         report.add(
             f"| {label} | barcode (cone) | {t_bar:.2f} ({t_bar / t_score:,.0f}× score) "
-            f"| {r_bar.value:.6f} | {verdict} |"
+            f"| {r_bar.value:.6f} | {verdict(dev)} |"
         )
     return seconds
 
