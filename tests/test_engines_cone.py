@@ -403,3 +403,30 @@ def test_papers_synthetic_experiments_give_the_reference_numbers(
         _assert_same(*_matrices(a, b))
     cone = rtdkit.rtd(p, q, batch=None, engine="cone").value
     assert cone == rtdkit.rtd(p, q, batch=None, engine="reference").value
+
+
+@pytest.mark.parametrize(
+    "kind", ["projection-2d", "projection-8d", "digits-pca2", "one-hot", "all-equal"]
+)
+@pytest.mark.parametrize("swap", [False, True])
+def test_hard_pairs_match_reference(kind: str, swap: bool) -> None:
+    """The pairs where the barcode is expensive (a cloud against a low-dimensional image of it,
+    labels against features, a cloud whose distances are all equal), bar for bar, N <= 120."""
+    rng = np.random.default_rng(len(kind))
+    if kind == "digits-pca2":
+        from sklearn.datasets import load_digits
+
+        p = load_digits().data[:110]
+        centred = p - p.mean(axis=0)
+        q = centred @ np.linalg.svd(centred, full_matrices=False)[2][:2].T
+    elif kind == "one-hot":
+        p, q = np.eye(10)[rng.integers(0, 10, size=100)], rng.normal(size=(100, 64))
+    elif kind == "all-equal":
+        p, q = np.eye(60), rng.normal(size=(60, 3))
+    else:
+        p = rng.normal(size=(90, 64))
+        width = 2 if kind == "projection-2d" else 8
+        q = p @ rng.normal(size=(64, width)) + 0.1 * rng.normal(size=(90, width))
+    if swap:
+        p, q = q, p
+    _assert_same(*_matrices(p, q))
