@@ -2,7 +2,7 @@
 
 Usage::
 
-    python benchmarks/workloads.py --quick                  # smoke run, about a minute
+    python benchmarks/workloads.py --quick                  # smoke run, 2-3 min on 2 cores
     python benchmarks/workloads.py --budget 40 --max-n 2000 --out benchmarks/results/workloads.md
     python benchmarks/workloads.py --workloads digits-pca2,proj-2 --e2e-barcode
 
