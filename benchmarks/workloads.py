@@ -2,7 +2,7 @@
 
 Usage::
 
-    python benchmarks/workloads.py --quick                  # smoke run, about a minute
+    python benchmarks/workloads.py --quick                  # smoke run, 2-3 min on 2 cores
     python benchmarks/workloads.py --budget 40 --max-n 2000 --out benchmarks/results/workloads.md
     python benchmarks/workloads.py --workloads digits-pca2,proj-2 --e2e-barcode
 
@@ -38,6 +38,7 @@ import functools
 import multiprocessing as mp
 import os
 import platform
+import shlex
 import statistics
 import subprocess
 import sys
@@ -589,6 +590,8 @@ def targets(rows: list[Row], e2e: dict[str, float]) -> list[str]:
             f"- default `rtd` of all 1797 digits vs PCA-2 under 10 s: {t:.2f} s — "
             f"{'met' if t < 10 else 'NOT met'}"
         )
+    if not rows:
+        return lines
     both_ran = [
         r
         for r in rows
@@ -662,20 +665,26 @@ def main(argv: list[str] | None = None) -> None:
     args = parse_args(argv)
     report = Report(args.out)
     started = time.perf_counter()
-    command = "python benchmarks/workloads.py " + " ".join(sys.argv[1:] if argv is None else argv)
+    command = shlex.join(
+        ["python", "benchmarks/workloads.py", *(sys.argv[1:] if argv is None else argv)]
+    )
     report.add(
         "# RTD_1 workloads: score path vs barcode engines",
         "",
-        f"Command: `{command.strip()}`  ",
+        f"Command: `{command}`  ",
         f"Date: {datetime.now(UTC):%Y-%m-%d %H:%M} UTC  ",
         f"Machine: {machine()}  ",
-        f"Per-cell budget {args.budget:g} s; sizes {', '.join(map(str, args.sizes))}.",
-        "",
-        "Workloads (P → Q): "
-        + "; ".join(f"**{k}** {WORKLOADS[k].description}" for k in args.names)
-        + ".",
         "",
     )
+    if args.names:
+        report.add(
+            f"Per-cell budget {args.budget:g} s; sizes {', '.join(map(str, args.sizes))}.",
+            "",
+            "Workloads (P → Q): "
+            + "; ".join(f"**{k}** {WORKLOADS[k].description}" for k in args.names)
+            + ".",
+            "",
+        )
     e2e: dict[str, float] = {}
     if not args.no_e2e:
         report.add("## End to end", "")
