@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Build the cone engine's C++ tests with AddressSanitizer + UBSan and run them.
+# Build the engines' C++ tests with AddressSanitizer + UBSan and run them.
 # Needs cmake, ninja (or make) and a C++17 compiler; the PyPI cmake/ninja packages do.
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
@@ -8,4 +8,6 @@ generator=()
 command -v ninja > /dev/null && generator=(-G Ninja)
 cmake -S "$here" -B "$build" "${generator[@]}" -DCMAKE_BUILD_TYPE=Debug > /dev/null
 cmake --build "$build"
-ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 "$build/test_cone"
+export ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1
+"$build/test_cone"
+"$build/test_score"
