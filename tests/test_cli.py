@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from fractions import Fraction
 from pathlib import Path
 
 import numpy as np
@@ -81,19 +82,80 @@ def test_barcode_writes_a_figure(files: tuple, tmp_path: Path) -> None:
     ("args", "message"),
     [
         (["compare", "missing.npy", "missing.npy"], "no such file"),
-        (["compare", "{a}", "{b}"], "choose one with key"),
+        (["compare", "{a}", "{b}"], "choose one with FILE:NAME"),
         (["compare", "{a}", "{b}:acts", "--batch", "2"], "batch must be >= 3"),
         (["compare", "{a}", "{b}:acts", "--normalize", "foo"], "--normalize must be"),
         (["compare", "{a}", "{b}:acts", "--metric", "foo"], "metric must be one of"),
+        (["compare", "{a}", "{a}", "--seed", "-1"], "seed must be an integer >= 0"),
+        (["compare", "{a}", "{b}:acts", "--dim", "0"], "--dim 0 would report RTD = 0"),
+        (["compare", "{a}", "{empty}"], "empty.csv is empty"),
+        (["compare", "{a}", "{header}"], "has 0 points"),
+        (["compare", "{a}", "{short}"], "p.npy has 120 points but"),
+        (["compare", "{a}", "{corrupt}"], "corrupt.pt is not a PyTorch file"),
+        (["compare", "{a}", "{a}", "--normalize", "0.001", "--no-progress"], "--normalize none"),
+        (["barcode", "{a}", "{b}:acts", "--plot", "{tmp}/out.xyz"], "unknown figure format"),
+        (["barcode", "{a}", "{b}:acts", "--plot", "/nonexistent/x.png"], "does not exist"),
+        (["demo", "--plot", "/nonexistent/x.png"], "--plot '/nonexistent/x.png': folder"),
+        (["matrix", "{tmp}", "--plot", "/nonexistent/x.png"], "does not exist"),
+        (["matrix", "{tmp}", "--mds", "{tmp}/x.xyz"], "--mds"),
+        (["matrix", "{tmp}", "--scheduler", "nohost"], "--scheduler nohost is not a"),
+        (["experiment", "rings", "--quick", "--out", "/proc/forbidden"], "--out '/proc/"),
     ],
 )
 def test_errors_are_one_line_with_exit_2(files: tuple, args: list[str], message: str) -> None:
-    a, b, _, _ = files
-    proc = _run_main(*[x.format(a=a, b=b) for x in args])
-    assert proc.returncode == 2
+    a, b, p, _ = files
+    tmp = a.parent
+    (tmp / "empty.csv").write_text("")
+    (tmp / "header.csv").write_text("x,y,z\n")
+    np.save(tmp / "short.npy", p[:50])
+    (tmp / "corrupt.pt").write_bytes(b"not a checkpoint" * 4)
+    names = {n: tmp / f"{n}.{s}" for n, s in [("empty", "csv"), ("header", "csv")]}
+    names |= {"short": tmp / "short.npy", "corrupt": tmp / "corrupt.pt"}
+    proc = _run_main(*[x.format(a=a, b=b, tmp=tmp, **names) for x in args])
+    _assert_one_line_error(proc, message)
+
+
+def _assert_one_line_error(proc: subprocess.CompletedProcess[str], message: str) -> None:
+    assert proc.returncode == 2, proc.stderr
     lines = proc.stderr.strip().splitlines()
     assert len(lines) == 1 and message in lines[0], proc.stderr
     assert "Traceback" not in proc.stderr
+
+
+def test_a_corrupt_checkpoint_is_not_called_a_pickle(files: tuple) -> None:
+    torch = pytest.importorskip("torch")
+    a, _, p, _ = files
+    torch.save(torch.as_tensor(p), a.parent / "whole.pt")
+    data = (a.parent / "whole.pt").read_bytes()
+    (a.parent / "cut.pt").write_bytes(data[: len(data) // 2])
+    _assert_one_line_error(_run_main("compare", str(a), str(a.parent / "cut.pt")), "truncated")
+    torch.save({"x": torch.as_tensor(p), "f": Fraction(1, 3)}, a.parent / "obj.pt")
+    proc = _run_main("compare", str(a), str(a.parent / "obj.pt"))
+    _assert_one_line_error(proc, "pass --allow-pickle if you trust the file")
+
+
+def test_experiment_without_torch_says_what_to_install(tmp_path: Path) -> None:
+    code = (
+        "import sys; sys.modules['torch'] = None; from rtdkit.cli import main; "
+        "sys.argv[0] = 'rtdkit'; main()"
+    )
+    proc = subprocess.run(
+        [sys.executable, "-c", code, "experiment", "layers", "--quick", "--out", str(tmp_path)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    _assert_one_line_error(proc, "pip install 'rtdkit[experiments]'")
+    assert not list(tmp_path.iterdir())
+
+
+def test_cli_messages_use_the_command_lines_words() -> None:
+    from rtdkit.cli import cli_message
+
+    text = "P has NaN; Q.npy: pass executor='tcp://h:1', allow_pickle=True, method='barcode'"
+    assert cli_message(text) == (
+        "A has NaN; Q.npy: pass --scheduler tcp://h:1, --allow-pickle, --method barcode"
+    )
 
 
 def test_demo_reproduces_the_papers_tau(tmp_path: Path) -> None:

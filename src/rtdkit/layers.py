@@ -19,13 +19,13 @@ from rtdkit._validation import (
     RTDTypeError,
     as_float_matrix,
     check_bool,
-    check_dim,
     check_engine,
     check_int,
     check_method,
     check_metric,
     check_normalize,
     check_optional_int,
+    check_score_dim,
 )
 from rtdkit.baselines import MEASURES
 from rtdkit.comparison import compare, representation_measure
@@ -165,7 +165,7 @@ def _measure_options(
 def _check_call_options(options: Mapping[str, Any]) -> None:
     """The shared options, checked here before any cell is computed."""
     info = check_engine(options.get("engine"))
-    dim = check_dim(options.get("dim", 1), info)
+    dim = check_score_dim(options.get("dim", 1), info)
     check_method(options.get("method"), dim=dim, engine=options.get("engine"))
     check_normalize(options.get("normalize", "quantile"))
     if check_metric(options.get("metric", "euclidean")) == "precomputed":
@@ -184,7 +184,9 @@ def _representations(reps: Mapping[str, Any], arg: str) -> dict[str, FloatArray]
 
 
 def _check_same_samples(left: Mapping[str, FloatArray], right: Mapping[str, FloatArray]) -> None:
-    sizes = {name: len(x) for name, x in [*left.items(), *right.items()]}
+    # Keyed by argument too: two models usually share their layer names.
+    sizes = {f"reps_a[{n!r}]": len(x) for n, x in left.items()}
+    sizes.update({f"reps_b[{n!r}]": len(x) for n, x in right.items() if right is not left})
     if len(set(sizes.values())) > 1:
         raise RTDInputError(
             f"all representations must describe the same samples, but their row counts differ: "
