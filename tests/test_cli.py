@@ -229,3 +229,73 @@ def test_permutation_test_command_rejects_imd(files: tuple) -> None:
     proc = _run_main("test", str(a), f"{b}:acts", "--measure", "imd")
     assert proc.returncode == 2 and "row correspondence" in proc.stderr
     assert len(proc.stderr.strip().splitlines()) == 1
+
+
+def test_version_and_help_list_valid_names() -> None:
+    from rtdkit.baselines import MEASURES
+    from rtdkit.engines import BUILTIN_ENGINES
+
+    version = runner.invoke(app, ["--version"])
+    assert version.exit_code == 0 and version.stdout.strip() == f"rtdkit {rtdkit.__version__}"
+    compare_help = " ".join(runner.invoke(app, ["compare", "--help"]).stdout.split())
+    assert "rtdkit[torch]" in compare_help  # not eaten as rich markup
+    assert all(name in compare_help for name in BUILTIN_ENGINES)
+    assert "'identity'" in compare_help and "'barcode'" in compare_help
+    matrix_help = " ".join(runner.invoke(app, ["matrix", "--help"]).stdout.split())
+    wanted = [m.name for m in MEASURES.values() if m.inputs == "representations"]
+    assert all(name in matrix_help for name in wanted)
+
+
+def test_one_default_for_n_jobs() -> None:
+    import inspect
+
+    from rtdkit import cli
+
+    defaults = {}
+    for command in app.registered_commands:
+        parameters = inspect.signature(command.callback).parameters  # type: ignore[arg-type]
+        if "n_jobs" in parameters:
+            defaults[command.callback.__name__] = parameters["n_jobs"].default  # type: ignore[union-attr]
+    assert len(defaults) == 4 and set(defaults.values()) == {cli.DEFAULT_JOBS}
+
+
+def test_one_computation_shows_no_spread_and_warns_about_trials(files: tuple) -> None:
+    a, b, _, _ = files
+    proc = _run_main("compare", str(a), f"{b}:acts", "--trials", "5", "--no-progress")
+    assert proc.returncode == 0
+    assert "--trials 5 ignored: --batch 500 >= the 120 points" in proc.stderr
+    assert "spread n/a" in proc.stdout and "±" not in proc.stdout
+    quiet = _run_main("compare", str(a), f"{b}:acts", "--batch", "0", "--no-progress")
+    assert quiet.stderr == "" and "spread n/a" in quiet.stdout
+    sampled = _run_main("compare", str(a), f"{b}:acts", "--batch", "40", "--seed", "7")
+    assert "± " in sampled.stdout and "seed 7" in sampled.stdout
+
+
+def test_matrix_says_how_pairs_are_seeded_and_where_figures_go(tmp_path: Path) -> None:
+    from rtdkit.allpairs import pair_seed
+
+    rng = np.random.default_rng(2)
+    reps = {f"r{i}": rng.normal(size=(50, 3)) for i in range(3)}
+    for name, x in reps.items():
+        np.save(tmp_path / f"{name}.npy", x)
+    args = ["matrix", str(tmp_path), "--batch", "20", "--trials", "2", "--seed", "5", "-m", "rtd"]
+    args += ["-m", "cka", "--no-progress", "--mds", str(tmp_path / "m.png")]
+    proc = _run_main(*args, "--plot", str(tmp_path / "h.png"))
+    assert proc.returncode == 0, proc.stderr
+    assert "pair_seed(5, A, B)" in proc.stdout
+    assert f"figure written to {tmp_path / 'h.png'}" in proc.stderr
+    assert f"figure written to {tmp_path / 'm.png'}" in proc.stderr
+    # The printed entry is rtd() on the pair's own seed, as the note says.
+    entry = rtdkit.rtd(reps["r0"], reps["r1"], batch=20, trials=2, seed=pair_seed(5, "r0", "r1"))
+    assert f"{entry.value:.4g}" in proc.stdout
+
+
+def test_experiment_prints_a_summary_not_the_json(tmp_path: Path) -> None:
+    result = runner.invoke(
+        app, ["experiment", "clusters", "--quick", "--out", str(tmp_path), "--no-progress"]
+    )
+    assert result.exit_code == 0, result.output
+    record = json.loads((tmp_path / "clusters.json").read_text())
+    assert len(result.stdout.splitlines()) < 25 < len(json.dumps(record, indent=2).splitlines())
+    assert "experiment: clusters" in result.stdout
+    assert f"figure written to {tmp_path / 'clusters.png'}" in result.stdout

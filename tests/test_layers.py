@@ -46,3 +46,9 @@ def test_asymmetric_rtd_is_not_mirrored() -> None:
 def test_options_are_checked_before_any_cell(kwargs: dict, match: str) -> None:
     with pytest.raises(RTDInputError, match=match):
         compare_layers(REPS, **kwargs)
+
+
+def test_two_models_with_the_same_layer_names_and_different_sizes() -> None:
+    shorter = {name: x[:100] for name, x in REPS.items()}
+    with pytest.raises(RTDInputError, match=r"reps_b\['in'\]: 100.*max_samples"):
+        compare_layers(REPS, shorter, measures="cka", batch=None)

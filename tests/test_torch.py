@@ -420,3 +420,21 @@ def test_rtd_autoencoder_quick(tmp_path):
     # Measured with seed 0: scaled RTD 9.5 -> 8.2, Spearman 0.50 -> 0.55 (kNN kept falls).
     assert topo["rtd_scaled"] < plain["rtd_scaled"]
     assert topo["distance_spearman"] > plain["distance_spearman"]
+
+
+@pytest.mark.parametrize("dtype", [torch.float16, torch.bfloat16])
+def test_half_precision_batches_are_computed_in_float32(dtype):
+    x64, z64 = _clouds(seed=11, n=24)
+    x = x64.detach().to(dtype).requires_grad_(True)
+    z = z64.detach().to(dtype).requires_grad_(True)
+    loss = RTDLoss()(x, z)
+    loss.backward()
+    expected = RTDLoss()(x.detach().double(), z.detach().double()).item()
+    assert loss.dtype == torch.float32 and loss.item() == pytest.approx(expected, rel=1e-4)
+    assert x.grad.dtype == dtype and torch.isfinite(x.grad.float()).all()
+
+
+def test_capture_refuses_a_nested_list_with_advice():
+    net = nn.Sequential(nn.Linear(3, 2))
+    with pytest.raises(rtdkit.RTDTypeError, match=r"torch.tensor\(data"):
+        capture(net, [[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]], layers="0")

@@ -189,8 +189,9 @@ def _check_same_samples(left: Mapping[str, FloatArray], right: Mapping[str, Floa
     sizes.update({f"reps_b[{n!r}]": len(x) for n, x in right.items() if right is not left})
     if len(set(sizes.values())) > 1:
         raise RTDInputError(
-            f"all representations must describe the same samples, but their row counts differ: "
-            f"{sizes}; capture them on the same data with the same max_samples"
+            "all representations must describe the same samples, but their row counts differ ("
+            + ", ".join(f"{name}: {rows}" for name, rows in sizes.items())
+            + "); capture them on the same data with the same max_samples"
         )
 
 
