@@ -131,7 +131,7 @@ def compare_layers(
     results = {}
     for name, matrix in matrices.items():
         frame = pd.DataFrame(matrix, index=list(left), columns=list(right))
-        frame.attrs["measure"] = name
+        frame.attrs.update(measure=name, cross=reps_b is not None)
         results[name] = frame
     return results
 
@@ -200,6 +200,7 @@ def plot_layers(
     *,
     dissimilarity: bool = True,
     figsize: tuple[float, float] | None = None,
+    names: tuple[str, str] = ("model A", "model B"),
 ) -> Figure:
     """One heatmap per measure, side by side, as in Fig. 8 of the paper.
 
@@ -212,6 +213,9 @@ def plot_layers(
         reads the same way (0 = identical), as the paper shows 1 - CKA next to RTD.
     figsize : (float, float), optional
         Figure size in inches; by default it grows with the number of layers.
+    names : (str, str), default ("model A", "model B")
+        What the rows and the columns of a cross-model comparison (``reps_b`` given) are;
+        they label the axes. A self-comparison's axes read "layer".
 
     Returns
     -------
@@ -241,6 +245,8 @@ def plot_layers(
         title = measure.label if flip else measure.name.upper()
         # 1 - CKA of a layer with itself is ~1e-16 of round-off; show it as the 0 it is.
         values = (1.0 - matrix).round(12) if flip else matrix
-        plot_heatmap(values, ax=ax, title=title)
+        cross = bool(getattr(matrix, "attrs", {}).get("cross"))
+        rows_are, cols_are = (f"{n} layer" for n in names) if cross else ("layer", "layer")
+        plot_heatmap(values, ax=ax, title=title, row_label=rows_are, col_label=cols_are)
     fig.tight_layout()
     return fig
