@@ -298,4 +298,41 @@ def test_experiment_prints_a_summary_not_the_json(tmp_path: Path) -> None:
     record = json.loads((tmp_path / "clusters.json").read_text())
     assert len(result.stdout.splitlines()) < 25 < len(json.dumps(record, indent=2).splitlines())
     assert "experiment: clusters" in result.stdout
-    assert f"figure written to {tmp_path / 'clusters.png'}" in result.stdout
+    assert f"figure written to {tmp_path / 'clusters.png'}" in result.stderr
+
+
+def test_ctrl_c_in_matrix_says_so_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import rtdkit.allpairs
+
+    def interrupted(*args: object, **kwargs: object) -> None:
+        exc = KeyboardInterrupt()
+        exc.add_note(rtdkit.allpairs._resume_hint(None, 2, 5))
+        raise exc
+
+    monkeypatch.setattr(rtdkit.allpairs, "pairwise", interrupted)
+    np.save(tmp_path / "a.npy", np.eye(4))
+    result = runner.invoke(app, ["matrix", str(tmp_path), "--no-progress"])
+    assert result.exit_code == 130
+    assert result.stderr.startswith("rtdkit: interrupted. 2 of 5 pairs had finished")
+    assert result.stderr.count("rtdkit:") == 1
+
+
+def test_matrix_heatmaps_draw_dissimilarities(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import rtdkit.plot
+    from rtdkit.cli import matrix_command
+
+    figures = []
+    monkeypatch.setattr(rtdkit.plot, "save_figure", lambda fig, path: figures.append(fig))
+    rng = np.random.default_rng(3)
+    for i in range(3):
+        np.save(tmp_path / f"r{i}.npy", rng.normal(size=(40, 3)))
+    out = matrix_command(str(tmp_path), ("rtd", "cka"), plot=tmp_path / "h.png", batch=None,
+                         n_jobs=1, progress=False)  # fmt: skip
+    rtd_ax, cka_ax = (ax for ax in figures[0].axes if ax.get_title())
+    assert rtd_ax.get_title().startswith("RTD") and cka_ax.get_title().startswith("1 − CKA")
+    drawn = cka_ax.images[0].get_array()
+    assert np.allclose(drawn, 1.0 - out["cka"].to_numpy(), atol=1e-12)
+    assert cka_ax.get_ylabel() == "representation"
+    assert [t.get_text() for t in cka_ax.get_xticklabels()] == ["r0", "r1", "r2"]

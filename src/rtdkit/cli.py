@@ -653,7 +653,9 @@ def experiment(
     record = run_experiment(name, out, quick=quick, seed=seed, progress=progress)
     for line in _summary(record):
         typer.echo(line)
-    typer.echo(f"results written to {out / name}.json; figure written to {out / name}.png")
+    typer.echo(
+        f"results written to {out / name}.json; figure written to {out / name}.png", err=True
+    )
 
 
 def _require_torch(name: str) -> None:
