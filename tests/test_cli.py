@@ -264,6 +264,8 @@ def test_one_computation_shows_no_spread_and_warns_about_trials(files: tuple) ->
     proc = _run_main("compare", str(a), f"{b}:acts", "--trials", "5", "--no-progress")
     assert proc.returncode == 0
     assert "--trials 5 ignored: --batch 500 >= the 120 points" in proc.stderr
+    explicit = _run_main("compare", str(a), f"{b}:acts", "--batch", "0", "--trials", "3")
+    assert "--trials 3 ignored: --batch 0 asks for one computation" in explicit.stderr
     assert "spread n/a" in proc.stdout and "±" not in proc.stdout
     quiet = _run_main("compare", str(a), f"{b}:acts", "--batch", "0", "--no-progress")
     assert quiet.stderr == "" and "spread n/a" in quiet.stdout

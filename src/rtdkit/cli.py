@@ -163,10 +163,11 @@ def _load_pair(a: str, b: str, allow_pickle: bool, metric: str) -> tuple[Any, An
 
 def _trials(trials: int | None, batch: int, n_points: int) -> int:
     """--trials, with a warning when a batch covering every point makes it meaningless."""
-    if batch and batch >= n_points and trials not in (None, 1):
+    if trials not in (None, 1) and (not batch or batch >= n_points):
+        why = "--batch 0 asks for" if not batch else f"--batch {batch} >= the {n_points} points:"
         typer.echo(
-            f"rtdkit: warning: --trials {trials} ignored: --batch {batch} >= the {n_points} "
-            "points, so RTD is computed once on all points; lower --batch for a spread",
+            f"rtdkit: warning: --trials {trials} ignored: {why} one computation on all points; "
+            "lower --batch for a spread over subsamples",
             err=True,
         )
     return DEFAULT_TRIALS if trials is None else trials
