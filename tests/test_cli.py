@@ -99,6 +99,7 @@ def test_barcode_writes_a_figure(files: tuple, tmp_path: Path) -> None:
         (["matrix", "{tmp}", "--plot", "/nonexistent/x.png"], "does not exist"),
         (["matrix", "{tmp}", "--mds", "{tmp}/x.xyz"], "--mds"),
         (["matrix", "{tmp}", "--scheduler", "nohost"], "--scheduler nohost is not a"),
+        (["matrix", "{tmp}", "--store", "/nonexistent/s.sqlite"], "--store /nonexistent/s"),
         (["experiment", "rings", "--quick", "--out", "/proc/forbidden"], "--out '/proc/"),
     ],
 )
