@@ -83,7 +83,9 @@ def test_barcode_writes_a_figure(files: tuple, tmp_path: Path) -> None:
     [
         (["compare", "missing.npy", "missing.npy"], "no such file"),
         (["compare", "{a}", "{b}"], "choose one with FILE:NAME"),
-        (["compare", "{a}", "{b}:acts", "--batch", "2"], "batch must be >= 3"),
+        (["compare", "{a}", "{b}:acts", "--batch", "2"], "--batch must be >= 3"),
+        (["compare", "{a}", "{b}:acts", "-j", "0"], "--n-jobs must be a positive integer"),
+        (["compare", "{tmp}", "{b}:acts"], "is a folder; pass one representation file"),
         (["compare", "{a}", "{b}:acts", "--normalize", "foo"], "--normalize must be"),
         (["compare", "{a}", "{b}:acts", "--metric", "foo"], "metric must be one of"),
         (["compare", "{a}", "{a}", "--seed", "-1"], "seed must be an integer >= 0"),

@@ -691,6 +691,10 @@ _API_OPTION = re.compile(
 )
 
 
+# An option named at the start of a message ("n_jobs must be ...").
+_API_SUBJECT = re.compile(r"^(batch|dim|maxdim|measure|method|metric|n_jobs|seed|trials)\b")
+
+
 def _cli_option(match: re.Match[str]) -> str:
     name = {"executor": "scheduler"}.get(match[1], match[1]).replace("_", "-")
     value = (match[2] or "").strip("'")
@@ -706,9 +710,12 @@ def cli_message(text: str) -> str:
     --------
     >>> cli_message("P is not symmetric; pass normalize=None or allow_pickle=True")
     'A is not symmetric; pass --normalize none or --allow-pickle'
+    >>> cli_message("n_jobs must be a positive integer")
+    '--n-jobs must be a positive integer'
     """
     text = text.replace("key=NAME (CLI: FILE:NAME)", "FILE:NAME")
     text = _API_OPTION.sub(_cli_option, text)
+    text = _API_SUBJECT.sub(lambda m: "--" + m[1].replace("_", "-"), text)
     # A lone P or Q (not part of a file name such as Q.npy) is the API's name for A or B.
     return re.sub(r"(?<![\w./-])[PQ](?![\w./-])", lambda m: "AB"[m[0] == "Q"], text)
 

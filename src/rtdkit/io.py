@@ -52,6 +52,11 @@ def load_array(
     (3, 3)
     """
     path = Path(path)
+    if path.is_dir():
+        raise RTDFileError(
+            f"{path} is a folder; pass one representation file (a folder of them is a study: "
+            "rtdkit.pairwise, or `rtdkit matrix FOLDER`)"
+        )
     if not path.is_file():
         raise RTDFileError(f"{path}: no such file; check the path")
     suffix = path.suffix.lower()
