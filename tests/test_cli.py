@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from fractions import Fraction
 from pathlib import Path
 
 import numpy as np
@@ -81,19 +82,83 @@ def test_barcode_writes_a_figure(files: tuple, tmp_path: Path) -> None:
     ("args", "message"),
     [
         (["compare", "missing.npy", "missing.npy"], "no such file"),
-        (["compare", "{a}", "{b}"], "choose one with key"),
-        (["compare", "{a}", "{b}:acts", "--batch", "2"], "batch must be >= 3"),
+        (["compare", "{a}", "{b}"], "choose one with FILE:NAME"),
+        (["compare", "{a}", "{b}:acts", "--batch", "2"], "--batch must be >= 3"),
+        (["compare", "{a}", "{b}:acts", "-j", "0"], "--n-jobs must be a positive integer"),
+        (["compare", "{tmp}", "{b}:acts"], "is a folder; pass one representation file"),
         (["compare", "{a}", "{b}:acts", "--normalize", "foo"], "--normalize must be"),
         (["compare", "{a}", "{b}:acts", "--metric", "foo"], "metric must be one of"),
+        (["compare", "{a}", "{a}", "--seed", "-1"], "seed must be an integer >= 0"),
+        (["compare", "{a}", "{b}:acts", "--dim", "0"], "--dim 0 would report RTD = 0"),
+        (["compare", "{a}", "{empty}"], "empty.csv is empty"),
+        (["compare", "{a}", "{header}"], "has 0 points"),
+        (["compare", "{a}", "{short}"], "p.npy has 120 points but"),
+        (["compare", "{a}", "{corrupt}"], "corrupt.pt is not a PyTorch file"),
+        (["compare", "{a}", "{a}", "--normalize", "0.001", "--no-progress"], "--normalize none"),
+        (["barcode", "{a}", "{b}:acts", "--plot", "{tmp}/out.xyz"], "unknown figure format"),
+        (["barcode", "{a}", "{b}:acts", "--plot", "/nonexistent/x.png"], "does not exist"),
+        (["demo", "--plot", "/nonexistent/x.png"], "--plot '/nonexistent/x.png': folder"),
+        (["matrix", "{tmp}", "--plot", "/nonexistent/x.png"], "does not exist"),
+        (["matrix", "{tmp}", "--mds", "{tmp}/x.xyz"], "--mds"),
+        (["matrix", "{tmp}", "--scheduler", "nohost"], "--scheduler nohost is not a"),
+        (["matrix", "{tmp}", "--store", "/nonexistent/s.sqlite"], "--store /nonexistent/s"),
+        (["experiment", "rings", "--quick", "--out", "/proc/forbidden"], "--out '/proc/"),
     ],
 )
 def test_errors_are_one_line_with_exit_2(files: tuple, args: list[str], message: str) -> None:
-    a, b, _, _ = files
-    proc = _run_main(*[x.format(a=a, b=b) for x in args])
-    assert proc.returncode == 2
+    a, b, p, _ = files
+    tmp = a.parent
+    (tmp / "empty.csv").write_text("")
+    (tmp / "header.csv").write_text("x,y,z\n")
+    np.save(tmp / "short.npy", p[:50])
+    (tmp / "corrupt.pt").write_bytes(b"not a checkpoint" * 4)
+    names = {n: tmp / f"{n}.{s}" for n, s in [("empty", "csv"), ("header", "csv")]}
+    names |= {"short": tmp / "short.npy", "corrupt": tmp / "corrupt.pt"}
+    proc = _run_main(*[x.format(a=a, b=b, tmp=tmp, **names) for x in args])
+    _assert_one_line_error(proc, message)
+
+
+def _assert_one_line_error(proc: subprocess.CompletedProcess[str], message: str) -> None:
+    assert proc.returncode == 2, proc.stderr
     lines = proc.stderr.strip().splitlines()
     assert len(lines) == 1 and message in lines[0], proc.stderr
     assert "Traceback" not in proc.stderr
+
+
+def test_a_corrupt_checkpoint_is_not_called_a_pickle(files: tuple) -> None:
+    torch = pytest.importorskip("torch")
+    a, _, p, _ = files
+    torch.save(torch.as_tensor(p), a.parent / "whole.pt")
+    data = (a.parent / "whole.pt").read_bytes()
+    (a.parent / "cut.pt").write_bytes(data[: len(data) // 2])
+    _assert_one_line_error(_run_main("compare", str(a), str(a.parent / "cut.pt")), "truncated")
+    torch.save({"x": torch.as_tensor(p), "f": Fraction(1, 3)}, a.parent / "obj.pt")
+    proc = _run_main("compare", str(a), str(a.parent / "obj.pt"))
+    _assert_one_line_error(proc, "pass --allow-pickle if you trust the file")
+
+
+def test_experiment_without_torch_says_what_to_install(tmp_path: Path) -> None:
+    code = (
+        "import sys; sys.modules['torch'] = None; from rtdkit.cli import main; "
+        "sys.argv[0] = 'rtdkit'; main()"
+    )
+    proc = subprocess.run(
+        [sys.executable, "-c", code, "experiment", "layers", "--quick", "--out", str(tmp_path)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    _assert_one_line_error(proc, "pip install 'rtdkit[experiments]'")
+    assert not list(tmp_path.iterdir())
+
+
+def test_cli_messages_use_the_command_lines_words() -> None:
+    from rtdkit.cli import cli_message
+
+    text = "P has NaN; Q.npy: pass executor='tcp://h:1', allow_pickle=True, method='barcode'"
+    assert cli_message(text) == (
+        "A has NaN; Q.npy: pass --scheduler tcp://h:1, --allow-pickle, --method barcode"
+    )
 
 
 def test_demo_reproduces_the_papers_tau(tmp_path: Path) -> None:
@@ -167,3 +232,112 @@ def test_permutation_test_command_rejects_imd(files: tuple) -> None:
     proc = _run_main("test", str(a), f"{b}:acts", "--measure", "imd")
     assert proc.returncode == 2 and "row correspondence" in proc.stderr
     assert len(proc.stderr.strip().splitlines()) == 1
+
+
+def test_version_and_help_list_valid_names() -> None:
+    from rtdkit.baselines import MEASURES
+    from rtdkit.engines import BUILTIN_ENGINES
+
+    version = runner.invoke(app, ["--version"])
+    assert version.exit_code == 0 and version.stdout.strip() == f"rtdkit {rtdkit.__version__}"
+    compare_help = " ".join(runner.invoke(app, ["compare", "--help"]).stdout.split())
+    assert "rtdkit[torch]" in compare_help  # not eaten as rich markup
+    assert all(name in compare_help for name in BUILTIN_ENGINES)
+    assert "'identity'" in compare_help and "'barcode'" in compare_help
+    matrix_help = " ".join(runner.invoke(app, ["matrix", "--help"]).stdout.split())
+    wanted = [m.name for m in MEASURES.values() if m.inputs == "representations"]
+    assert all(name in matrix_help for name in wanted)
+
+
+def test_one_default_for_n_jobs() -> None:
+    import inspect
+
+    from rtdkit import cli
+
+    defaults = {}
+    for command in app.registered_commands:
+        parameters = inspect.signature(command.callback).parameters  # type: ignore[arg-type]
+        if "n_jobs" in parameters:
+            defaults[command.callback.__name__] = parameters["n_jobs"].default  # type: ignore[union-attr]
+    assert len(defaults) == 4 and set(defaults.values()) == {cli.DEFAULT_JOBS}
+
+
+def test_one_computation_shows_no_spread_and_warns_about_trials(files: tuple) -> None:
+    a, b, _, _ = files
+    proc = _run_main("compare", str(a), f"{b}:acts", "--trials", "5", "--no-progress")
+    assert proc.returncode == 0
+    assert "--trials 5 ignored: --batch 500 >= the 120 points" in proc.stderr
+    explicit = _run_main("compare", str(a), f"{b}:acts", "--batch", "0", "--trials", "3")
+    assert "--trials 3 ignored: --batch 0 asks for one computation" in explicit.stderr
+    assert "spread n/a" in proc.stdout and "±" not in proc.stdout
+    quiet = _run_main("compare", str(a), f"{b}:acts", "--batch", "0", "--no-progress")
+    assert quiet.stderr == "" and "spread n/a" in quiet.stdout
+    sampled = _run_main("compare", str(a), f"{b}:acts", "--batch", "40", "--seed", "7")
+    assert "± " in sampled.stdout and "seed 7" in sampled.stdout
+
+
+def test_matrix_says_how_pairs_are_seeded_and_where_figures_go(tmp_path: Path) -> None:
+    from rtdkit.allpairs import pair_seed
+
+    rng = np.random.default_rng(2)
+    reps = {f"r{i}": rng.normal(size=(50, 3)) for i in range(3)}
+    for name, x in reps.items():
+        np.save(tmp_path / f"{name}.npy", x)
+    args = ["matrix", str(tmp_path), "--batch", "20", "--trials", "2", "--seed", "5", "-m", "rtd"]
+    args += ["-m", "cka", "--no-progress", "--mds", str(tmp_path / "m.png")]
+    proc = _run_main(*args, "--plot", str(tmp_path / "h.png"))
+    assert proc.returncode == 0, proc.stderr
+    assert "pair_seed(5, A, B)" in proc.stdout
+    assert f"figure written to {tmp_path / 'h.png'}" in proc.stderr
+    assert f"figure written to {tmp_path / 'm.png'}" in proc.stderr
+    # The printed entry is rtd() on the pair's own seed, as the note says.
+    entry = rtdkit.rtd(reps["r0"], reps["r1"], batch=20, trials=2, seed=pair_seed(5, "r0", "r1"))
+    assert f"{entry.value:.4g}" in proc.stdout
+
+
+def test_experiment_prints_a_summary_not_the_json(tmp_path: Path) -> None:
+    result = runner.invoke(
+        app, ["experiment", "clusters", "--quick", "--out", str(tmp_path), "--no-progress"]
+    )
+    assert result.exit_code == 0, result.output
+    record = json.loads((tmp_path / "clusters.json").read_text())
+    assert len(result.stdout.splitlines()) < 25 < len(json.dumps(record, indent=2).splitlines())
+    assert "experiment: clusters" in result.stdout
+    assert f"figure written to {tmp_path / 'clusters.png'}" in result.stderr
+
+
+def test_ctrl_c_in_matrix_says_so_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import rtdkit.allpairs
+
+    def interrupted(*args: object, **kwargs: object) -> None:
+        exc = KeyboardInterrupt()
+        exc.add_note(rtdkit.allpairs._resume_hint(None, 2, 5))
+        raise exc
+
+    monkeypatch.setattr(rtdkit.allpairs, "pairwise", interrupted)
+    np.save(tmp_path / "a.npy", np.eye(4))
+    result = runner.invoke(app, ["matrix", str(tmp_path), "--no-progress"])
+    assert result.exit_code == 130
+    assert result.stderr.startswith("rtdkit: interrupted. 2 of 5 pairs had finished")
+    assert result.stderr.count("rtdkit:") == 1
+
+
+def test_matrix_heatmaps_draw_dissimilarities(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import rtdkit.plot
+    from rtdkit.cli import matrix_command
+
+    figures = []
+    monkeypatch.setattr(rtdkit.plot, "save_figure", lambda fig, path: figures.append(fig))
+    rng = np.random.default_rng(3)
+    for i in range(3):
+        np.save(tmp_path / f"r{i}.npy", rng.normal(size=(40, 3)))
+    out = matrix_command(str(tmp_path), ("rtd", "cka"), plot=tmp_path / "h.png", batch=None,
+                         n_jobs=1, progress=False)  # fmt: skip
+    rtd_ax, cka_ax = (ax for ax in figures[0].axes if ax.get_title())
+    assert rtd_ax.get_title().startswith("RTD") and cka_ax.get_title().startswith("1 − CKA")
+    drawn = cka_ax.images[0].get_array()
+    assert np.allclose(drawn, 1.0 - out["cka"].to_numpy(), atol=1e-12)
+    assert cka_ax.get_ylabel() == "representation"
+    assert [t.get_text() for t in cka_ax.get_xticklabels()] == ["r0", "r1", "r2"]

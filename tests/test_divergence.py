@@ -231,3 +231,41 @@ def test_small_clouds_and_dtypes(n: int, dtype: type) -> None:
     for dim in range(3):
         assert bc[dim].dtype == np.float64 and bc[dim].shape[1] == 2
         assert np.all(bc[dim][:, 1] > bc[dim][:, 0])
+
+
+@pytest.mark.parametrize(
+    ("seed", "error"),
+    [(-1, rtdkit.RTDInputError), ("abc", rtdkit.RTDTypeError), (1.5, rtdkit.RTDTypeError)],
+)
+def test_rtd_checks_the_seed(seed: object, error: type) -> None:
+    p, q = related_pair(30, 0)
+    with pytest.raises(error, match="seed must be an integer >= 0"):
+        rtdkit.rtd(p, q, batch=10, seed=seed)  # type: ignore[arg-type]
+
+
+def test_dim_0_is_refused_with_the_reason() -> None:
+    p, q = related_pair(30, 0)
+    # The reason: the R-Cross-Barcode has no finite H0 bar, whatever the clouds.
+    h0 = rtdkit.cross_barcode(p, q, maxdim=0).lengths(0)
+    assert not np.isfinite(h0).any()
+    with pytest.raises(rtdkit.RTDInputError, match="no finite H0 bar"):
+        rtdkit.rtd(p, q, dim=0)
+    with pytest.raises(rtdkit.RTDInputError, match="no finite H0 bar"):
+        rtdkit.pairwise({"p": p, "q": q}, dim=0, progress=False)
+
+
+def test_paths_are_read_as_pairwise_reads_them(tmp_path) -> None:
+    p, q = related_pair(40, 0)
+    np.save(tmp_path / "p.npy", p)
+    np.savez(tmp_path / "q.npz", acts=q)
+    from_files = rtdkit.rtd(
+        str(tmp_path / "p.npy"), f"{tmp_path / 'q.npz'}:acts", batch=20, trials=2
+    )
+    assert from_files.value == rtdkit.rtd(p, q, batch=20, trials=2).value
+    from_paths = rtdkit.cross_barcode(tmp_path / "p.npy", p[::-1])
+    assert from_paths.total_length(1) == rtdkit.cross_barcode(p, p[::-1]).total_length(1)
+    matrix = rtdkit.pairwise({"p": str(tmp_path / "p.npy"), "q": f"{tmp_path / 'q.npz'}:acts"},
+                             batch=None, progress=False)["rtd"]  # fmt: skip
+    assert matrix.loc["p", "q"] == rtdkit.rtd(p, q, batch=None).value
+    with pytest.raises(rtdkit.RTDInputError, match="no such file"):
+        rtdkit.rtd("missing.npy", p)

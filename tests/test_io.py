@@ -65,8 +65,12 @@ def test_torch_files_load_with_weights_only(tmp_path: Path) -> None:
     torch.save({"layer": torch.tensor(X)}, tmp_path / "t.pt")
     np.testing.assert_array_equal(load_array(tmp_path / "t.pt", key="layer"), X)
     torch.save(Path("not a tensor"), tmp_path / "evil.pt")
-    with pytest.raises(RTDFileError, match="weights_only"):
+    with pytest.raises(RTDFileError, match=r"a pickle.*allow_pickle=True"):
         load_array(tmp_path / "evil.pt")
+    assert isinstance(load_array(tmp_path / "evil.pt", allow_pickle=True), np.ndarray)
+    (tmp_path / "cut.pt").write_bytes((tmp_path / "t.pt").read_bytes()[:200])
+    with pytest.raises(RTDFileError, match="corrupt or truncated"):
+        load_array(tmp_path / "cut.pt")
 
 
 def test_safetensors(tmp_path: Path) -> None:

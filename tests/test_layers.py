@@ -46,3 +46,22 @@ def test_asymmetric_rtd_is_not_mirrored() -> None:
 def test_options_are_checked_before_any_cell(kwargs: dict, match: str) -> None:
     with pytest.raises(RTDInputError, match=match):
         compare_layers(REPS, **kwargs)
+
+
+def test_two_models_with_the_same_layer_names_and_different_sizes() -> None:
+    shorter = {name: x[:100] for name, x in REPS.items()}
+    with pytest.raises(RTDInputError, match=r"reps_b\['in'\]: 100.*max_samples"):
+        compare_layers(REPS, shorter, measures="cka", batch=None)
+
+
+def test_cross_model_heatmaps_name_their_rows_and_columns() -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from rtdkit.layers import plot_layers
+
+    scores = compare_layers(REPS, {"a": X, "b": X**2}, measures="cka", batch=None)
+    ax = plot_layers(scores, names=("ResNet", "VGG")).axes[0]
+    assert (ax.get_ylabel(), ax.get_xlabel()) == ("ResNet layer", "VGG layer")
+    assert ax.get_title() == "1 − CKA"
+    assert [t.get_text() for t in ax.get_yticklabels()] == list(REPS)

@@ -61,3 +61,26 @@ def test_classical_mds_recovers_planar_distances() -> None:
     np.testing.assert_allclose(cdist(coords, coords), d, atol=1e-8)
     ax = plot_mds(d, colors=np.arange(10))
     assert len(ax.collections) == 1
+
+
+def test_mds_has_equal_aspect() -> None:
+    # Points spread 40 x 1 must not be drawn as a square cloud.
+    coords = np.array([[0.0, 0.0], [40.0, 0.0], [20.0, 1.0], [10.0, -1.0]])
+    d = np.linalg.norm(coords[:, None] - coords[None], axis=-1)
+    ax = plot_mds(d)
+    ax.figure.canvas.draw()
+    x0, x1 = ax.get_xlim()
+    y0, y1 = ax.get_ylim()
+    width, height = ax.get_window_extent().width, ax.get_window_extent().height
+    assert (x1 - x0) / width == pytest.approx((y1 - y0) / height, rel=1e-3)
+
+
+@pytest.mark.parametrize(
+    ("name", "match"),
+    [("fig.xyz", "unknown figure format"), ("fig", "no suffix"), ("/nonexistent/f.png", "exist")],
+)
+def test_figure_paths_are_checked_before_drawing(name: str, match: str) -> None:
+    from rtdkit.plot import check_figure_path
+
+    with pytest.raises(rtdkit.RTDInputError, match=match):
+        check_figure_path(name)

@@ -156,7 +156,7 @@ def test_seed_none_is_recorded_and_repeatable() -> None:
         ((np.ones((5, 2)), np.ones((6, 2))), {}, "P has 5 points but Q has 6"),
         ((np.eye(5), np.eye(5)), {"measure": "nope"}, "measure must be one of"),
         ((np.eye(5), np.eye(5)), {"n_permutations": 0}, "n_permutations must be >= 1"),
-        ((np.eye(5), np.eye(5)), {"seed": -1}, "seed must be >= 0"),
+        ((np.eye(5), np.eye(5)), {"seed": -1}, "seed must be an integer >= 0"),
         ((np.eye(5), np.eye(5)), {"n_jobs": 0}, "n_jobs must be a positive integer"),
         ((np.ones((4, 2)), np.ones(4)), {"measure": "disagreement"}, "1-D arrays"),
         ((np.eye(5), np.eye(5)), {"measure": "imd"}, "without using the row correspondence"),

@@ -30,7 +30,7 @@ Q = RNG.normal(size=(20, 4))
         ((P, Q), {"metric": "nope"}, "metric must be one of"),
         ((P, Q), {"normalize": "median"}, "normalize must be"),
         ((P, Q), {"normalize": 1.5}, r"in \(0, 1\]"),
-        ((P, Q), {"dim": -1}, "dim must be >= 0"),
+        ((P, Q), {"dim": -1}, "dim must be >= 1"),
         ((P, Q), {"dim": 9}, "above what engine"),
         ((P, Q), {"n_jobs": 0}, "n_jobs must be"),
         ((P, Q), {"symmetric": "yes"}, "symmetric must be"),

@@ -33,6 +33,8 @@ __all__ = [
     "check_normalize",
     "check_optional_int",
     "check_same_rows",
+    "check_score_dim",
+    "check_seed",
     "to_numpy",
 ]
 
@@ -192,6 +194,24 @@ def check_n_jobs(n_jobs: Any, name: str = "n_jobs") -> int:
     return int(n_jobs)
 
 
+def check_seed(seed: Any, *, generator: bool = True) -> Any:
+    """A random seed: an integer >= 0 or None (fresh entropy), or a numpy Generator if allowed.
+
+    Examples
+    --------
+    >>> check_seed(7), check_seed(None)
+    (7, None)
+    """
+    if seed is None or (generator and isinstance(seed, np.random.Generator)):
+        return seed
+    kinds = "an integer >= 0, None or a numpy Generator" if generator else "an integer >= 0"
+    if isinstance(seed, bool) or not isinstance(seed, numbers.Integral):
+        raise RTDTypeError(f"seed must be {kinds}; got {seed!r}")
+    if seed < 0:
+        raise RTDInputError(f"seed must be {kinds}; got {seed}")
+    return int(seed)
+
+
 def check_metric(metric: Any) -> str:
     """A scipy ``cdist`` metric name or 'precomputed'."""
     from rtdkit.distances import check_metric as _check
@@ -215,6 +235,21 @@ def check_dim(dim: Any, info: EngineInfo, name: str = "dim", *, minimum: int = 0
             f"({info.max_supported_dim}); lower it or choose another engine"
         )
     return dim
+
+
+def check_score_dim(dim: Any, info: EngineInfo) -> int:
+    """The dimension of an RTD score: >= 1, because RTD_0 is 0 for every input.
+
+    R-Cross-Barcode_0 has no finite bar: at threshold 0 the doubled graph (eq. 2) already
+    joins the first copies to each other and each point to its copy, so it is connected
+    from the start and no H0 class is born to die later.
+    """
+    if isinstance(dim, numbers.Integral) and not isinstance(dim, bool) and dim == 0:
+        raise RTDInputError(
+            "dim=0 would report RTD = 0 for any input: the R-Cross-Barcode has no finite H0 "
+            "bar (each point is joined to its copy at threshold 0). Use dim=1 (the default) or 2"
+        )
+    return check_dim(dim, info, minimum=1)
 
 
 METHODS = ("identity", "barcode")

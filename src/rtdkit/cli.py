@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import sys
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -20,7 +21,7 @@ from rtdkit._validation import RTDInputError
 if TYPE_CHECKING:
     import pandas as pd
 
-__all__ = ["app", "main", "matrix_command"]
+__all__ = ["app", "cli_message", "main", "matrix_command"]
 
 app = typer.Typer(
     name="rtdkit",
@@ -31,12 +32,15 @@ app = typer.Typer(
 )
 
 EXIT_BAD_INPUT = 2
+EXIT_INTERRUPTED = 130
+DEFAULT_TRIALS = 10
 
+# Help texts are rendered as rich markup, where "[torch]" would be a style tag: escape it.
 FileArg = Annotated[
     str,
     typer.Argument(
         help="A representation file: .npy, .npz (FILE.npz:KEY to pick an array), .csv/.tsv/"
-        ".txt (one point per row), .pt/.safetensors (needs rtdkit[torch]).",
+        ".txt (one point per row), .pt/.safetensors (needs rtdkit\\[torch]).",
         show_default=False,
     ),
 ]
@@ -44,8 +48,15 @@ BatchOpt = Annotated[
     int,
     typer.Option(help="Points per random subsample (Algorithm 2's b); 0 = use all points."),
 ]
-TrialsOpt = Annotated[int, typer.Option(help="Number of random subsamples (Algorithm 2's n).")]
-SeedOpt = Annotated[int, typer.Option(help="Random seed of the subsampling.")]
+TrialsOpt = Annotated[
+    int | None,
+    typer.Option(
+        help=f"Number of random subsamples (Algorithm 2's n); default {DEFAULT_TRIALS}. "
+        "With --batch 0 or >= the number of points there is one computation on all points.",
+        show_default=False,
+    ),
+]
+SeedOpt = Annotated[int, typer.Option(help="Random seed of the subsampling (an integer >= 0).")]
 MetricOpt = Annotated[
     str,
     typer.Option(
@@ -62,7 +73,11 @@ NormalizeOpt = Annotated[
 ]
 EngineOpt = Annotated[
     str | None,
-    typer.Option(help="Barcode engine (implies --method barcode; default: the fastest)."),
+    typer.Option(
+        help="Barcode engine: cone (built in, the fastest) or reference (giotto-ph); see "
+        "`rtdkit engines`. Implies --method barcode.",
+        show_default=False,
+    ),
 ]
 MethodOpt = Annotated[
     str | None,
@@ -72,8 +87,9 @@ MethodOpt = Annotated[
     ),
 ]
 JobsOpt = Annotated[
-    int, typer.Option("--n-jobs", "-j", help="Threads running the trials (-1: all cores).")
+    int, typer.Option("--n-jobs", "-j", help="Threads doing the work (-1: all cores).")
 ]
+DEFAULT_JOBS = -1  # one default for every command: results never depend on it
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON.")]
 PickleOpt = Annotated[
     bool,
@@ -82,6 +98,26 @@ PickleOpt = Annotated[
     ),
 ]
 ProgressOpt = Annotated[bool, typer.Option(help="Show progress bars on stderr.")]
+
+
+def _version(value: bool) -> None:
+    if value:
+        from rtdkit import __version__
+
+        typer.echo(f"rtdkit {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version", callback=_version, is_eager=True, help="Print the version and exit."
+        ),
+    ] = False,
+) -> None:
+    """Compare two representations of the same data by their multi-scale topology (RTD)."""
 
 
 def _parse_normalize(value: str) -> str | float | None:
@@ -98,11 +134,51 @@ def _parse_normalize(value: str) -> str | float | None:
         ) from None
 
 
-def _load(spec: str, allow_pickle: bool) -> Any:
+def _load(spec: str, allow_pickle: bool, *, metric: str | None = None) -> Any:
+    """The array in ``spec``; with ``metric``, checked as a representation named by its file."""
+    from rtdkit._validation import as_float_matrix
+    from rtdkit.distances import pairwise_distances
     from rtdkit.io import load_array, split_path_key
 
     path, key = split_path_key(spec)
-    return load_array(path, key=key, allow_pickle=allow_pickle)
+    array = load_array(path, key=key, allow_pickle=allow_pickle)
+    if metric is None:
+        return array
+    checked = as_float_matrix(array, spec)
+    return (
+        pairwise_distances(checked, metric=metric, name=spec)
+        if metric == "precomputed"
+        else checked
+    )
+
+
+def _load_pair(a: str, b: str, allow_pickle: bool, metric: str) -> tuple[Any, Any]:
+    """Files A and B, checked with their names in the messages (not the API's P and Q)."""
+    from rtdkit._validation import check_same_rows
+
+    p, q = _load(a, allow_pickle, metric=metric), _load(b, allow_pickle, metric=metric)
+    check_same_rows(p, q, a, b)
+    return p, q
+
+
+def _trials(trials: int | None, batch: int, n_points: int) -> int:
+    """--trials, with a warning when a batch covering every point makes it meaningless."""
+    if trials not in (None, 1) and (not batch or batch >= n_points):
+        why = "--batch 0 asks for" if not batch else f"--batch {batch} >= the {n_points} points:"
+        typer.echo(
+            f"rtdkit: warning: --trials {trials} ignored: {why} one computation on all points; "
+            "lower --batch for a spread over subsamples",
+            err=True,
+        )
+    return DEFAULT_TRIALS if trials is None else trials
+
+
+def _spread_text(result: Any) -> str:
+    """``± std, 95% CI`` or why there is no spread (one computation on every point)."""
+    if result.trials < 2:
+        return " (spread n/a: one computation on all points; use --batch < N for subsamples)"
+    low, high = result.ci(0.95)
+    return f" ± {result.std:.3g}, 95% CI [{low:.6g}, {high:.6g}]"
 
 
 @app.command()
@@ -110,33 +186,39 @@ def compare(
     a: FileArg,
     b: FileArg,
     batch: BatchOpt = 500,
-    trials: TrialsOpt = 10,
+    trials: TrialsOpt = None,
     seed: SeedOpt = 0,
     metric: MetricOpt = "euclidean",
     normalize: NormalizeOpt = "quantile",
-    dim: Annotated[int, typer.Option(help="Homology dimension whose bars are summed.")] = 1,
+    dim: Annotated[
+        int, typer.Option(help="Homology dimension whose bars are summed (1 or higher).")
+    ] = 1,
     asymmetric: Annotated[
         bool, typer.Option(help="Report RTD(A, B) only instead of the symmetric score.")
     ] = False,
     engine: EngineOpt = None,
     method: MethodOpt = None,
-    n_jobs: JobsOpt = 1,
+    n_jobs: JobsOpt = DEFAULT_JOBS,
     as_json: JsonOpt = False,
     allow_pickle: PickleOpt = False,
     progress: ProgressOpt = True,
 ) -> None:
-    """Print the RTD score between the representations in files A and B, with its std."""
+    """Print the RTD score between the representations in files A and B, with its spread."""
     import rtdkit
+    from rtdkit._validation import check_seed
 
+    check_seed(seed, generator=False)
+    normalization = _parse_normalize(normalize)
+    p, q = _load_pair(a, b, allow_pickle, metric)
     result = rtdkit.rtd(
-        _load(a, allow_pickle),
-        _load(b, allow_pickle),
+        p,
+        q,
         batch=batch or None,
-        trials=trials,
+        trials=_trials(trials, batch, len(p)),
         seed=seed,
         symmetric=not asymmetric,
         dim=dim,
-        normalize=_parse_normalize(normalize),
+        normalize=normalization,
         metric=metric,
         engine=engine,
         method=method,
@@ -148,10 +230,9 @@ def compare(
         typer.echo(json.dumps({"a": a, "b": b, **result.to_dict(), "ci95": interval}, indent=2))
         return
     kind = "RTD" if result.symmetric else "RTD(A, B)"
-    ci_text = f", 95% CI [{interval[0]:.6g}, {interval[1]:.6g}]" if interval else ""
     typer.echo(
-        f"{kind} = {result.value:.6g} ± {result.std:.3g}{ci_text}  "
-        f"(H{result.dim}, {result.trials} trial(s) of {result.batch} points, "
+        f"{kind} = {result.value:.6g}{_spread_text(result)}  "
+        f"(H{result.dim}, {result.trials} trial(s) of {result.batch} points, seed {seed}, "
         f"{'exact identity' if result.method == 'identity' else 'engine ' + result.engine})"
     )
 
@@ -161,7 +242,11 @@ def permutation_test_command(
     a: FileArg,
     b: FileArg,
     measure: Annotated[
-        str, typer.Option(help="Measure: rtd, cka, svcca, pwcca, imd or disagreement.")
+        str,
+        typer.Option(
+            help="Measure: rtd, cka, svcca, pwcca or disagreement (imd has no "
+            "row correspondence to test)."
+        ),
     ] = "rtd",
     permutations: Annotated[
         int, typer.Option(help="Random permutations of B's rows; the smallest p is 1/(n+1).")
@@ -170,10 +255,13 @@ def permutation_test_command(
     batch: Annotated[
         int, typer.Option(help="rtd only: points per subsample; 0 = use all points.")
     ] = 500,
-    trials: Annotated[int, typer.Option(help="rtd only: number of subsamples.")] = 10,
-    n_jobs: Annotated[
-        int, typer.Option("--n-jobs", "-j", help="Threads for the permutations (-1: all cores).")
-    ] = 1,
+    trials: Annotated[
+        int | None,
+        typer.Option(
+            help=f"rtd only: number of subsamples; default {DEFAULT_TRIALS}.", show_default=False
+        ),
+    ] = None,
+    n_jobs: JobsOpt = DEFAULT_JOBS,
     as_json: JsonOpt = False,
     allow_pickle: PickleOpt = False,
     progress: ProgressOpt = True,
@@ -185,12 +273,19 @@ def permutation_test_command(
     """
     import numpy as np
 
+    from rtdkit._validation import check_seed
     from rtdkit.stats import permutation_test
 
-    options: dict[str, Any] = {"batch": batch or None, "trials": trials} if measure == "rtd" else {}
+    check_seed(seed, generator=False)
+    p, q = _load(a, allow_pickle), _load(b, allow_pickle)
+    options: dict[str, Any] = (
+        {"batch": batch or None, "trials": _trials(trials, batch, len(p))}
+        if measure == "rtd"
+        else {}
+    )
     result = permutation_test(
-        _load(a, allow_pickle),
-        _load(b, allow_pickle),
+        p,
+        q,
         n_permutations=permutations,
         seed=seed,
         measure=measure,
@@ -207,6 +302,17 @@ def permutation_test_command(
         f"p = {result.pvalue:.4g} ({result.n_permutations} permutations, one-sided: "
         f"{'smaller' if result.alternative == 'less' else 'larger'} than chance)"
     )
+
+
+def _figure_path(path: str | os.PathLike[str] | None, option: str) -> Path | None:
+    """A figure path checked before any work (format, folder), or None."""
+    from rtdkit.plot import check_figure_path
+
+    return None if path is None else check_figure_path(path, option)
+
+
+def _wrote(path: Path | str) -> None:
+    typer.echo(f"figure written to {path}", err=True)
 
 
 @app.command()
@@ -227,7 +333,7 @@ def barcode(
     """R-Cross-Barcode(A, B) and R-Cross-Barcode(B, A) on all points: bar counts and totals."""
     import rtdkit
 
-    p, q = _load(a, allow_pickle), _load(b, allow_pickle)
+    plot = _figure_path(plot, "--plot")
     options: dict[str, Any] = {
         "maxdim": maxdim,
         "metric": metric,
@@ -235,6 +341,7 @@ def barcode(
         "engine": engine,
         "progress": progress,
     }
+    p, q = _load_pair(a, b, allow_pickle, metric)
     forward = rtdkit.cross_barcode(p, q, **options)
     backward = rtdkit.cross_barcode(q, p, **options)
     if as_json:
@@ -255,7 +362,7 @@ def barcode(
         from rtdkit.plot import plot_cross_barcodes, save_figure
 
         save_figure(plot_cross_barcodes(forward, backward, names=("A", "B")), plot)
-        typer.echo(f"figure written to {plot}", err=True)
+        _wrote(plot)
 
 
 @app.command()
@@ -265,7 +372,7 @@ def demo(
         bool, typer.Option("--all", help="Use every k = 2..12 instead of the paper's subset.")
     ] = False,
     engine: EngineOpt = None,
-    n_jobs: JobsOpt = 1,
+    n_jobs: JobsOpt = DEFAULT_JOBS,
     progress: ProgressOpt = True,
 ) -> None:
     """The RTD column of the paper's "clusters" experiment: 1 cluster vs k clusters.
@@ -280,6 +387,7 @@ def demo(
     from rtdkit.experiments._stats import kendall_tau
     from rtdkit.experiments.clusters import CLUSTER_COUNTS
 
+    plot = _figure_path(plot, "--plot")
     ks = tuple(range(2, 13)) if all_k else CLUSTER_COUNTS
     base = clusters(1)
     values = [
@@ -308,7 +416,7 @@ def _save_demo_figure(path: Path, ks: tuple[int, ...], values: list[float]) -> N
     axes[0, 2].set_xlabel("number of clusters k")
     axes[0, 2].set_ylabel("RTD(1 cluster, k clusters)")
     save_figure(fig, path)
-    typer.echo(f"figure written to {path}", err=True)
+    _wrote(path)
 
 
 @app.command()
@@ -323,7 +431,12 @@ def matrix(
     ],
     measure: Annotated[
         list[str] | None,
-        typer.Option("--measure", "-m", help="Measure to compute (repeatable); default rtd."),
+        typer.Option(
+            "--measure",
+            "-m",
+            help="Measure to compute (repeatable): rtd (default), cka, svcca, pwcca or imd.",
+            show_default=False,
+        ),
     ] = None,
     store: Annotated[
         Path | None,
@@ -332,22 +445,34 @@ def matrix(
     scheduler: Annotated[
         str | None, typer.Option(help="Dask scheduler address, e.g. tcp://host:8786.")
     ] = None,
-    plot: Annotated[Path | None, typer.Option(help="Save heatmaps of the matrices.")] = None,
+    plot: Annotated[
+        Path | None,
+        typer.Option(help="Save heatmaps of the matrices (similarities drawn as 1 - value)."),
+    ] = None,
     mds: Annotated[Path | None, typer.Option(help="Save 2-D MDS maps of the matrices.")] = None,
     batch: BatchOpt = 500,
-    trials: TrialsOpt = 10,
-    seed: SeedOpt = 0,
+    trials: TrialsOpt = None,
+    seed: Annotated[
+        int,
+        typer.Option(
+            help="Study seed (an integer >= 0); each pair subsamples with its own seed derived "
+            "from it and the two names (rtdkit.allpairs.pair_seed)."
+        ),
+    ] = 0,
     metric: MetricOpt = "euclidean",
     normalize: NormalizeOpt = "quantile",
     engine: EngineOpt = None,
     method: MethodOpt = None,
-    n_jobs: Annotated[
-        int, typer.Option("--n-jobs", "-j", help="Local threads (-1: all cores).")
-    ] = -1,
+    n_jobs: JobsOpt = DEFAULT_JOBS,
     allow_pickle: PickleOpt = False,
     progress: ProgressOpt = True,
 ) -> None:
-    """All-pairs comparison of many representations, on this machine or a Dask cluster."""
+    """All-pairs comparison of many representations, on this machine or a Dask cluster.
+
+    Each pair is subsampled with its own seed, derived from --seed and the two names, so an
+    entry does not depend on which other files are in the study; `rtdkit compare A B --seed
+    S` with S = rtdkit.allpairs.pair_seed(seed, A, B) reproduces it.
+    """
     try:
         matrices = matrix_command(
             specs,
@@ -357,7 +482,7 @@ def matrix(
             plot=plot,
             mds=mds,
             batch=batch or None,
-            trials=trials,
+            trials=DEFAULT_TRIALS if trials is None else trials,
             seed=seed,
             metric=metric,
             normalize=_parse_normalize(normalize),
@@ -368,12 +493,24 @@ def matrix(
             progress=progress,
         )
     except KeyboardInterrupt as exc:
-        notes = " ".join(getattr(exc, "__notes__", []))
+        # The resume hint is a note on the exception (it also shows in a Python traceback).
+        notes = " ".join(note.removeprefix("rtdkit: ") for note in getattr(exc, "__notes__", []))
         typer.echo(f"rtdkit: interrupted. {notes}".rstrip(), err=True)
-        raise typer.Exit(130) from None
+        raise typer.Exit(EXIT_INTERRUPTED) from None
+    frames = list(matrices.values())
+    if trials not in (None, 1) and frames and frames[0].attrs.get("trials") == 1:
+        typer.echo(
+            f"rtdkit: warning: --trials {trials} ignored: --batch covers every point, so each "
+            "pair was computed once on all points",
+            err=True,
+        )
     for name, frame in matrices.items():
         typer.echo(f"== {name}")
         typer.echo(frame.to_string(float_format="{:.4g}".format))
+    typer.echo(f"(seed {seed}: each pair subsampled with rtdkit.allpairs.pair_seed({seed}, A, B))")
+    for path in (plot, mds):
+        if path is not None:
+            _wrote(path)
 
 
 def matrix_command(
@@ -399,8 +536,9 @@ def matrix_command(
     scheduler : str, optional
         Dask scheduler address (``"tcp://host:8786"``); default: the local process pool.
     plot, mds : path, optional
-        Save one heatmap per measure, or one 2-D classical MDS per measure of the
-        dissimilarity (``1 - s`` for similarities, as in the paper's Fig. 7).
+        Save one heatmap per measure, or one 2-D classical MDS per measure, of the
+        dissimilarity (``1 - s`` for similarities, as in the paper's Figs. 7-8). Both paths
+        are checked before anything is computed.
     **options
         Passed to :func:`rtdkit.pairwise` (``batch``, ``trials``, ``seed``, ``n_jobs``, ...).
 
@@ -421,6 +559,7 @@ def matrix_command(
     from rtdkit.allpairs import pairwise
     from rtdkit.io import find_representations
 
+    plot, mds = _figure_path(plot, "--plot"), _figure_path(mds, "--mds")
     matrices = pairwise(
         find_representations(specs), measures, store=store, executor=scheduler, **options
     )
@@ -434,6 +573,7 @@ def matrix_command(
 def _save_panels(
     matrices: Mapping[str, pd.DataFrame], path: str | os.PathLike[str], *, heatmap: bool
 ) -> None:
+    """One panel per measure, all drawn as dissimilarities (0 = identical)."""
     import matplotlib.pyplot as plt
 
     from rtdkit.allpairs import dissimilarity
@@ -443,12 +583,44 @@ def _save_panels(
     fig, axes = plt.subplots(1, len(matrices), figsize=(6.0 * len(matrices), 5.0), squeeze=False)
     for ax, (measure, frame) in zip(axes[0], matrices.items(), strict=True):
         label = MEASURES[measure].label
+        # 1 - CKA of a representation with itself is round-off; show it as the 0 it is.
+        values = dissimilarity(frame).round(12)
         if heatmap:
-            plot_heatmap(frame, ax=ax, title=measure, colorbar_label=measure)
+            plot_heatmap(values, ax=ax, title=f"{label} between representations",
+                         colorbar_label=label, row_label="representation",
+                         col_label="representation")  # fmt: skip
         else:
-            plot_mds(dissimilarity(frame), ax=ax, title=f"MDS of {label}")
+            plot_mds(values, ax=ax, title=f"MDS of {label}")
+    fig.tight_layout()
     save_figure(fig, path)
     plt.close(fig)
+
+
+def _check_out_folder(out: Path) -> None:
+    """The experiment's output folder exists (or is created) and is writable, before the run."""
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise RTDInputError(
+            f"--out {str(out)!r}: cannot create the folder ({exc.strerror}); choose another"
+        ) from None
+    if not os.access(out, os.W_OK):
+        raise RTDInputError(f"--out {str(out)!r}: the folder is not writable; choose another")
+
+
+def _summary(record: Mapping[str, Any]) -> list[str]:
+    """The scalars of an experiment's record, and flat tables on one line each."""
+    lines = []
+    for key, value in record.items():
+        if isinstance(value, (str, int, float, bool)) or value is None:
+            lines.append(f"{key}: {value:.4g}" if isinstance(value, float) else f"{key}: {value}")
+        elif (
+            isinstance(value, Mapping)
+            and 0 < len(value) <= 8
+            and all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in value.values())
+        ):
+            lines.append(f"{key}: " + ", ".join(f"{k} {v:.4g}" for k, v in value.items()))
+    return lines
 
 
 @app.command()
@@ -465,16 +637,39 @@ def experiment(
     list_all: Annotated[bool, typer.Option("--list", help="List the experiments.")] = False,
     progress: ProgressOpt = True,
 ) -> None:
-    """Rerun one of the paper's experiments; writes a JSON of numbers and a PNG figure."""
+    """Rerun one of the paper's experiments; writes a JSON of numbers and a PNG figure.
+
+    Prints a short summary; every number is in OUT/NAME.json.
+    """
+    from rtdkit._validation import check_choice, check_seed
     from rtdkit.experiments import EXPERIMENTS, run_experiment
 
     if list_all or not name:
         for exp in EXPERIMENTS.values():
             typer.echo(f"{exp.name:20s} §{exp.section:28s} {exp.description}")
         return
-    numbers = run_experiment(name, out, quick=quick, seed=seed, progress=progress)
-    typer.echo(json.dumps(numbers, indent=2, default=str))
-    typer.echo(f"results written to {out}/{name}.json and {out}/{name}.png", err=True)
+    check_choice(name, "name", list(EXPERIMENTS))
+    check_seed(seed, generator=False)
+    if EXPERIMENTS[name].needs_torch:
+        _require_torch(name)
+    _check_out_folder(out)
+    record = run_experiment(name, out, quick=quick, seed=seed, progress=progress)
+    for line in _summary(record):
+        typer.echo(line)
+    typer.echo(
+        f"results written to {out / name}.json; figure written to {out / name}.png", err=True
+    )
+
+
+def _require_torch(name: str) -> None:
+    import importlib.util
+
+    for module in ("torch", "sklearn"):
+        if importlib.util.find_spec(module) is None:
+            raise RTDInputError(
+                f"experiment {name!r} needs PyTorch and scikit-learn ({module} is missing); "
+                "pip install 'rtdkit[experiments]'"
+            )
 
 
 @app.command()
@@ -491,6 +686,42 @@ def engines() -> None:
         typer.echo(f"{name:10s} maxdim<={info.max_supported_dim}  {info.description}")
 
 
+# API spellings in messages, as the command line writes them (executor= is --scheduler).
+_API_OPTION = re.compile(
+    r"\b(allow_pickle|batch|dim|engine|executor|maxdim|method|metric|n_jobs|normalize|seed|"
+    r"store|trials)=('[^']*'|[\w.]+)?"
+)
+
+
+# An option named at the start of a message ("n_jobs must be ...").
+_API_SUBJECT = re.compile(r"^(batch|dim|maxdim|measure|method|metric|n_jobs|seed|trials)\b")
+
+
+def _cli_option(match: re.Match[str]) -> str:
+    name = {"executor": "scheduler"}.get(match[1], match[1]).replace("_", "-")
+    value = (match[2] or "").strip("'")
+    if value == "True":
+        return f"--{name}"
+    return f"--{name} {'none' if value == 'None' else value}".rstrip()
+
+
+def cli_message(text: str) -> str:
+    """An API error message in the command line's words: options, and A/B for P/Q.
+
+    Examples
+    --------
+    >>> cli_message("P is not symmetric; pass normalize=None or allow_pickle=True")
+    'A is not symmetric; pass --normalize none or --allow-pickle'
+    >>> cli_message("n_jobs must be a positive integer")
+    '--n-jobs must be a positive integer'
+    """
+    text = text.replace("key=NAME (CLI: FILE:NAME)", "FILE:NAME")
+    text = _API_OPTION.sub(_cli_option, text)
+    text = _API_SUBJECT.sub(lambda m: "--" + m[1].replace("_", "-"), text)
+    # A lone P or Q (not part of a file name such as Q.npy) is the API's name for A or B.
+    return re.sub(r"(?<![\w./-])[PQ](?![\w./-])", lambda m: "AB"[m[0] == "Q"], text)
+
+
 def main() -> None:
     """Console entry point: turn input errors into one line on stderr and exit status 2.
 
@@ -500,7 +731,8 @@ def main() -> None:
     try:
         app()
     except RTDInputError as exc:
-        typer.echo(f"rtdkit: error: {exc}", err=True)
+        message = " ".join(cli_message(str(exc)).split())
+        typer.echo(f"rtdkit: error: {message}", err=True)
         sys.exit(EXIT_BAD_INPUT)
 
 

@@ -26,6 +26,8 @@ from rtdkit._validation import (
     check_normalize,
     check_optional_int,
     check_same_rows,
+    check_score_dim,
+    check_seed,
 )
 from rtdkit.barcode import CrossBarcode
 from rtdkit.distances import (
@@ -142,6 +144,16 @@ class RTDResult:
         )
 
 
+def _as_pair(P: Any, Q: Any) -> tuple[FloatArray, FloatArray]:
+    """Both representations (arrays, tensors or file paths) as checked float64 matrices."""
+    from rtdkit.io import read_if_path
+
+    p = as_float_matrix(read_if_path(P), "P")
+    q = as_float_matrix(read_if_path(Q), "Q")
+    check_same_rows(p, q, "P", "Q")
+    return p, q
+
+
 def barcode_from_distances(
     w: FloatArray,
     w_tilde: FloatArray,
@@ -195,9 +207,11 @@ def cross_barcode(
 
     Parameters
     ----------
-    P, Q : array-like or torch.Tensor, shape (N, D) and (N, D')
+    P, Q : array-like, torch.Tensor or path, shape (N, D) and (N, D')
         Two representations of the same N objects, row ``i`` of each describing object ``i``.
-        With ``metric='precomputed'`` they are N x N distance matrices.
+        With ``metric='precomputed'`` they are N x N distance matrices. A file name
+        (``"acts.npy"``, ``"acts.npz:layer3"``) is read as :func:`rtdkit.pairwise` reads it
+        (:func:`rtdkit.io.read_if_path`; never a pickle).
     maxdim : int, default 1
         Highest homology dimension computed.
     normalize : {'quantile', None} or float, default 'quantile'
@@ -231,9 +245,7 @@ def cross_barcode(
     info = check_engine(engine, edges=return_edges)
     maxdim = check_dim(maxdim, info, "maxdim")
     n_threads = check_n_jobs(n_threads, "n_threads")
-    p = as_float_matrix(P, "P")
-    q = as_float_matrix(Q, "Q")
-    check_same_rows(p, q, "P", "Q")
+    p, q = _as_pair(P, Q)
     # refused before any N x N allocation; float32 matrices: 16 bytes per N² at most
     check_memory(len(p), info.bytes_per_n2 or 16.0, what=f"cross_barcode (engine {info.name!r})")
     w, mu = cross_matrices_f32(p, q, metric=metric, normalize=normalize)
@@ -325,19 +337,21 @@ def rtd(
 
     Parameters
     ----------
-    P, Q : array-like or torch.Tensor, shape (N, D) and (N, D')
+    P, Q : array-like, torch.Tensor or path, shape (N, D) and (N, D')
         Two representations of the same N objects (or N x N distance matrices with
-        ``metric='precomputed'``). D and D' may differ.
+        ``metric='precomputed'``). D and D' may differ. File names are read as in
+        :func:`cross_barcode`.
     batch : int or None, default 500
         Subsample size b. None, or a value >= N, uses all points in a single trial.
     trials : int, default 10
         Number of random subsamples n.
-    seed : int, numpy Generator or None, default 0
+    seed : int >= 0, numpy Generator or None, default 0
         Seed of the subsampling; the same seed gives the same result, serial or parallel.
     symmetric : bool, default True
         Average both directions (the paper's "RTD score"); False gives RTD_dim(P, Q) only.
     dim : int, default 1
-        Homology dimension whose bar lengths are summed.
+        Homology dimension whose bar lengths are summed, >= 1 (RTD_0 is 0 for any input:
+        the R-Cross-Barcode has no finite H0 bar).
     normalize, metric, engine
         As in :func:`cross_barcode`.
     method : {'identity', 'barcode'}, optional
@@ -371,7 +385,7 @@ def rtd(
     """
     info = check_engine(engine)
     check_normalize(normalize)
-    dim = check_dim(dim, info)
+    dim = check_score_dim(dim, info)
     method = check_method(method, dim=dim, engine=engine)
     symmetric = check_bool(symmetric, "symmetric")
     trial = partial(
@@ -385,10 +399,9 @@ def rtd(
     )
     batch = check_optional_int(batch, "batch", minimum=3)
     trials = check_int(trials, "trials", minimum=1)
+    seed = check_seed(seed)
     n_jobs = check_n_jobs(n_jobs)
-    p = as_float_matrix(P, "P")
-    q = as_float_matrix(Q, "Q")
-    check_same_rows(p, q, "P", "Q")
+    p, q = _as_pair(P, Q)
     if metric == "precomputed":
         # Validate both matrices once here rather than in every trial.
         p = pairwise_distances(p, metric=metric, name="P")

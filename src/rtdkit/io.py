@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import glob
 import os
+import pickle
+import warnings
 import zipfile
 from collections.abc import Sequence
 from pathlib import Path
@@ -21,7 +23,14 @@ from numpy.typing import NDArray
 
 from rtdkit._validation import RTDInputError, to_numpy
 
-__all__ = ["SUFFIXES", "RTDFileError", "find_representations", "load_array", "split_path_key"]
+__all__ = [
+    "SUFFIXES",
+    "RTDFileError",
+    "find_representations",
+    "load_array",
+    "read_if_path",
+    "split_path_key",
+]
 
 SUFFIXES = (".npy", ".npz", ".csv", ".tsv", ".txt", ".pt", ".pth", ".safetensors")
 
@@ -43,6 +52,11 @@ def load_array(
     (3, 3)
     """
     path = Path(path)
+    if path.is_dir():
+        raise RTDFileError(
+            f"{path} is a folder; pass one representation file (a folder of them is a study: "
+            "rtdkit.pairwise, or `rtdkit matrix FOLDER`)"
+        )
     if not path.is_file():
         raise RTDFileError(f"{path}: no such file; check the path")
     suffix = path.suffix.lower()
@@ -129,9 +143,15 @@ def _load_text(path: Path, key: str | None, allow_pickle: bool) -> NDArray[Any]:
         first = fh.readline()
     if path.suffix.lower() == ".txt" and delimiter not in first:
         delimiter = None  # type: ignore[assignment]  # whitespace-separated
+    if not first.strip():
+        raise RTDFileError(f"{path} is empty; write one point per row, numbers only")
     skip = 0 if _is_numeric_row(first, delimiter) else 1
     try:
-        data = np.loadtxt(path, delimiter=delimiter, skiprows=skip, ndmin=2, dtype=np.float64)
+        with warnings.catch_warnings():
+            # A header-only file: numpy warns (with its own source line) and returns no rows;
+            # the "too few points" check that follows says what matters.
+            warnings.simplefilter("ignore", UserWarning)
+            data = np.loadtxt(path, delimiter=delimiter, skiprows=skip, ndmin=2, dtype=np.float64)
     except ValueError as exc:
         raise RTDFileError(
             f"{path}: not a numeric table ({exc}); keep only numbers, one point per row"
@@ -159,18 +179,38 @@ def _require_torch(path: Path) -> Any:
 
 def _load_torch(path: Path, key: str | None, allow_pickle: bool) -> NDArray[Any]:
     torch = _require_torch(path)
+    with path.open("rb") as fh:
+        # torch.save writes a zip archive (a pickle before PyTorch 1.6); anything else is
+        # damaged, and torch would call it an unsafe pickle.
+        if not fh.read(4).startswith((b"PK\x03\x04", b"\x80")):
+            raise RTDFileError(
+                f"{path} is not a PyTorch file (wrong header): corrupt or mislabelled"
+            )
     try:
         obj = torch.load(path, map_location="cpu", weights_only=not allow_pickle)
-    except Exception as exc:  # torch raises UnpicklingError and others for unsafe content
+    except pickle.UnpicklingError as exc:
+        if allow_pickle or "Unsupported global" not in str(exc):
+            raise _corrupt(path, exc) from exc
         raise RTDFileError(
-            f"{path}: could not be loaded with weights_only=True ({type(exc).__name__}); "
-            "save a plain tensor or a dict of tensors"
+            f"{path} stores Python objects besides tensors (a pickle); rtdkit does not "
+            "unpickle by default because it can run arbitrary code. Save a plain tensor or a "
+            "dict of tensors, or pass allow_pickle=True if you trust the file"
         ) from exc
+    except Exception as exc:  # a truncated or foreign file: torch raises RuntimeError and others
+        raise _corrupt(path, exc) from exc
     if isinstance(obj, dict):
         obj = _pick(obj, key, path)
     elif key is not None:
         raise RTDFileError(f"{path} holds a single tensor; drop the key {key!r}")
     return to_numpy(obj, str(path))
+
+
+def _corrupt(path: Path, exc: Exception) -> RTDFileError:
+    reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    return RTDFileError(
+        f"{path} is not a readable PyTorch file (corrupt or truncated: {reason.split('. ')[0]}); "
+        "save it again with torch.save"
+    )
 
 
 def _load_safetensors(path: Path, key: str | None, allow_pickle: bool) -> NDArray[Any]:
@@ -181,6 +221,27 @@ def _load_safetensors(path: Path, key: str | None, allow_pickle: bool) -> NDArra
             f"{path}: reading .safetensors needs safetensors; pip install 'rtdkit[torch]'"
         ) from exc
     return np.asarray(_pick(load_file(str(path)), key, path))
+
+
+def read_if_path(x: Any) -> Any:
+    """A path (``str`` or ``os.PathLike``, ``FILE.npz:KEY`` too) read as :func:`pairwise` reads
+    it, without pickles; anything else is returned unchanged.
+
+    This is how :func:`rtdkit.rtd`, :func:`rtdkit.cross_barcode` and
+    :func:`rtdkit.pairwise` all accept file names. To load a trusted pickle, call
+    :func:`load_array` with ``allow_pickle=True`` and pass the array.
+
+    Examples
+    --------
+    >>> import numpy as np, tempfile, os
+    >>> f = os.path.join(tempfile.mkdtemp(), "a.npy"); np.save(f, np.eye(3))
+    >>> read_if_path(f).shape, read_if_path([1.0, 2.0])
+    ((3, 3), [1.0, 2.0])
+    """
+    if isinstance(x, str) or isinstance(x, os.PathLike):
+        path, key = split_path_key(os.fspath(x))
+        return load_array(path, key=key)
+    return x
 
 
 def split_path_key(spec: str) -> tuple[Path, str | None]:

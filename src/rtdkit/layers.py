@@ -19,13 +19,13 @@ from rtdkit._validation import (
     RTDTypeError,
     as_float_matrix,
     check_bool,
-    check_dim,
     check_engine,
     check_int,
     check_method,
     check_metric,
     check_normalize,
     check_optional_int,
+    check_score_dim,
 )
 from rtdkit.baselines import MEASURES
 from rtdkit.comparison import compare, representation_measure
@@ -131,7 +131,7 @@ def compare_layers(
     results = {}
     for name, matrix in matrices.items():
         frame = pd.DataFrame(matrix, index=list(left), columns=list(right))
-        frame.attrs["measure"] = name
+        frame.attrs.update(measure=name, cross=reps_b is not None)
         results[name] = frame
     return results
 
@@ -165,7 +165,7 @@ def _measure_options(
 def _check_call_options(options: Mapping[str, Any]) -> None:
     """The shared options, checked here before any cell is computed."""
     info = check_engine(options.get("engine"))
-    dim = check_dim(options.get("dim", 1), info)
+    dim = check_score_dim(options.get("dim", 1), info)
     check_method(options.get("method"), dim=dim, engine=options.get("engine"))
     check_normalize(options.get("normalize", "quantile"))
     if check_metric(options.get("metric", "euclidean")) == "precomputed":
@@ -184,11 +184,14 @@ def _representations(reps: Mapping[str, Any], arg: str) -> dict[str, FloatArray]
 
 
 def _check_same_samples(left: Mapping[str, FloatArray], right: Mapping[str, FloatArray]) -> None:
-    sizes = {name: len(x) for name, x in [*left.items(), *right.items()]}
+    # Keyed by argument too: two models usually share their layer names.
+    sizes = {f"reps_a[{n!r}]": len(x) for n, x in left.items()}
+    sizes.update({f"reps_b[{n!r}]": len(x) for n, x in right.items() if right is not left})
     if len(set(sizes.values())) > 1:
         raise RTDInputError(
-            f"all representations must describe the same samples, but their row counts differ: "
-            f"{sizes}; capture them on the same data with the same max_samples"
+            "all representations must describe the same samples, but their row counts differ ("
+            + ", ".join(f"{name}: {rows}" for name, rows in sizes.items())
+            + "); capture them on the same data with the same max_samples"
         )
 
 
@@ -197,6 +200,7 @@ def plot_layers(
     *,
     dissimilarity: bool = True,
     figsize: tuple[float, float] | None = None,
+    names: tuple[str, str] = ("model A", "model B"),
 ) -> Figure:
     """One heatmap per measure, side by side, as in Fig. 8 of the paper.
 
@@ -209,6 +213,9 @@ def plot_layers(
         reads the same way (0 = identical), as the paper shows 1 - CKA next to RTD.
     figsize : (float, float), optional
         Figure size in inches; by default it grows with the number of layers.
+    names : (str, str), default ("model A", "model B")
+        What the rows and the columns of a cross-model comparison (``reps_b`` given) are;
+        they label the axes. A self-comparison's axes read "layer".
 
     Returns
     -------
@@ -238,6 +245,8 @@ def plot_layers(
         title = measure.label if flip else measure.name.upper()
         # 1 - CKA of a layer with itself is ~1e-16 of round-off; show it as the 0 it is.
         values = (1.0 - matrix).round(12) if flip else matrix
-        plot_heatmap(values, ax=ax, title=title)
+        cross = bool(getattr(matrix, "attrs", {}).get("cross"))
+        rows_are, cols_are = (f"{n} layer" for n in names) if cross else ("layer", "layer")
+        plot_heatmap(values, ax=ax, title=title, row_label=rows_are, col_label=cols_are)
     fig.tight_layout()
     return fig

@@ -7,7 +7,9 @@ matplotlib is imported lazily and with the non-interactive backend when none is 
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping, Sequence
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -22,6 +24,7 @@ if TYPE_CHECKING:
     from rtdkit.barcode import CrossBarcode
 
 __all__ = [
+    "check_figure_path",
     "classical_mds",
     "plot_barcode",
     "plot_cross_barcodes",
@@ -109,12 +112,15 @@ def plot_heatmap(
     cmap: str = "viridis",
     annotate: bool | None = None,
     colorbar_label: str | None = None,
+    row_label: str | None = None,
+    col_label: str | None = None,
 ) -> Axes:
     """A labelled matrix of scores (e.g. layer x layer RTD, as in Fig. 8).
 
     Accepts a numpy array or a pandas DataFrame (its index/columns become the labels).
     Cells are annotated with their values when the matrix is small (<= 12 x 12) unless
-    ``annotate`` says otherwise.
+    ``annotate`` says otherwise. ``row_label`` and ``col_label`` name what the rows and
+    columns are (e.g. the two models of a cross-model comparison).
     """
     if labels is None and hasattr(matrix, "index") and hasattr(matrix, "columns"):
         labels = [str(x) for x in getattr(matrix, "index")]  # noqa: B009 - a DataFrame
@@ -135,6 +141,10 @@ def plot_heatmap(
         ax.set_xticks(range(cols), labels=list(col_labels), rotation=45, ha="right")
     if annotate if annotate is not None else max(rows, cols) <= 12:
         _annotate(ax, values)
+    if row_label:
+        ax.set_ylabel(row_label)
+    if col_label:
+        ax.set_xlabel(col_label)
     if title:
         ax.set_title(title)
     return ax
@@ -184,7 +194,11 @@ def plot_mds(
     title: str | None = None,
     colorbar_label: str | None = None,
 ) -> Axes:
-    """2-D classical multidimensional scaling of a symmetric dissimilarity matrix (Fig. 7)."""
+    """2-D classical multidimensional scaling of a symmetric dissimilarity matrix (Fig. 7).
+
+    Both axes share one scale (equal aspect): distances on the page are the embedded
+    dissimilarities, whatever the spread along each axis.
+    """
     if labels is None and hasattr(matrix, "index"):
         labels = [str(x) for x in getattr(matrix, "index")]  # noqa: B009 - a DataFrame
     coords = classical_mds(np.asarray(matrix, dtype=np.float64))
@@ -199,6 +213,7 @@ def plot_mds(
     if labels is not None and len(labels) <= 30:
         for (px, py), name in zip(coords, labels, strict=True):
             ax.annotate(name, (px, py), fontsize=7, xytext=(2, 2), textcoords="offset points")
+    ax.set_aspect("equal", adjustable="datalim")
     ax.set_xlabel("MDS 1")
     ax.set_ylabel("MDS 2")
     if title:
@@ -222,6 +237,34 @@ def classical_mds(d: np.ndarray, n_components: int = 2) -> np.ndarray:
     return out
 
 
+def check_figure_path(path: str | os.PathLike[str], name: str = "path") -> Path:
+    """A figure file that can be written: a format matplotlib knows, in an existing folder.
+
+    Checked before any computation, so that a typo does not cost a finished result.
+
+    Examples
+    --------
+    >>> check_figure_path("fig.png").name
+    'fig.png'
+    """
+    from matplotlib.backend_bases import FigureCanvasBase
+
+    out = Path(path)
+    formats = FigureCanvasBase.get_supported_filetypes()
+    suffix = out.suffix.lower().lstrip(".")
+    if suffix not in formats:
+        raise RTDInputError(
+            f"{name} {str(out)!r}: unknown figure format {out.suffix or '(no suffix)'!r}; "
+            f"end the name with one of {', '.join('.' + f for f in sorted(formats))}"
+        )
+    folder = out.parent
+    if not folder.is_dir():
+        raise RTDInputError(f"{name} {str(out)!r}: folder {str(folder)!r} does not exist")
+    if not os.access(folder, os.W_OK) or out.is_dir():
+        raise RTDInputError(f"{name} {str(out)!r}: cannot write there; choose another file")
+    return out
+
+
 def save_figure(fig: Figure, path: Any, *, dpi: int = 150) -> None:
     """Save with tight bounding box; the format follows the suffix (.png, .pdf, .svg)."""
-    fig.savefig(path, dpi=dpi, bbox_inches="tight")
+    fig.savefig(check_figure_path(path), dpi=dpi, bbox_inches="tight")

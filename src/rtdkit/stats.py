@@ -33,6 +33,7 @@ from rtdkit._validation import (
     check_int,
     check_n_jobs,
     check_same_rows,
+    check_seed,
     check_symmetric_matrix,
     to_numpy,
 )
@@ -56,12 +57,6 @@ def _check_level(level: Any) -> float:
     if not 0.0 < float(level) < 1.0:
         raise RTDInputError(f"level must lie strictly between 0 and 1 (e.g. 0.95), got {level}")
     return float(level)
-
-
-def _check_seed(seed: Any) -> int | None:
-    if seed is None:
-        return None
-    return check_int(seed, "seed", minimum=0)
 
 
 def _map_in_order(
@@ -271,7 +266,7 @@ def permutation_test(
     (0.01, 99)
     """
     n_permutations = check_int(n_permutations, "n_permutations", minimum=1)
-    seed = _check_seed(seed)
+    seed = check_seed(seed, generator=False)
     if seed is None:
         seed = int(np.random.SeedSequence().generate_state(1)[0])
     threads = check_n_jobs(n_jobs)
@@ -400,7 +395,7 @@ def mantel(
     permutations = check_int(permutations, "permutations", minimum=1)
     method = check_choice(method, "method", ("spearman", "pearson"))
     alternative = check_choice(alternative, "alternative", ("greater", "less", "two-sided"))
-    seed = _check_seed(seed)
+    seed = check_seed(seed, generator=False)
     d1 = check_symmetric_matrix(as_float_matrix(D1, "D1"), "D1")
     d2 = check_symmetric_matrix(as_float_matrix(D2, "D2"), "D2")
     if d1.shape != d2.shape:
@@ -535,7 +530,7 @@ def correlate(
     check_same_rows(a, b, "x", "y")
     n_boot = check_int(n_boot, "n_boot", minimum=100)
     level = _check_level(level)
-    idx = _bootstrap_rows(len(a), n_boot, _check_seed(seed))
+    idx = _bootstrap_rows(len(a), n_boot, check_seed(seed, generator=False))
     ci = {
         m: _percentile_interval(_rowwise_correlation(a[idx], b[idx], m), level)
         for m in ("pearson", "spearman")
@@ -667,7 +662,7 @@ def compare_correlations(
     r_a, r_b = _correlation(s, x, method), _correlation(s, y, method)
     r_ab = _correlation(x, y, method)
     t, pvalue = williams_test(r_a, r_b, r_ab, len(s))
-    idx = _bootstrap_rows(len(s), n_boot, _check_seed(seed))
+    idx = _bootstrap_rows(len(s), n_boot, check_seed(seed, generator=False))
     diffs = _rowwise_correlation(s[idx], x[idx], method) - _rowwise_correlation(
         s[idx], y[idx], method
     )

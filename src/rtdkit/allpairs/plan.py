@@ -15,13 +15,13 @@ from rtdkit._validation import (
     RTDInputError,
     RTDTypeError,
     check_bool,
-    check_dim,
     check_engine,
     check_int,
     check_method,
     check_metric,
     check_normalize,
     check_optional_int,
+    check_score_dim,
 )
 from rtdkit.allpairs.compute import FileRep, prepare
 from rtdkit.allpairs.store import ResultStore, canonical_json
@@ -120,7 +120,7 @@ def make_plan(
 ) -> Plan:
     """Validate every option before anything is computed or written."""
     info = check_engine(engine)
-    dim = check_dim(dim, info)
+    dim = check_score_dim(dim, info)
     method = check_method(method, dim=dim, engine=engine)
     symmetric = check_bool(symmetric, "symmetric")
     allow_pickle = check_bool(allow_pickle, "allow_pickle")

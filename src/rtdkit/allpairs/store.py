@@ -150,7 +150,13 @@ class ResultStore:
 
     def _connect(self, timeout: float) -> sqlite3.Connection:
         # isolation_level=None: transactions are opened explicitly (BEGIN IMMEDIATE) below.
-        con = sqlite3.connect(self.path or ":memory:", timeout=timeout, isolation_level=None)
+        try:
+            con = sqlite3.connect(self.path or ":memory:", timeout=timeout, isolation_level=None)
+        except sqlite3.OperationalError as exc:
+            raise RTDInputError(
+                f"store={self.path!r} cannot be opened ({exc}); check that its folder exists "
+                "and is writable"
+            ) from exc
         try:
             if self.path is not None:
                 con.execute("PRAGMA journal_mode=WAL")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+import numbers
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import Any
@@ -216,6 +217,12 @@ def _forward(model: nn.Module, batch: Any, device: torch.device) -> None:
     elif isinstance(batch, (tuple, list)):
         if not batch:
             raise RTDInputError("data yielded an empty batch tuple; expected (inputs, ...)")
+        if _is_numbers(batch[0]):
+            raise RTDTypeError(
+                "data looks like a nested Python list of numbers (a batch starts with "
+                f"{type(batch[0]).__name__} {batch[0]!r:.40}); pass "
+                "torch.tensor(data, dtype=torch.float32) instead"
+            )
         model(_to_device(batch[0], device))
     elif isinstance(batch, (torch.Tensor, np.ndarray)):
         model(_to_device(batch, device))
@@ -225,6 +232,13 @@ def _forward(model: nn.Module, batch: Any, device: torch.device) -> None:
             f"arguments; got {type(batch).__name__}. Wrap the loader in a generator that yields "
             "the model's input"
         )
+
+
+def _is_numbers(value: Any) -> bool:
+    """A Python number or a list of them: rows of a nested list, not a model input."""
+    if isinstance(value, (list, tuple)):
+        return bool(value) and all(isinstance(v, numbers.Number) for v in value)
+    return isinstance(value, numbers.Number)
 
 
 def _batch_rows(batch: Any) -> int | None:

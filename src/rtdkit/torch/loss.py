@@ -166,6 +166,10 @@ def _check_batches(x: Any, z: Any) -> tuple[torch.Tensor, torch.Tensor]:
             raise RTDTypeError(f"{name} must be a torch.Tensor, got {type(tensor).__name__}")
         if not tensor.is_floating_point():
             raise RTDTypeError(f"{name} must be a floating-point tensor; use {name}.float()")
+        if tensor.dtype in (torch.float16, torch.bfloat16):
+            # Half-precision distances lose the bars' ends (and CPU cdist rejects them): the
+            # loss is computed in float32, and gradients flow back to the half tensor.
+            tensor = tensor.float()
         if tensor.ndim < 2 or tensor.shape[0] < 3:
             raise RTDInputError(
                 f"{name} must be a batch of at least 3 samples (B, features...), got shape "
