@@ -193,7 +193,8 @@ def test_architectures_pairwise_and_mds(out_dir: Path) -> None:
     for key in ("rtd", "1-cka"):
         m = np.asarray(numbers["pairwise"][key])
         assert m.shape == (8, 8) and np.allclose(m, m.T) and np.all(m[np.triu_indices(8, 1)] > 0)
-    assert numbers["spearman_dissimilarity_vs_log_loss_gap"]["rtd"] > 0.0
+    test = numbers["mantel_dissimilarity_vs_log_loss_gap"]["rtd"]
+    assert test["permutations"] == 999 and 0.0 < test["pvalue"] <= 1.0
 
 
 # ---------------------------------------------------------------------------- helpers

@@ -73,6 +73,40 @@ def dissimilarity_matrices(
     return mats
 
 
+def cross_matrices(
+    rows: Sequence[Any],
+    cols: Sequence[Any],
+    *,
+    batch: int,
+    trials: int,
+    seed: int,
+    progress: bool,
+    label: str,
+) -> dict[str, FloatArray]:
+    """RTD and 1-CKA between every representation in ``rows`` and every one in ``cols``."""
+    mats = {"rtd": np.zeros((len(rows), len(cols))), "1-cka": np.zeros((len(rows), len(cols)))}
+    pairs = [(i, j) for i in range(len(rows)) for j in range(len(cols))]
+    for i, j in progress_iter(pairs, total=len(pairs), description=label, enabled=progress):
+        for key, value in compare(rows[i], cols[j], batch=batch, trials=trials, seed=seed).items():
+            mats[key][i, j] = value
+    return mats
+
+
+def identification_accuracy(cross: FloatArray) -> float:
+    """Fraction of rows whose least dissimilar column is the same index (the diagonal).
+
+    Kornblith et al. (2019)'s sanity test: a similarity measure should identify each layer of
+    one network as the corresponding layer of the same architecture trained from another
+    seed.
+
+    Examples
+    --------
+    >>> identification_accuracy(np.array([[0.1, 0.5], [0.2, 0.3]]))
+    0.5
+    """
+    return float(np.mean(np.argmin(cross, axis=1) == np.arange(len(cross))))
+
+
 def disagreement_row(a: Outputs, b: Outputs, labels: IntArray) -> dict[str, float]:
     """Raw and normalised disagreement of two networks' predictions on the same images."""
     raw = MEASURES["disagreement"](a.predictions, b.predictions)
