@@ -143,11 +143,30 @@ def test_rings_rtd_grows_with_merged_rings(out_dir: Path) -> None:
 
 
 def test_disentanglement_axes_below_random_directions(out_dir: Path) -> None:
-    rtd = _run("disentanglement", out_dir)["rtd"]
+    numbers = _run("disentanglement", out_dir)
+    rtd = numbers["rtd"]
     random = rtd["random"]["mean"]
     continuous = ("scale", "rotation", "x", "y")
     assert max(rtd[f]["mean"] for f in ("rotation", "x", "y")) < random
     assert np.mean([rtd[f]["mean"] for f in continuous]) < 0.75 * random
+    # The entangled control: once the generator mixes the latents, the axes lose most of
+    # their advantage over random directions.
+    ratios = numbers["ratio_to_random"]
+    assert np.mean(list(ratios["entangled"].values())) > 2 * np.mean(
+        list(ratios["dsprites"].values())
+    )
+
+
+def test_position_shifts_are_isometries_without_the_grid() -> None:
+    from rtdkit import rtd
+
+    # Continuous rendering: a shift of x by 0.1 moves every sprite by exactly 4 pixels, a
+    # permutation of the pixel coordinates, so all pairwise distances and RTD are unchanged.
+    z = np.random.default_rng(0).uniform(size=(60, 5))
+    z[:, 3] *= 0.9
+    shifted = z.copy()
+    shifted[:, 3] += 0.1
+    assert rtd(render_sprites(z), render_sprites(shifted), batch=None).value == 0.0
 
 
 # ------------------------------------------------------------------------- Section 3.4
