@@ -61,21 +61,8 @@ def compare(
 
 
 def dissimilarity_matrices(
-    reps: Sequence[Any], *, batch: int, trials: int, seed: int, progress: bool, label: str
-) -> dict[str, FloatArray]:
-    """Symmetric matrices of RTD and 1-CKA between all pairs of ``reps`` (zero diagonal)."""
-    n = len(reps)
-    mats = {"rtd": np.zeros((n, n)), "1-cka": np.zeros((n, n))}
-    pairs = [(i, j) for i in range(n) for j in range(i + 1, n)]
-    for i, j in progress_iter(pairs, total=len(pairs), description=label, enabled=progress):
-        for key, value in compare(reps[i], reps[j], batch=batch, trials=trials, seed=seed).items():
-            mats[key][i, j] = mats[key][j, i] = value
-    return mats
-
-
-def cross_matrices(
     rows: Sequence[Any],
-    cols: Sequence[Any],
+    cols: Sequence[Any] | None = None,
     *,
     batch: int,
     trials: int,
@@ -83,12 +70,22 @@ def cross_matrices(
     progress: bool,
     label: str,
 ) -> dict[str, FloatArray]:
-    """RTD and 1-CKA between every representation in ``rows`` and every one in ``cols``."""
-    mats = {"rtd": np.zeros((len(rows), len(cols))), "1-cka": np.zeros((len(rows), len(cols)))}
-    pairs = [(i, j) for i in range(len(rows)) for j in range(len(cols))]
+    """Matrices of RTD and 1-CKA between every representation in ``rows`` and every one in
+    ``cols``; without ``cols``, the symmetric matrices between all pairs of ``rows`` (zero
+    diagonal, each pair computed once)."""
+    symmetric = cols is None
+    others = rows if cols is None else cols
+    pairs = [
+        (i, j) for i in range(len(rows)) for j in range(i + 1 if symmetric else 0, len(others))
+    ]
+    mats = {"rtd": np.zeros((len(rows), len(others))), "1-cka": np.zeros((len(rows), len(others)))}
     for i, j in progress_iter(pairs, total=len(pairs), description=label, enabled=progress):
-        for key, value in compare(rows[i], cols[j], batch=batch, trials=trials, seed=seed).items():
+        for key, value in compare(
+            rows[i], others[j], batch=batch, trials=trials, seed=seed
+        ).items():
             mats[key][i, j] = value
+            if symmetric:
+                mats[key][j, i] = value
     return mats
 
 

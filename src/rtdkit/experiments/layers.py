@@ -19,11 +19,7 @@ from rtdkit.experiments._digits import (
     require_torch,
     train_new,
 )
-from rtdkit.experiments._measures import (
-    cross_matrices,
-    dissimilarity_matrices,
-    identification_accuracy,
-)
+from rtdkit.experiments._measures import dissimilarity_matrices, identification_accuracy
 from rtdkit.experiments._output import new_figure, save_outputs
 
 __all__ = ["run"]
@@ -61,7 +57,7 @@ def run(out_dir: Path, *, quick: bool, seed: int, progress: bool) -> dict[str, A
         twin = outputs(
             train_new(spec, data, epochs=epochs, seed=seed + 1), data.x_test, blocks=True
         )
-        cross = cross_matrices(
+        cross = dissimilarity_matrices(
             out.blocks,
             twin.blocks,
             batch=batch,
