@@ -181,6 +181,9 @@ def test_pwcca_weights_emphasise_dominant_neurons(rng: np.random.Generator) -> N
     loud_noise = np.column_stack([shared, noise * 10.0])
     assert B.pwcca(loud_shared, y) > B.svcca(loud_shared, y, keep=1.0) > 0.0
     assert B.pwcca(loud_noise, y) < B.pwcca(loud_shared, y)
+    # The weights use centred neurons (unlike Google's compute_pwcca, which adds the neuron
+    # means back), so shifting X's features leaves PWCCA unchanged.
+    assert B.pwcca(loud_shared + 50.0, y) == pytest.approx(B.pwcca(loud_shared, y), rel=1e-9)
 
 
 def test_cca_refuses_too_few_points(rng: np.random.Generator) -> None:
