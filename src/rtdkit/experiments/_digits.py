@@ -102,6 +102,28 @@ def load_digits_split(
     return DigitsSplit(x_train, y_train, x_test, y_test)
 
 
+def with_pixel_noise(data: DigitsSplit, sigma: float, *, seed: int) -> DigitsSplit:
+    """A harder task from the same digits: every image gets its own fixed Gaussian pixel
+    noise of standard deviation ``sigma``, clipped to [0, 1].
+
+    At ``sigma = 0.3`` held-out accuracy of the ResNet-like CNN falls from about 99 % to
+    about 85 % (measured: 0.25 gives 91 %, 0.35 gives 78-80 %), so disagreement between
+    networks rests on a hundred images rather than a handful.
+
+    Examples
+    --------
+    >>> hard = with_pixel_noise(load_digits_split(0), 0.3, seed=0)
+    >>> hard.x_test.dtype, float(hard.x_test.min()) >= 0.0
+    (dtype('float32'), True)
+    """
+    rng = np.random.default_rng([seed, 1])
+
+    def noisy(x: NDArray[np.float32]) -> NDArray[np.float32]:
+        return np.clip(x + sigma * rng.standard_normal(x.shape), 0.0, 1.0).astype(np.float32)
+
+    return DigitsSplit(noisy(data.x_train), data.y_train, noisy(data.x_test), data.y_test)
+
+
 @dataclass(frozen=True)
 class CNNSpec:
     """Architecture of a small CNN for 8x8 images.
