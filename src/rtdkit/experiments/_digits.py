@@ -102,6 +102,10 @@ def load_digits_split(
     return DigitsSplit(x_train, y_train, x_test, y_test)
 
 
+# Pixel noise of the harder task: held-out accuracy falls from about 99 % to about 85 %.
+NOISY_DIGITS_SIGMA = 0.3
+
+
 def with_pixel_noise(data: DigitsSplit, sigma: float, *, seed: int) -> DigitsSplit:
     """A harder task from the same digits: every image gets its own fixed Gaussian pixel
     noise of standard deviation ``sigma``, clipped to [0, 1].

@@ -18,6 +18,7 @@ import numpy as np
 
 from rtdkit._progress import progress_iter
 from rtdkit.experiments._digits import (
+    NOISY_DIGITS_SIGMA,
     RESNET_LIKE,
     DigitsSplit,
     Outputs,
@@ -40,8 +41,6 @@ MEMBERS = 4
 # rate to move the network between snapshots (Garipov et al. use 2-4 epochs of CIFAR's 390
 # batches, i.e. several hundred steps); 2 epochs with ``quick``.
 FGE_CYCLE_EPOCHS = 26
-# Pixel noise of the harder task: held-out accuracy falls from about 99 % to about 85 %.
-NOISE = 0.3
 PAPER = {
     "classical": {"rtd": [15.27, 0.12], "1-cka": [0.094, 0.02], "disagreement": [0.915, 0.05]},
     "fge": {"rtd": [10.45, 0.32], "1-cka": [0.033, 0.003], "disagreement": [0.607, 0.03]},
@@ -158,7 +157,9 @@ def run(out_dir: Path, *, quick: bool, seed: int, progress: bool) -> dict[str, A
     }  # fmt: skip
     tasks = {
         "digits": compare_ensembles(data, **options),
-        "noisy_digits": compare_ensembles(with_pixel_noise(data, NOISE, seed=seed), **options),
+        "noisy_digits": compare_ensembles(
+            with_pixel_noise(data, NOISY_DIGITS_SIGMA, seed=seed), **options
+        ),
     }
     fig, axes = new_figure(1, 2, size=(5.0, 3.2))
     width = 0.38
@@ -180,7 +181,7 @@ def run(out_dir: Path, *, quick: bool, seed: int, progress: bool) -> dict[str, A
             "fge_cycle_epochs": cycle,
             "batch": batch,
             "batches": trials,
-            "noisy_digits_sigma": NOISE,
+            "noisy_digits_sigma": NOISY_DIGITS_SIGMA,
         },
         **tasks["digits"],
         "noisy_digits": tasks["noisy_digits"],
