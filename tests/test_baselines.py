@@ -181,6 +181,9 @@ def test_pwcca_weights_emphasise_dominant_neurons(rng: np.random.Generator) -> N
     loud_noise = np.column_stack([shared, noise * 10.0])
     assert B.pwcca(loud_shared, y) > B.svcca(loud_shared, y, keep=1.0) > 0.0
     assert B.pwcca(loud_noise, y) < B.pwcca(loud_shared, y)
+    # The weights use centred neurons (unlike Google's compute_pwcca, which adds the neuron
+    # means back), so shifting X's features leaves PWCCA unchanged.
+    assert B.pwcca(loud_shared + 50.0, y) == pytest.approx(B.pwcca(loud_shared, y), rel=1e-9)
 
 
 def test_cca_refuses_too_few_points(rng: np.random.Generator) -> None:
@@ -193,13 +196,52 @@ def test_cca_refuses_too_few_points(rng: np.random.Generator) -> None:
 # ------------------------------------------------------------------------------------ IMD
 
 
-def test_slq_heat_trace_is_exact_with_full_lanczos(rng: np.random.Generator) -> None:
+def test_exact_heat_trace_matches_the_matrix_exponential(rng: np.random.Generator) -> None:
     lap = B.knn_laplacian(rng.normal(size=(40, 3)), k=4)
     times = np.array([0.1, 1.0, 10.0])
-    exact = [np.trace(expm(-t * lap.toarray())) for t in times]
-    # With n steps, SLQ is exact per probe, so only Hutchinson's error remains; many probes.
-    estimate = B.heat_trace(lap, times, steps=40, probes=4000, seed=1)
-    assert estimate == pytest.approx(exact, rel=0.02)
+    expected = [np.trace(expm(-t * lap.toarray())) for t in times]
+    assert B.heat_trace_exact(lap, times) == pytest.approx(expected, rel=1e-10)
+
+
+def test_slq_heat_trace_is_unbiased_with_full_lanczos(rng: np.random.Generator) -> None:
+    lap = B.knn_laplacian(rng.normal(size=(40, 3)), k=4)
+    times = np.array([0.1, 1.0, 10.0])
+    exact = B.heat_trace_exact(lap, times)
+    # With n steps, SLQ is exact per probe, so only Hutchinson's error remains. With Gaussian
+    # probes its standard error is sqrt(2 ||f(L)||_F^2 / p) (less after the control variate).
+    probes = 4000
+    eigenvalues = np.linalg.eigvalsh(lap.toarray())
+    frobenius2 = np.exp(-2.0 * np.outer(times, eigenvalues)).sum(axis=1)
+    estimate = B.heat_trace(lap, times, steps=40, probes=probes, seed=1)
+    assert np.all(np.abs(estimate - exact) < 4.0 * np.sqrt(2.0 * frobenius2 / probes))
+
+
+def test_control_variate_shrinks_the_error_at_small_times(rng: np.random.Generator) -> None:
+    lap = B.knn_laplacian(rng.normal(size=(200, 2)), k=5)
+    times = np.array([0.1, 0.3])
+    exact = B.heat_trace_exact(lap, times)
+    errors = np.array([B.heat_trace(lap, times, seed=s) - exact for s in range(20)])
+    # Without the control variate, the estimator's spread at t = 0.1 is that of a
+    # 100-probe Hutchinson estimate of tr exp(-0.1 L), about sqrt(2/100) * 200 * 0.1 ≈ 3;
+    # subtracting the linear term leaves only the quadratic one, about 20 times smaller.
+    assert np.abs(errors).max(axis=0)[0] < 0.5
+    assert abs(errors.mean(axis=0)[0]) < 0.1
+
+
+def test_imd_exact_is_on_the_reference_scale_and_slq_scatters_around_it(
+    rng: np.random.Generator,
+) -> None:
+    x, y = rng.normal(size=(300, 2)), rng.uniform(size=(300, 2))
+    exact = B.imd(x, y, method="exact")
+    assert B.imd(x, y) == exact  # "auto" is exact at this size
+    lap_x, lap_y = B.knn_laplacian(x, 5), B.knn_laplacian(y, 5)
+    diff = (B.heat_trace_exact(lap_x) - B.heat_trace_exact(lap_y)) / 300
+    weight = np.exp(-2.0 * (B.IMD_TIMES + 1.0 / B.IMD_TIMES))
+    assert exact == pytest.approx(1e6 * np.max(weight * np.abs(diff)), rel=1e-12)
+    estimates = [B.imd(x, y, method="slq", seed=s) for s in range(10)]
+    assert np.mean(estimates) == pytest.approx(exact, rel=0.25)
+    # Independent probes per cloud (as in the reference code): X against itself is not 0.
+    assert B.imd(x, x, method="slq") > 0.0 == B.imd(x, x, method="exact")
 
 
 def test_knn_laplacian_spectrum_in_zero_two(rng: np.random.Generator) -> None:
@@ -214,7 +256,7 @@ def test_imd_zero_for_isometries_and_deterministic(rng: np.random.Generator) -> 
     x = rng.normal(size=(150, 3))
     assert B.imd(x, 4.0 * x @ _orthogonal(rng, 3) + 1.0) == 0.0
     other = rng.uniform(size=(120, 3))  # IMD needs no correspondence: sizes may differ
-    assert B.imd(x, other, seed=3) == B.imd(x, other, seed=3) > 0.0
+    assert B.imd(x, other, method="slq", seed=3) == B.imd(x, other, method="slq", seed=3) > 0.0
 
 
 # ---------------------------------------------------------------------------- disagreement
@@ -248,6 +290,7 @@ def test_disagreement_raw_and_normalised() -> None:
         (lambda x: B.svcca(x, x, keep=1.5), RTDInputError, "keep"),
         (lambda x: B.svcca(np.zeros_like(x), x), RTDInputError, "zero variance"),
         (lambda x: B.imd(x, x, k=0), RTDInputError, "k"),
+        (lambda x: B.imd(x, x, method="lanczos"), RTDInputError, "method"),
         (lambda x: B.disagreement([0, 1], [0, 1, 2]), RTDInputError, "same objects"),
         (lambda x: B.disagreement([[[0]]], [0]), RTDInputError, "1-D"),
     ],

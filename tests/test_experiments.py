@@ -16,7 +16,7 @@ from rtdkit.experiments import EXPERIMENTS, list_experiments, run_experiment
 from rtdkit.experiments._digits import cyclic_schedule, paper_schedule
 from rtdkit.experiments._measures import compare
 from rtdkit.experiments._sprites import quantize_latents, render_sprites
-from rtdkit.experiments._stats import kendall_tau, pearson
+from rtdkit.experiments._stats import correlation_entry, kendall_tau
 
 
 @pytest.fixture(scope="module")
@@ -71,28 +71,103 @@ def test_missing_torch_names_the_install_command(
 
 def test_clusters_rtd_ranks_the_number_of_clusters(out_dir: Path) -> None:
     numbers = _run("clusters", out_dir)
-    tau = numbers["kendall_tau"]
-    assert tau["rtd"] >= 0.9  # paper: 1.0
-    assert tau["rtd"] > max(tau["1-cka"], tau["1-svcca"], tau["imd"])
-    assert np.all(np.diff(numbers["values"]["rtd"]) > 0)
+    authors = numbers["authors_draw"]
+    assert authors["kendall_tau"]["rtd"] == 1.0  # paper: 1.0, on the authors' own draw
+    assert np.all(np.diff(authors["values"]["rtd"]) > 0)
+    draws = numbers["random_draws"]
+    assert len(draws["rtd"]["per_draw"]) == 5
+    # Over random draws, RTD's interval lies above every other measure's.
+    others = max(draws[key]["ci95"][1] for key in ("1-cka", "1-svcca", "imd"))
+    assert draws["rtd"]["ci95"][0] > others
+    # The reference IMD estimator scatters around the exact value, above it on average.
+    slq, exact = np.array(authors["imd_slq"]["mean"]), np.array(authors["values"]["imd"])
+    assert np.mean(slq) > np.mean(exact) > 0.0
+
+
+def test_clusters_authors_draw_is_the_notebooks_seed_7_draw() -> None:
+    from rtdkit.experiments.clusters import CLUSTER_COUNTS, cluster_family
+
+    base, members = cluster_family("authors")
+    # The notebook: np.random.seed(7), then 60 times multivariate_normal(0, I, 5).
+    legacy = np.random.RandomState(7)
+    groups = [legacy.multivariate_normal(np.zeros(2), np.eye(2), 5) for _ in range(60)]
+    assert np.array_equal(base, np.concatenate(groups))
+    angle = 2.0 * np.pi * (7 % 3) / 3  # group 7 of the 3-cluster cloud sits at centre 7 mod 3
+    centre = 10.0 * np.array([np.cos(angle), np.sin(angle)])
+    three = members[CLUSTER_COUNTS.index(3)]
+    assert np.allclose(three[35:40], groups[7] + centre)
+
+
+def _authors_svcca(a: np.ndarray, b: np.ndarray) -> float:
+    """The paper's SVCCA baseline as its code computes it on a (points, 2) cloud passed
+    transposed: each point is centred over its two coordinates (the wrong axis), 99 % of the
+    *sum* of singular values is kept, then the mean canonical correlation."""
+
+    def reduce(x: np.ndarray) -> np.ndarray:
+        acts = x.T - x.T.mean(axis=0, keepdims=True)
+        _, s, v = np.linalg.svd(acts, full_matrices=False)
+        d = next(d for d in range(len(s) + 1) if s[:d].sum() > 0.99 * s.sum())
+        return s[:d, None] * v[:d]
+
+    x, y = reduce(a), reduce(b)
+    qx = np.linalg.qr((x - x.mean(axis=1, keepdims=True)).T)[0]
+    qy = np.linalg.qr((y - y.mean(axis=1, keepdims=True)).T)[0]
+    return float(np.linalg.svd(qx.T @ qy, compute_uv=False).mean())
+
+
+def test_paper_clusters_taus_are_taus_of_similarities() -> None:
+    from rtdkit.baselines import cka
+    from rtdkit.experiments.clusters import CLUSTER_COUNTS, cluster_family
+
+    base, members = cluster_family("authors")
+    # The paper's CKA 0.23 is tau of the *similarity* CKA (ours: 5/21 = 0.238); tau of
+    # 1 - CKA, the dissimilarity, is its negative.
+    similarity = [cka(base, m) for m in members]
+    assert kendall_tau(CLUSTER_COUNTS, similarity) == pytest.approx(5 / 21)
+    # Its SVCCA 0.14 is reproduced only with the baseline's centring bug (3/21 = 0.143).
+    buggy = [_authors_svcca(base, m) for m in members]
+    assert kendall_tau(CLUSTER_COUNTS, buggy) == pytest.approx(3 / 21)
 
 
 def test_rings_rtd_grows_with_merged_rings(out_dir: Path) -> None:
     numbers = _run("rings", out_dir)
-    assert numbers["values"]["rtd"][0] == 0.0  # 5 rings vs the same 5 rings
-    assert numbers["kendall_tau"]["rtd"] >= 0.6  # paper 0.9, authors' notebook 0.8
-    assert numbers["kendall_tau"]["rtd"] > numbers["kendall_tau"]["1-cka"]
+    even = numbers["evenly_spaced"]
+    assert even["values"]["rtd"][0] == 0.0 == even["values"]["imd"][0]  # 5 vs the same 5 rings
+    assert even["kendall_tau"]["rtd"] >= 0.6  # paper 0.9, authors' notebook 0.8
+    # On jittered draws RTD's tau stays above CKA's and SVCCA's (default run: 0.55 vs 0.2;
+    # IMD does better there, 0.86, see docs/experiments.md).
+    draws = numbers["random_draws"]
+    assert draws["rtd"]["ci95"][0] > max(draws[k]["ci95"][1] for k in ("1-cka", "1-svcca"))
 
 
 # ------------------------------------------------------------------------- Section 3.2
 
 
 def test_disentanglement_axes_below_random_directions(out_dir: Path) -> None:
-    rtd = _run("disentanglement", out_dir)["rtd"]
+    numbers = _run("disentanglement", out_dir)
+    rtd = numbers["rtd"]
     random = rtd["random"]["mean"]
     continuous = ("scale", "rotation", "x", "y")
     assert max(rtd[f]["mean"] for f in ("rotation", "x", "y")) < random
     assert np.mean([rtd[f]["mean"] for f in continuous]) < 0.75 * random
+    # The entangled control: once the generator mixes the latents, the axes lose most of
+    # their advantage over random directions.
+    ratios = numbers["ratio_to_random"]
+    assert np.mean(list(ratios["entangled"].values())) > 2 * np.mean(
+        list(ratios["dsprites"].values())
+    )
+
+
+def test_position_shifts_are_isometries_without_the_grid() -> None:
+    from rtdkit import rtd
+
+    # Continuous rendering: a shift of x by 0.1 moves every sprite by exactly 4 pixels, a
+    # permutation of the pixel coordinates, so all pairwise distances and RTD are unchanged.
+    z = np.random.default_rng(0).uniform(size=(60, 5))
+    z[:, 3] *= 0.9
+    shifted = z.copy()
+    shifted[:, 3] += 0.1
+    assert rtd(render_sprites(z), render_sprites(shifted), batch=None).value == 0.0
 
 
 # ------------------------------------------------------------------------- Section 3.4
@@ -105,8 +180,31 @@ def test_training_dynamics_converge_and_track_disagreement(out_dir: Path) -> Non
         rtd = arch["series"]["rtd"]
         assert rtd[-1] == 0.0 and rtd[0] > rtd[-2] > 0.0
         assert kendall_tau(range(len(rtd)), rtd) <= -0.8
-        assert arch["pearson"]["disagreement"]["rtd"] > 0.5
+        assert arch["correlation"]["disagreement"]["rtd"]["pearson"] > 0.5
+        # Quick mode trains 10 epochs: with 6, the ResNet-like network was still at 88 %
+        # (deterministically: the epoch-6 snapshot falls in its learning-rate decay).
         assert arch["final_accuracy"] > 0.9
+    for name, arch in numbers["noisy_digits"]["architectures"].items():
+        # The harder task: every network is clearly less accurate than on the clean digits.
+        clean = numbers["architectures"][name]["final_accuracy"]
+        assert arch["final_accuracy"] < clean - 0.05
+        assert arch["series"]["rtd"][-1] == 0.0
+
+
+def test_torch_experiments_rerun_to_identical_json(tmp_path: Path) -> None:
+    _needs_torch()
+    import torch
+
+    threads = torch.get_num_threads()
+    first = run_experiment("training-dynamics", tmp_path / "a", quick=True, seed=3)
+    torch.set_num_threads(2)  # the experiment must not depend on the caller's thread count
+    try:
+        second = run_experiment("training-dynamics", tmp_path / "b", quick=True, seed=3)
+    finally:
+        torch.set_num_threads(threads)
+    assert torch.get_num_threads() == threads  # and it restores the caller's setting
+    first.pop("runtime_s"), second.pop("runtime_s")
+    assert json.dumps(first, sort_keys=True) == json.dumps(second, sort_keys=True)
 
 
 def test_layers_adjacent_blocks_closer_than_distant(out_dir: Path) -> None:
@@ -118,6 +216,11 @@ def test_layers_adjacent_blocks_closer_than_distant(out_dir: Path) -> None:
             assert np.allclose(m, m.T) and np.all(np.diag(m) == 0.0)
             adjacent = np.mean(np.diag(m, 1))
             assert m[0, -1] > adjacent
+        # Kornblith et al.'s test: each block is closest to the same block of a twin network
+        # trained from another seed (quick run: RTD identifies all 4 blocks of both).
+        cross = np.asarray(arch["cross_seed"]["rtd"])
+        assert cross.shape == (4, 4)
+        assert arch["identification_accuracy"]["rtd"] >= 0.75
 
 
 def test_distribution_shift_grows_with_strength(out_dir: Path) -> None:
@@ -126,14 +229,26 @@ def test_distribution_shift_grows_with_strength(out_dir: Path) -> None:
     for shift in numbers["shifts"].values():
         rtd = shift["series"]["rtd"]
         assert rtd[0] == 0.0 and rtd[-1] > rtd[1] > 0.0
-        assert shift["pearson"]["disagreement"]["rtd"] > 0.5
+        assert shift["correlation"]["disagreement"]["rtd"]["pearson"] > 0.5
 
 
 def test_classical_ensemble_more_diverse_than_fge(out_dir: Path) -> None:
     _needs_torch()
-    table = _run("ensembles", out_dir)["ensembles"]
+    numbers = _run("ensembles", out_dir)
+    table = numbers["ensembles"]
     for key in ("rtd", "1-cka", "disagreement"):
         assert table["classical"][key]["mean"] > table["fge"][key]["mean"]
+    for kind in ("classical", "fge"):
+        members = np.mean(table[kind]["member_accuracy"])
+        assert table[kind]["ensemble_gain"] == pytest.approx(
+            table[kind]["ensemble_accuracy"] - members
+        )
+    # Diverse members help: the classical ensemble gains more over its members than FGE.
+    assert table["classical"]["ensemble_gain"] > table["fge"]["ensemble_gain"]
+    # The harder task really is harder (quick run: 84 % vs 97 % for the classical ensemble).
+    hard = numbers["noisy_digits"]["ensembles"]
+    assert hard["classical"]["ensemble_accuracy"] < table["classical"]["ensemble_accuracy"] - 0.05
+    assert hard["classical"]["rtd"]["mean"] > hard["fge"]["rtd"]["mean"]
 
 
 def test_transfer_representations_settle(out_dir: Path) -> None:
@@ -142,7 +257,7 @@ def test_transfer_representations_settle(out_dir: Path) -> None:
     for task in numbers["tasks"].values():
         rtd = task["series"]["rtd"]
         assert rtd[-1] == 0.0 and rtd[0] > rtd[len(rtd) // 2] > 0.0
-        assert task["pearson"]["disagreement"]["rtd"] > 0.0
+        assert task["correlation"]["disagreement"]["rtd"]["pearson"] > 0.0
 
 
 def test_architectures_pairwise_and_mds(out_dir: Path) -> None:
@@ -151,7 +266,8 @@ def test_architectures_pairwise_and_mds(out_dir: Path) -> None:
     for key in ("rtd", "1-cka"):
         m = np.asarray(numbers["pairwise"][key])
         assert m.shape == (8, 8) and np.allclose(m, m.T) and np.all(m[np.triu_indices(8, 1)] > 0)
-    assert numbers["spearman_dissimilarity_vs_log_loss_gap"]["rtd"] > 0.0
+    test = numbers["mantel_dissimilarity_vs_log_loss_gap"]["rtd"]
+    assert test["permutations"] == 999 and 0.0 < test["pvalue"] <= 1.0
 
 
 # ---------------------------------------------------------------------------- helpers
@@ -188,4 +304,41 @@ def test_schedules_compare_and_correlations() -> None:
     x = np.random.default_rng(0).normal(size=(90, 4))
     same = compare(x, 3 * x, batch=50, trials=2, seed=0, measures=("rtd", "cka", "svcca"))
     assert same == pytest.approx({"rtd": 0.0, "1-cka": 0.0, "1-svcca": 0.0}, abs=1e-9)
-    assert pearson([1, 1], [1, 2]) is None
+    assert correlation_entry([1, 1, 1, 1], [1, 2, 3, 4], seed=0) is None
+
+
+def test_identification_accuracy_counts_rows_closest_to_their_own_index() -> None:
+    from rtdkit.experiments._measures import identification_accuracy
+
+    assert identification_accuracy(np.array([[0.0, 1.0], [1.0, 0.0]])) == 1.0
+    assert identification_accuracy(np.array([[2.0, 1.0, 3.0], [1.0, 0.5, 2.0], [0, 1, 2]])) == (
+        pytest.approx(1 / 3)
+    )
+
+
+def test_summary_averages_every_shared_number_over_seeds(tmp_path: Path) -> None:
+    from rtdkit.experiments.summary import summarise_folder
+
+    for seed, (r_rtd, p) in enumerate([(0.9, 0.01), (0.8, 0.2), (0.7, 0.03)]):
+        record = {
+            "experiment": "demo",
+            "seed": seed,
+            "runtime_s": 1.0 + seed,
+            "settings": {"epochs": 3},
+            "series": [1, 2, 3],
+            "correlation": {
+                "rtd": r_rtd,
+                "rtd_vs_1-cka": {"difference": 0.1 - seed / 10, "pvalue": p},
+            },
+        }
+        (tmp_path / f"seed-{seed}").mkdir()
+        (tmp_path / f"seed-{seed}" / "demo.json").write_text(json.dumps(record))
+    out = summarise_folder(tmp_path)["demo"]
+    assert out["seeds"] == [0, 1, 2]
+    rtd = out["summary"]["correlation/rtd"]
+    assert rtd["mean"] == pytest.approx(0.8) and rtd["sd"] == pytest.approx(0.1)
+    # Student t with 2 degrees of freedom: 0.8 ± 4.303 · 0.1 / sqrt(3).
+    assert rtd["ci95"] == pytest.approx([0.8 - 0.24844, 0.8 + 0.24844], abs=1e-4)
+    tests = out["summary"]["correlation/rtd_vs_1-cka/pvalue"]
+    assert tests == {"seeds": 3, "p_below_0.05": 2, "of_which_positive_difference": 1}
+    assert not any(k.startswith(("runtime_s", "settings", "series")) for k in out["summary"])

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 import numpy as np
@@ -12,6 +12,8 @@ from rtdkit._progress import progress_iter
 from rtdkit._validation import FloatArray, as_float_matrix
 from rtdkit.baselines import MEASURES
 from rtdkit.experiments._digits import IntArray, Outputs
+from rtdkit.experiments._stats import kendall_tau
+from rtdkit.stats import t_interval
 
 
 def dissimilarity_key(measure: str) -> str:
@@ -59,16 +61,47 @@ def compare(
 
 
 def dissimilarity_matrices(
-    reps: Sequence[Any], *, batch: int, trials: int, seed: int, progress: bool, label: str
+    rows: Sequence[Any],
+    cols: Sequence[Any] | None = None,
+    *,
+    batch: int,
+    trials: int,
+    seed: int,
+    progress: bool,
+    label: str,
 ) -> dict[str, FloatArray]:
-    """Symmetric matrices of RTD and 1-CKA between all pairs of ``reps`` (zero diagonal)."""
-    n = len(reps)
-    mats = {"rtd": np.zeros((n, n)), "1-cka": np.zeros((n, n))}
-    pairs = [(i, j) for i in range(n) for j in range(i + 1, n)]
+    """Matrices of RTD and 1-CKA between every representation in ``rows`` and every one in
+    ``cols``; without ``cols``, the symmetric matrices between all pairs of ``rows`` (zero
+    diagonal, each pair computed once)."""
+    symmetric = cols is None
+    others = rows if cols is None else cols
+    pairs = [
+        (i, j) for i in range(len(rows)) for j in range(i + 1 if symmetric else 0, len(others))
+    ]
+    mats = {"rtd": np.zeros((len(rows), len(others))), "1-cka": np.zeros((len(rows), len(others)))}
     for i, j in progress_iter(pairs, total=len(pairs), description=label, enabled=progress):
-        for key, value in compare(reps[i], reps[j], batch=batch, trials=trials, seed=seed).items():
-            mats[key][i, j] = mats[key][j, i] = value
+        for key, value in compare(
+            rows[i], others[j], batch=batch, trials=trials, seed=seed
+        ).items():
+            mats[key][i, j] = value
+            if symmetric:
+                mats[key][j, i] = value
     return mats
+
+
+def identification_accuracy(cross: FloatArray) -> float:
+    """Fraction of rows whose least dissimilar column is the same index (the diagonal).
+
+    Kornblith et al. (2019)'s sanity test: a similarity measure should identify each layer of
+    one network as the corresponding layer of the same architecture trained from another
+    seed.
+
+    Examples
+    --------
+    >>> identification_accuracy(np.array([[0.1, 0.5], [0.2, 0.3]]))
+    0.5
+    """
+    return float(np.mean(np.argmin(cross, axis=1) == np.arange(len(cross))))
 
 
 def disagreement_row(a: Outputs, b: Outputs, labels: IntArray) -> dict[str, float]:
@@ -85,35 +118,75 @@ def compare_family(
     base: FloatArray,
     members: Sequence[FloatArray],
     *,
-    imd_runs: int,
+    imd_slq_runs: int,
     seed: int,
     progress: bool,
     description: str,
 ) -> dict[str, Any]:
     """Compare ``base`` with each member by RTD, 1-CKA, 1-SVCCA and IMD (Figs. 4 and 5).
 
-    RTD runs on the whole clouds (no subsampling: they have 300-500 points). IMD is averaged
-    over ``imd_runs`` probe seeds, as the paper averages it over 100 runs because it is noisy.
+    RTD runs on the whole clouds (no subsampling: they have 300-500 points), IMD exactly
+    (full Laplacian spectra). With ``imd_slq_runs > 0`` the reference code's stochastic IMD
+    is also averaged over that many probe seeds, as the paper averages 100 runs, to show how
+    far its mean lies from the exact value.
 
     Examples
     --------
     >>> x = np.random.default_rng(0).normal(size=(40, 2))
-    >>> out = compare_family(x, [x, 2 * x], imd_runs=2, seed=0, progress=False, description="")
-    >>> out["values"]["rtd"], out["values"]["1-cka"]
-    ([0.0, 0.0], [0.0, 0.0])
+    >>> out = compare_family(x, [x, 2 * x], imd_slq_runs=0, seed=0, progress=False, description="")
+    >>> out["values"]["rtd"], out["values"]["1-cka"], out["values"]["imd"]
+    ([0.0, 0.0], [0.0, 0.0], [0.0, 0.0])
     """
     values: dict[str, list[float]] = {dissimilarity_key(m): [] for m in SYNTHETIC_MEASURES}
-    imd_std: list[float] = []
+    slq: dict[str, list[float]] = {"mean": [], "sd": []}
     for member in progress_iter(
         members, total=len(members), description=description, enabled=progress
     ):
         values["rtd"].append(MEASURES["rtd"](base, member, batch=None))
         values["1-cka"].append(MEASURES["cka"].dissimilarity(base, member))
         values["1-svcca"].append(MEASURES["svcca"].dissimilarity(base, member))
-        runs = [MEASURES["imd"](base, member, seed=seed + r) for r in range(imd_runs)]
-        values["imd"].append(float(np.mean(runs)))
-        imd_std.append(float(np.std(runs)))
-    return {"values": values, "imd_std": imd_std}
+        values["imd"].append(MEASURES["imd"](base, member, method="exact"))
+        if imd_slq_runs:
+            runs = [
+                MEASURES["imd"](base, member, method="slq", seed=seed + r)
+                for r in range(imd_slq_runs)
+            ]
+            slq["mean"].append(float(np.mean(runs)))
+            slq["sd"].append(float(np.std(runs, ddof=1)))
+    return {"values": values, "imd_slq": slq} if imd_slq_runs else {"values": values}
+
+
+def taus_over_draws(
+    family: Callable[[int], tuple[FloatArray, list[FloatArray]]],
+    x: Sequence[int],
+    *,
+    draws: Sequence[int],
+    progress: bool,
+    description: str,
+) -> dict[str, dict[str, Any]]:
+    """Kendall tau of each measure with ``x`` on every random draw of a family of clouds.
+
+    ``family(draw)`` returns the base cloud and its members for one draw. A single draw's tau
+    is noisy for the measures that do not track ``x``; the mean over draws and its Student-t
+    95 % interval (:func:`rtdkit.stats.t_interval`) say what the measure does on average.
+    """
+    taus: dict[str, list[float]] = {dissimilarity_key(m): [] for m in SYNTHETIC_MEASURES}
+    for draw in progress_iter(draws, total=len(draws), description=description, enabled=progress):
+        base, members = family(draw)
+        table = compare_family(
+            base, members, imd_slq_runs=0, seed=0, progress=False, description=""
+        )
+        for key, values in table["values"].items():
+            taus[key].append(kendall_tau(x, values))
+    return {
+        key: {
+            "mean": float(np.mean(t)),
+            "sd": float(np.std(t, ddof=1)),
+            "ci95": list(t_interval(t)),
+            "per_draw": t,
+        }
+        for key, t in taus.items()
+    }
 
 
 def drift_series(

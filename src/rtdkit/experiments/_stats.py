@@ -1,13 +1,15 @@
-"""Small statistics of the experiments' tables: rank and linear correlations, scaling."""
+"""Statistics of the experiments' tables: correlations with intervals, paired comparisons."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 from scipy import stats
 
-from rtdkit._validation import FloatArray
+from rtdkit._validation import FloatArray, RTDInputError
+from rtdkit.stats import compare_correlations, correlate
 
 
 def kendall_tau(x: Sequence[float], y: Sequence[float]) -> float:
@@ -21,20 +23,6 @@ def kendall_tau(x: Sequence[float], y: Sequence[float]) -> float:
     return float(stats.kendalltau(x, y).statistic)
 
 
-def pearson(x: Sequence[float], y: Sequence[float]) -> float | None:
-    """Pearson correlation, or None when either sequence is constant (it is undefined then).
-
-    Examples
-    --------
-    >>> pearson([1, 2, 3], [2, 4, 7]) > 0.9, pearson([1, 1, 1], [1, 2, 3])
-    (True, None)
-    """
-    a, b = np.asarray(x, dtype=float), np.asarray(y, dtype=float)
-    if np.ptp(a) == 0.0 or np.ptp(b) == 0.0:
-        return None
-    return float(np.corrcoef(a, b)[0, 1])
-
-
 def scaled(values: Sequence[float]) -> FloatArray:
     """Values divided by their maximum (the paper's "scaled metrics"); zeros stay zeros."""
     v = np.asarray(values, dtype=float)
@@ -43,18 +31,81 @@ def scaled(values: Sequence[float]) -> FloatArray:
     return out
 
 
+def _constant(values: Sequence[float]) -> bool:
+    return bool(np.ptp(np.asarray(values, dtype=float)) == 0.0)
+
+
+def correlation_entry(x: Sequence[float], y: Sequence[float], *, seed: int) -> Any:
+    """Pearson and Spearman correlation with 95 % bootstrap intervals, or None when either
+    sequence is constant (the correlation is undefined then)."""
+    if _constant(x) or _constant(y):
+        return None
+    res = correlate(x, y, seed=seed)
+    return {
+        "pearson": res.pearson,
+        "pearson_ci95": list(res.pearson_ci),
+        "spearman": res.spearman,
+        "spearman_ci95": list(res.spearman_ci),
+        "n": res.n,
+    }
+
+
+def comparison_entry(
+    shared: Sequence[float], a: Sequence[float], b: Sequence[float], *, seed: int
+) -> Any:
+    """Does ``a`` correlate with ``shared`` more than ``b`` does? Williams' test and the paired
+    bootstrap interval of the difference (:func:`rtdkit.stats.compare_correlations`), for
+    Spearman and Pearson; None when a sequence is constant."""
+    if any(_constant(v) for v in (shared, a, b)):
+        return None
+    out: dict[str, Any] = {}
+    for method in ("spearman", "pearson"):
+        try:
+            res = compare_correlations(shared, a, b, method=method, seed=seed)
+        except RTDInputError as exc:
+            # Both measures rank the points exactly alike (e.g. both monotone in the shift
+            # strength): the two correlations are equal and Williams' test is undefined.
+            corr = stats.spearmanr if method == "spearman" else stats.pearsonr
+            difference = corr(shared, a).statistic - corr(shared, b).statistic
+            out[method] = {"difference": float(difference), "undefined": str(exc)}
+            continue
+        out[method] = {
+            "difference": res.difference,
+            "ci95": list(res.ci),
+            "williams_t": res.t,
+            "pvalue": res.pvalue,
+        }
+    return out
+
+
 def correlation_table(
-    series: dict[str, list[float]], against: Sequence[str] = ("disagreement", "error")
-) -> dict[str, dict[str, float | None]]:
-    """Pearson correlation of RTD and of 1-CKA with each series in ``against`` (Tables 2-8).
+    series: dict[str, list[float]],
+    against: Sequence[str] = ("disagreement", "error"),
+    *,
+    seed: int = 0,
+) -> dict[str, dict[str, Any]]:
+    """Correlations of RTD and of 1-CKA with each series in ``against`` (Tables 2-8).
+
+    For every target: each measure's :func:`correlation_entry` and, under ``"rtd_vs_1-cka"``,
+    the paired comparison of the two (:func:`comparison_entry`). The points of a curve
+    (epochs, shift strengths) are treated as independent observations, as the paper's tables
+    do; consecutive epochs are not, so the intervals are optimistic, and conclusions across
+    seeds should rest on the per-seed values.
 
     Examples
     --------
-    >>> s = {"rtd": [3, 2, 0], "1-cka": [1, 1, 0], "disagreement": [6, 4, 0]}
-    >>> round(correlation_table(s, against=("disagreement",))["disagreement"]["rtd"], 12)
+    >>> s = {"rtd": [3, 2, 1, 0], "1-cka": [1, 1.5, 0.5, 0], "disagreement": [6, 4, 2, 0]}
+    >>> table = correlation_table(s, against=("disagreement",))
+    >>> round(table["disagreement"]["rtd"]["pearson"], 12)
     1.0
     """
     return {
-        target: {m: pearson(series[m], series[target]) for m in ("rtd", "1-cka")}
+        target: {
+            "rtd": correlation_entry(series["rtd"], series[target], seed=seed),
+            "1-cka": correlation_entry(series["1-cka"], series[target], seed=seed),
+            "rtd_vs_1-cka": comparison_entry(
+                series[target], series["rtd"], series["1-cka"], seed=seed
+            ),
+        }
         for target in against
     }

@@ -120,7 +120,7 @@ def run(out_dir: Path, *, quick: bool, seed: int, progress: bool) -> dict[str, A
         per_shift[shift] = {
             "strengths": strengths,
             "series": series,
-            "pearson": correlation_table(series, AGAINST),
+            "correlation": correlation_table(series, AGAINST, seed=seed),
         }
         plot_scaled(ax, strengths, {k: series[k] for k in ("rtd", "1-cka", *AGAINST)})
         ax.set_xlabel("strength")

@@ -2,7 +2,8 @@
 
 The paper (VGG-11, ResNet-20 on CIFAR-10) sees both measures agree: adjacent blocks are close,
 distant blocks far, and ResNet-20's last block stands apart. Here: the blocks of a VGG-like and
-a ResNet-like CNN trained on the digits.
+a ResNet-like CNN trained on the digits, plus Kornblith et al. (2019)'s sanity test: is each
+block of one network closest to the same block of a twin trained from another seed?
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from rtdkit.experiments._digits import (
     require_torch,
     train_new,
 )
-from rtdkit.experiments._measures import dissimilarity_matrices
+from rtdkit.experiments._measures import dissimilarity_matrices, identification_accuracy
 from rtdkit.experiments._output import new_figure, save_outputs
 
 __all__ = ["run"]
@@ -31,7 +32,9 @@ PAPER = {
 
 
 def run(out_dir: Path, *, quick: bool, seed: int, progress: bool) -> dict[str, Any]:
-    """Train each architecture, then compare the outputs of all pairs of its blocks.
+    """Train each architecture, then compare the outputs of all pairs of its blocks, and every
+    block with every block of the same architecture trained from seed ``seed + 1`` (the
+    cross-seed layer identification test of Kornblith et al., 2019).
 
     Default: 30 epochs, 5 held-out batches of 500; ``quick``: 6 epochs, 2 batches of 150.
     """
@@ -50,10 +53,27 @@ def run(out_dir: Path, *, quick: bool, seed: int, progress: bool) -> dict[str, A
                 out.blocks, batch=batch, trials=trials, seed=seed, progress=progress, label=arch
             ).items()
         }
+        # Kornblith et al. (2019)'s test: the same architecture from another seed.
+        twin = outputs(
+            train_new(spec, data, epochs=epochs, seed=seed + 1), data.x_test, blocks=True
+        )
+        cross = dissimilarity_matrices(
+            out.blocks,
+            twin.blocks,
+            batch=batch,
+            trials=trials,
+            seed=seed,
+            progress=progress,
+            label=f"{arch} vs seed {seed + 1}",
+        )
         per_arch[arch] = {
             "architecture": spec.describe(),
             "final_accuracy": 1.0 - out.error(data.y_test),
             **mats,
+            "cross_seed": {key: m.tolist() for key, m in cross.items()},
+            "identification_accuracy": {
+                key: identification_accuracy(m) for key, m in cross.items()
+            },
         }
         for row, key in enumerate(("rtd", "1-cka")):
             ax = axes[row, col]

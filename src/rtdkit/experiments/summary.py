@@ -1,0 +1,102 @@
+"""Across-seed summaries of the experiments' per-seed JSON files.
+
+Each seed of an experiment is one independent replication (new data split, new networks), so
+the across-seed mean of any number, with its Student-t 95 % interval, is what a table should
+report. ``python -m rtdkit.experiments.summary FOLDER`` reads ``FOLDER/seed-*/NAME.json`` and
+writes ``FOLDER/summary.json``.
+
+Examples
+--------
+>>> records = [{"experiment": "x", "seed": s, "acc": 0.9 + 0.01 * s} for s in range(3)]
+>>> summary = summarise(records)
+>>> round(summary["acc"]["mean"], 3), summary["acc"]["n"]
+(0.91, 3)
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from rtdkit.stats import t_interval
+
+__all__ = ["summarise", "summarise_folder"]
+
+# Provenance and per-seed details that are not quantities to average.
+_SKIPPED = frozenset(
+    {"experiment", "quick", "seed", "rtdkit_version", "runtime_s", "settings", "paper", "n"}
+)
+
+
+def _leaves(record: Any, path: str = "") -> Iterator[tuple[str, float]]:
+    """Every numeric scalar of a JSON record with its '/'-joined path (lists are skipped:
+    curves and matrices are per-seed details)."""
+    if isinstance(record, dict):
+        for key, value in record.items():
+            if key not in _SKIPPED:
+                yield from _leaves(value, f"{path}/{key}" if path else str(key))
+    elif isinstance(record, (int, float)) and not isinstance(record, bool):
+        yield path, float(record)
+
+
+def summarise(records: Sequence[dict[str, Any]]) -> dict[str, Any]:
+    """Mean, sd and 95 % t-interval over seeds of every number the records share.
+
+    For a p-value (a path ending in ``pvalue``) the summary is instead how many seeds have
+    p < 0.05; with the sign of the matching ``difference`` this says in how many independent
+    replications RTD correlated significantly better (or worse) than 1 − CKA.
+    """
+    values: dict[str, list[float]] = {}
+    for record in records:
+        for path, value in _leaves(record):
+            values.setdefault(path, []).append(value)
+    out: dict[str, Any] = {}
+    for path, v in values.items():
+        if path.endswith("pvalue"):
+            differences = values.get(path.removesuffix("pvalue") + "difference", [])
+            significant = [
+                d for p, d in zip(v, differences, strict=False) if p < 0.05 and np.isfinite(d)
+            ]
+            out[path] = {
+                "seeds": len(v),
+                "p_below_0.05": len(significant),
+                "of_which_positive_difference": sum(d > 0 for d in significant),
+            }
+            continue
+        entry: dict[str, Any] = {"mean": float(np.mean(v)), "n": len(v)}
+        if len(v) >= 2:
+            entry["sd"] = float(np.std(v, ddof=1))
+            entry["ci95"] = list(t_interval(v))
+        out[path] = entry
+    return out
+
+
+def summarise_folder(folder: Path | str) -> dict[str, Any]:
+    """Summaries of every experiment found as ``folder/seed-*/NAME.json``, by name."""
+    by_name: dict[str, list[dict[str, Any]]] = {}
+    for file in sorted(Path(folder).glob("seed-*/*.json")):
+        record = json.loads(file.read_text())
+        by_name.setdefault(record["experiment"], []).append(record)
+    return {
+        name: {"seeds": sorted(r["seed"] for r in records), "summary": summarise(records)}
+        for name, records in sorted(by_name.items())
+    }
+
+
+def main(argv: Sequence[str]) -> int:
+    if len(argv) != 1:
+        print("usage: python -m rtdkit.experiments.summary FOLDER", file=sys.stderr)
+        return 2
+    folder = Path(argv[0])
+    summary = summarise_folder(folder)
+    (folder / "summary.json").write_text(json.dumps(summary, indent=1) + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main(sys.argv[1:]))
