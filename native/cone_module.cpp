@@ -7,32 +7,16 @@
 #include <stdexcept>
 #include <string>
 
+#include "binding.hpp"
 #include "cone_engine.hpp"
 
 namespace nb = nanobind;
 
-template <typename T>
-using InMatrix = nb::ndarray<const T, nb::ndim<2>, nb::c_contig, nb::device::cpu>;
+using rtdbind::InMatrix;
+using rtdbind::owned_array;
+using rtdbind::python_progress;
 
 namespace {
-
-template <typename T>
-nb::object owned_array(T* data, std::size_t rows, std::size_t cols) {
-    nb::capsule owner(data, [](void* p) noexcept { delete[] static_cast<T*>(p); });
-    return nb::ndarray<nb::numpy, T, nb::ndim<2>>(data, {rows, cols}, owner).cast();
-}
-
-// The engine runs without the GIL; about every 0.2 s it calls this, which takes the GIL back
-// only to let Python handle pending signals (Ctrl-C raises KeyboardInterrupt here) and to call
-// the user's progress callable. A Python exception unwinds the engine as a C++ exception and
-// reaches the caller unchanged.
-rtdcone::Progress python_progress(const nb::object& callback) {
-    return [&callback](std::int64_t done, std::int64_t total) {
-        nb::gil_scoped_acquire acquire;
-        if (PyErr_CheckSignals() != 0) throw nb::python_error();
-        if (!callback.is_none()) callback(done, total);
-    };
-}
 
 template <typename T>
 nb::tuple compute(InMatrix<T> w, InMatrix<T> mu, int maxdim, int n_threads, nb::object progress) {

@@ -6,19 +6,15 @@
 #include <stdexcept>
 #include <vector>
 
+#include "binding.hpp"
 #include "score_engine.hpp"
 
 namespace nb = nanobind;
 
-using InMatrix = nb::ndarray<const double, nb::ndim<2>, nb::c_contig, nb::device::cpu>;
+using InMatrix = rtdbind::InMatrix<double>;
+using rtdbind::owned_array;
 
 namespace {
-
-template <typename T>
-nb::object owned_array(T* data, std::size_t rows, std::size_t cols) {
-    nb::capsule owner(data, [](void* p) noexcept { delete[] static_cast<T*>(p); });
-    return nb::ndarray<nb::numpy, T, nb::ndim<2>>(data, {rows, cols}, owner).cast();
-}
 
 // (k, 2) values and (k, 4) critical edges of a list of bars.
 nb::tuple bars_arrays(const std::vector<rtdscore::ScoreBar>& bars) {
@@ -64,18 +60,12 @@ void check_square(const InMatrix& m, std::size_t n, const char* name) {
                                     " must be a square matrix of the same size as mu");
 }
 
-// The engine runs without the GIL; about every 0.2 s it takes the GIL back only to let Python
-// handle pending signals, so Ctrl-C raises KeyboardInterrupt within about a second.
-void check_signals(std::int64_t, std::int64_t) {
-    nb::gil_scoped_acquire acquire;
-    if (PyErr_CheckSignals() != 0) throw nb::python_error();
-}
-
 nb::tuple compute(InMatrix mu, std::vector<InMatrix> ws) {
     const std::size_t n = mu.shape(0);
     check_square(mu, n, "mu");
     for (const auto& w : ws) check_square(w, n, "w");
-    const rtdscore::Progress interruptible = check_signals;
+    const nb::object no_callback = nb::none();  // Ctrl-C is still checked
+    const rtdscore::Progress interruptible = rtdbind::python_progress(no_callback);
     rtdscore::MuSide mu_side;
     std::vector<rtdscore::WSide> w_sides;
     {

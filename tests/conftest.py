@@ -2,6 +2,12 @@
 
 from __future__ import annotations
 
+import _thread
+import threading
+import time
+from collections.abc import Callable
+from typing import Any
+
 import numpy as np
 import pytest
 
@@ -45,3 +51,18 @@ def sort_diagram(bars: np.ndarray) -> np.ndarray:
     """Canonical order for comparing diagrams as multisets."""
     bars = np.asarray(bars, dtype=np.float64).reshape(-1, 2)
     return bars[np.lexsort((bars[:, 1], bars[:, 0]))]
+
+
+def assert_stops_on_ctrl_c(long_call: Callable[[], Any], *, after: float = 0.5) -> None:
+    """Ctrl-C (simulated with _thread.interrupt_main) ``after`` seconds into ``long_call``, a
+    native computation of many seconds, must raise KeyboardInterrupt within about a second: the
+    engines check for signals every 0.2 s. Not a speed claim: stopped, not finished."""
+    timer = threading.Timer(after, _thread.interrupt_main)
+    start = time.perf_counter()
+    timer.start()
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            long_call()
+    finally:
+        timer.cancel()
+    assert time.perf_counter() - start < after + 2.5

@@ -20,18 +20,11 @@
 
 #include "../cone_core.hpp"
 #include "../cone_engine.hpp"
-
-namespace {
+#include "check.hpp"
 
 int failures = 0;
 
-#define CHECK(cond)                                                                     \
-    do {                                                                                \
-        if (!(cond)) {                                                                  \
-            std::fprintf(stderr, "%s:%d: CHECK failed: %s\n", __FILE__, __LINE__, #cond); \
-            ++failures;                                                                 \
-        }                                                                               \
-    } while (0)
+namespace {
 
 using Bars = std::vector<std::pair<float, float>>;
 using Matrix = std::vector<double>;  // n x n, row-major

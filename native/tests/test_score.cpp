@@ -10,19 +10,13 @@
 
 #include "../cone_engine.hpp"
 #include "../score_engine.hpp"
+#include "check.hpp"
+
+int failures = 0;
 
 namespace {
 
-int failures = 0;
 int with_image = 0;  // cases where the image term is not empty: the tests must exercise it
-
-#define CHECK(cond)                                                                     \
-    do {                                                                                \
-        if (!(cond)) {                                                                  \
-            std::fprintf(stderr, "%s:%d: CHECK failed: %s\n", __FILE__, __LINE__, #cond); \
-            ++failures;                                                                 \
-        }                                                                               \
-    } while (0)
 
 using Matrix = std::vector<double>;
 

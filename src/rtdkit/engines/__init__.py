@@ -22,7 +22,9 @@ Conventions shared by all engines
 
 from __future__ import annotations
 
+import importlib
 from dataclasses import dataclass
+from types import ModuleType
 from typing import Any, Protocol
 
 import numpy as np
@@ -91,6 +93,23 @@ def register_engine(
         bytes_per_n2,
         supports_progress,
     )
+
+
+class NativeEngineMissingError(ImportError):
+    """A compiled module of rtdkit (``rtdkit.engines._cone``, ``_score``) cannot be loaded."""
+
+
+def import_native(module: str, *, meanwhile: str) -> ModuleType:
+    """Import the compiled module ``rtdkit.engines.<module>``, or say how to build it."""
+    try:
+        return importlib.import_module(f"rtdkit.engines.{module}")
+    except ImportError as exc:
+        raise NativeEngineMissingError(
+            f"the native module rtdkit.engines.{module} could not be imported: {exc}. It is "
+            "built when rtdkit is installed: run `pip install -e .` (or `pip install .`) in the "
+            "rtdkit checkout, which needs a C++17 compiler; cmake, ninja, nanobind and "
+            f"scikit-build-core come from PyPI. Meanwhile use {meanwhile}."
+        ) from exc
 
 
 def _load_builtin(name: str) -> None:

@@ -72,23 +72,17 @@ from typing import Any
 import numpy as np
 
 from rtdkit._validation import FloatArray, RTDInputError
-from rtdkit.engines import EngineMatrix, EngineOutput, register_engine, sort_bars
+from rtdkit.engines import (
+    EngineMatrix,
+    EngineOutput,
+    import_native,
+    register_engine,
+    sort_bars,
+)
 
+__all__ = ["MAX_DIM", "cone_diagnostics", "cone_engine"]
 
-class NativeEngineMissingError(ImportError):
-    """The compiled module ``rtdkit.engines._cone`` is missing or cannot be loaded."""
-
-
-try:
-    from rtdkit.engines import _cone  # type: ignore[attr-defined]
-except ImportError as exc:  # pragma: no cover - exercised only on a broken install
-    raise NativeEngineMissingError(
-        "the native 'cone' engine (compiled module rtdkit.engines._cone) could not be "
-        f"imported: {exc}. It is built when rtdkit is installed: run `pip install -e .` "
-        "(or `pip install .`) in the rtdkit checkout, which needs a C++17 compiler; cmake, "
-        "ninja, nanobind and scikit-build-core come from PyPI. Meanwhile use "
-        "engine='reference'."
-    ) from exc
+_cone = import_native("_cone", meanwhile="engine='reference'")
 
 MAX_DIM: int = _cone.MAX_DIM
 MAX_POINTS: int = _cone.MAX_POINTS

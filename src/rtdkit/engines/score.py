@@ -30,17 +30,9 @@ from numpy.typing import NDArray
 
 from rtdkit._validation import FloatArray
 from rtdkit.distances import cross_matrices
+from rtdkit.engines import import_native
 
-try:
-    from rtdkit.engines import _score  # type: ignore[attr-defined]
-except ImportError as exc:  # pragma: no cover - exercised only on a broken install
-    from rtdkit.engines.cone import NativeEngineMissingError
-
-    raise NativeEngineMissingError(
-        "the native score module (rtdkit.engines._score) could not be imported: "
-        f"{exc}. Reinstall rtdkit with `pip install -e .` (needs a C++17 compiler), or use "
-        "method='barcode'."
-    ) from exc
+_score = import_native("_score", meanwhile="method='barcode'")
 
 IntArray = NDArray[np.int64]
 
