@@ -103,6 +103,10 @@ def test_barcode_writes_a_figure(files: tuple, tmp_path: Path) -> None:
         (["matrix", "{tmp}", "--scheduler", "nohost"], "--scheduler nohost is not a"),
         (["matrix", "{tmp}", "--store", "/nonexistent/s.sqlite"], "--store /nonexistent/s"),
         (["experiment", "rings", "--quick", "--out", "/proc/forbidden"], "--out '/proc/"),
+        # distances near 1e38 do not fit in float32, in which every engine computes
+        (["compare", "{huge}", "{a}", "--normalize", "none"], "do not fit in float32"),
+        (["compare", "{huge}", "{a}", "--normalize", "none", "--method", "barcode"], "float32"),
+        (["barcode", "{huge}", "{a}", "--normalize", "none"], "do not fit in float32"),
     ],
 )
 def test_errors_are_one_line_with_exit_2(files: tuple, args: list[str], message: str) -> None:
@@ -112,8 +116,9 @@ def test_errors_are_one_line_with_exit_2(files: tuple, args: list[str], message:
     (tmp / "header.csv").write_text("x,y,z\n")
     np.save(tmp / "short.npy", p[:50])
     (tmp / "corrupt.pt").write_bytes(b"not a checkpoint" * 4)
+    np.save(tmp / "huge.npy", p * 1e38)  # distances up to ~1e39 > float32 max
     names = {n: tmp / f"{n}.{s}" for n, s in [("empty", "csv"), ("header", "csv")]}
-    names |= {"short": tmp / "short.npy", "corrupt": tmp / "corrupt.pt"}
+    names |= {"short": tmp / "short.npy", "corrupt": tmp / "corrupt.pt", "huge": tmp / "huge.npy"}
     proc = _run_main(*[x.format(a=a, b=b, tmp=tmp, **names) for x in args])
     _assert_one_line_error(proc, message)
 

@@ -28,6 +28,16 @@ def _bar(*, with_eta: bool) -> Any:
 
 
 @contextmanager
+def _vanishing_on_error(bar: Any) -> Iterator[None]:
+    """An error (or Ctrl-C) removes the bar, so that its message is all the user reads."""
+    try:
+        yield
+    except BaseException:
+        bar.live.transient = True
+        raise
+
+
+@contextmanager
 def progress_callback(
     description: str, *, enabled: bool
 ) -> Iterator[Callable[[int, int], None] | None]:
@@ -45,7 +55,8 @@ def progress_callback(
         def update(done: int, total: int) -> None:
             bar.update(task, completed=done, total=total)
 
-        yield update
+        with _vanishing_on_error(bar):
+            yield update
 
 
 def progress_iter(
@@ -55,7 +66,7 @@ def progress_iter(
     if not enabled:
         yield from items
         return
-    with _bar(with_eta=True) as bar:
+    with _bar(with_eta=True) as bar, _vanishing_on_error(bar):
         task = bar.add_task(description, total=total)
         for item in items:
             yield item

@@ -174,7 +174,7 @@ def check_float32_range(w: FloatArray) -> None:
     top = float(np.max(w, initial=0.0))
     if top > FLOAT32_MAX:
         raise RTDInputError(
-            "the distances do not fit in float32, in which the barcode engines compute: the "
+            "the distances do not fit in float32, in which rtdkit's engines compute: the "
             f"largest normalised distance within the first representation of the pair is "
             f"{top:.3g}, above {FLOAT32_MAX:.3g}. A point lies extremely far from the others "
             "(remove it) or the data are not normalised (rescale them, or use "
