@@ -8,8 +8,10 @@ engine's own arrays are not seen by tracemalloc, only by ru_maxrss.
     python benchmarks/memory.py            # N = 6000
     python benchmarks/memory.py --n 3000
 
-Compared in the same run: ``cross_barcode`` (float32 pipeline) and the float64 route that
-``rtd``'s trials take (``barcode_from_distances`` on float64 normalised distance matrices).
+Compared in the same run: ``cross_barcode`` (float32 pipeline), the float64 route that
+``rtd``'s barcode trials take (``barcode_from_distances`` on float64 normalised distance
+matrices), and one ``rtd`` trial on all points through the identity (``rtd(batch=None)``, the
+default method: both directions, both clouds' float64 matrices and the score engine).
 """
 
 from __future__ import annotations
@@ -30,7 +32,8 @@ from rtdkit.engines import get_engine
 n, route, engine = int(sys.argv[1]), sys.argv[2], sys.argv[3]
 rng = np.random.default_rng(0)
 p, q = rng.normal(size=(n, 64)), rng.normal(size=(n, 64))
-get_engine(engine)  # import the engine before the baseline
+get_engine(engine)  # import the engines before the baseline
+import rtdkit.engines.score
 
 
 def rss_bytes() -> int:
@@ -43,6 +46,8 @@ tracemalloc.start()
 start = time.perf_counter()
 if route == "cross_barcode":
     bars = rtdkit.cross_barcode(p, q, engine=engine)[1]
+elif route == "identity":
+    bars = [rtdkit.rtd(p, q, batch=None).value]
 else:
     w, wt = normalized_distances(p), normalized_distances(q)
     bars = barcode_from_distances(w, wt, maxdim=1, engine=get_engine(engine))[1]
@@ -76,6 +81,7 @@ def main() -> None:
     routes = (
         ("cross_barcode", "cross_barcode(P, Q)"),
         ("float64", "barcode_from_distances (float64, as rtd)"),
+        ("identity", "rtd(P, Q, batch=None): one identity trial"),
     )
     results = {}
     for route, label in routes:
