@@ -245,11 +245,11 @@ def cross_barcode(
     info = check_engine(engine, edges=return_edges)
     maxdim = check_dim(maxdim, info, "maxdim")
     n_threads = check_n_jobs(n_threads, "n_threads")
+    progress = check_bool(progress, "progress")
     p, q = _as_pair(P, Q)
     # refused before any N x N allocation; float32 matrices: 16 bytes per N² at most
     check_memory(len(p), info.bytes_per_n2 or 16.0, what=f"cross_barcode (engine {info.name!r})")
     w, mu = cross_matrices_f32(p, q, metric=metric, normalize=normalize)
-    progress = check_bool(progress, "progress")
     return _engine_barcode(w, mu, maxdim, info, return_edges, n_threads, progress)
 
 

@@ -109,13 +109,15 @@ class RTDLoss(nn.Module):
         check_dim(max(self.dims), info)
         self.engine = info.name
         self.n_threads = check_n_jobs(n_threads, "n_threads")
-        dim_for_method = self.dims[0] if self.dims == (1,) and self.p == 1.0 else -1
-        if method == "identity" and dim_for_method != 1:
+        # The identity gives the total bar length of H1, i.e. the loss with dim=1 and p=1.
+        total_of_h1 = self.dims == (1,) and self.p == 1.0
+        if method == "identity" and not total_of_h1:
             raise RTDInputError(
                 "method='identity' gives the total bar length of H1 (dim=1, p=1) only; got "
                 f"dim={self.dims}, p={self.p}. Use method='barcode'"
             )
-        self.method = check_method(method, dim=dim_for_method, engine=engine)
+        # check_method defaults to the identity for dimension 1 only; 0 stands for "not H1".
+        self.method = check_method(method, dim=1 if total_of_h1 else 0, engine=engine)
 
     def forward(
         self, x: torch.Tensor, z: torch.Tensor, *, scale: torch.Tensor | float | None = None
