@@ -1,6 +1,7 @@
 // Dimension 1 of the cone engine: persistent cohomology with clearing on the cone over L.
 // docs/engine.md explains why this complex has the doubled matrix's H1 barcode.
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <limits>
 #include <stdexcept>
@@ -75,6 +76,7 @@ class Dim1Cone {
         build_order();
         nbr_.resize(static_cast<std::size_t>(n) * (n - 1));
         nbr_ready_.assign(n, 0);
+        member_.assign((static_cast<std::size_t>(n) * (n - 1) / 2 + 63) / 64, 0);
     }
 
     void run(std::vector<Bar>& bars, Stats& stats, const Progress& progress) {
@@ -205,16 +207,15 @@ class Dim1Cone {
         u32 iu;     // phase 1: positions in the neighbour lists of u and v
         u32 iv;
         bool cone;  // phase 1: the cone triangle *uv is still to come
+        u32 third;  // the current cofacet's vertex other than u and v (n for the cone triangle)
     };
 
     struct Work {
-        std::vector<ColIter> iters;  // heap of the iterators of the added columns
-        bool has_extra = false;      // one more entry (a pivot put back)
-        Priority extra;
+        std::vector<ColIter> iters;  // heap of the iterators, one per edge of the cochain
+        u32 self = kNone;            // the column being reduced
         std::vector<u32> comb;       // columns added (the reduction matrix column)
         void clear() {
             iters.clear();
-            has_extra = false;
             comb.clear();
         }
         std::size_t bytes() const {
@@ -297,6 +298,7 @@ class Dim1Cone {
             if (it.cone && e.w <= val) {  // *uv has the largest index: first among equals
                 it.cone = false;
                 it.head = Priority::of(e.w, tri_index(e.u, e.v, static_cast<u64>(n_)));
+                it.third = static_cast<u32>(n_);
                 return true;
             }
             // Both lists exhausted (val == inf) ends the coboundary whatever alpha is: the
@@ -309,12 +311,14 @@ class Dim1Cone {
                 const u32 x = lu[it.iu++];
                 if (rv[x] <= a) {  // second meeting (or a tie: emitted from the u side)
                     it.head = Priority::of(a, cofacet_index(e.u, e.v, x));
+                    it.third = x;
                     return true;
                 }
             } else {
                 const u32 x = lv[it.iv++];
                 if (ru[x] < b) {
                     it.head = Priority::of(b, cofacet_index(e.u, e.v, x));
+                    it.third = x;
                     return true;
                 }
             }
@@ -336,6 +340,7 @@ class Dim1Cone {
             if (it.x >= 0) {
                 const u64 t = cofacet_index(it.e.u, it.e.v, static_cast<u32>(it.x));
                 it.head = Priority::of(it.e.mu, t);
+                it.third = static_cast<u32>(it.x);
                 return true;
             }
             return start_merged(it);
@@ -343,48 +348,147 @@ class Dim1Cone {
         return next_merged(it);
     }
 
-    // Add the coboundary of edge e to the working column; first_x: the top of its block if
-    // known already (-2: not known).
-    void add_column(Work& work, const Edge& e, int first_x = -2) {
+    // The working column of a reduction is the coboundary of a cochain c: the column's own edge
+    // and the edges of the columns added to it (Z/2), kept as one bit per edge. Whether a
+    // cofacet is in the column is then known on the spot: the triangle uvx iff an odd number of
+    // uv, ux, vx are in c, the cone triangle *uv iff uv is. So each cofacet needs to be read
+    // from one iterator only, its owner: its facet in c of smallest index. The other facets'
+    // iterators step over it without touching the heap. On the hard pairs most cofacets have
+    // two facets in c (the cocycles are cuts), so this halves the heap traffic. Ownership only
+    // moves to a newly added edge while c grows; when an addition removes edges from c, the
+    // iterators are rebuilt from the current front.
+    bool member(u32 edge) const { return (member_[edge >> 6] >> (edge & 63)) & 1; }
+    void set_member(u32 edge, bool on) {
+        const u64 bit = u64(1) << (edge & 63);
+        member_[edge >> 6] = on ? (member_[edge >> 6] | bit) : (member_[edge >> 6] & ~bit);
+    }
+    static u32 pair_index(u32 a, u32 b) { return a < b ? edge_index(a, b) : edge_index(b, a); }
+
+    // The two other facets of the current cofacet of it (a triangle of K) as edge indices.
+    static std::pair<u32, u32> other_facets(const ColIter& it) {
+        return {pair_index(it.e.u, it.third), pair_index(it.e.v, it.third)};
+    }
+    bool is_cone(const ColIter& it) const { return it.third == static_cast<u32>(n_); }
+
+    bool owns(const ColIter& it) const {
+        if (is_cone(it)) return true;
+        const u32 self = edge_index(it.e.u, it.e.v);
+        const auto [ux, vx] = other_facets(it);
+        return !((ux < self && member(ux)) || (vx < self && member(vx)));
+    }
+    bool in_column(const ColIter& it) const {  // c holds the iterator's edge
+        if (is_cone(it)) return true;
+        const auto [ux, vx] = other_facets(it);
+        return member(ux) == member(vx);
+    }
+
+    // Next cofacet that the iterator owns; false when the coboundary is exhausted.
+    bool advance_owned(ColIter& it) {
+        while (advance(it))
+            if (owns(it)) return true;
+        return false;
+    }
+
+    // First position in the list of u whose value is at least d.
+    u32 first_at_least(u32 u, float d) {
+        const u32* list = neighbours(u);
+        const float* row = &mu_[static_cast<std::size_t>(u) * n_];
+        u32 lo = 0, hi = static_cast<u32>(n_ - 1);
+        while (lo < hi) {
+            const u32 mid = (lo + hi) / 2;
+            if (row[list[mid]] < d)
+                lo = mid + 1;
+            else
+                hi = mid;
+        }
+        return lo;
+    }
+
+    // Start an iterator over the cofacets of e (an edge of c) that come after p in the
+    // filtration and that it owns. Cofacets of a larger value than e's are reached by binary
+    // searches in the neighbour lists instead of being read one by one.
+    void start_after(Work& work, const Edge& e, Priority p) {
         ColIter it;
         it.e = e;
-        it.iu = it.iv = 0;
-        it.cone = false;
-        it.x = first_x == -2 ? next_in_block(e, n_) : first_x;
-        if (it.x >= 0) {
-            it.head = Priority::of(e.mu, cofacet_index(e.u, e.v, static_cast<u32>(it.x)));
-        } else if (!start_merged(it)) {
-            return;
+        bool live;
+        if (p.value() <= e.mu) {
+            it.iu = it.iv = 0;
+            it.cone = false;
+            it.x = next_in_block(e, n_);
+            if (it.x >= 0) {
+                it.head = Priority::of(e.mu, cofacet_index(e.u, e.v, static_cast<u32>(it.x)));
+                it.third = static_cast<u32>(it.x);
+                live = true;
+            } else {
+                live = start_merged(it);
+            }
+        } else {
+            it.x = -1;
+            it.iu = first_at_least(e.u, p.value());
+            it.iv = first_at_least(e.v, p.value());
+            it.cone = e.w <= alpha_ &&
+                      p < Priority::of(e.w, tri_index(e.u, e.v, static_cast<u64>(n_)));
+            live = next_merged(it);
         }
+        while (live && (!(p < it.head) || !owns(it))) live = advance(it);
+        if (!live) return;
         work.iters.push_back(it);
         std::push_heap(work.iters.begin(), work.iters.end(), iter_later);
     }
 
-    // Earliest entry of the working column; false if it is empty.
-    static bool peek(const Work& work, Priority& out) {
-        if (work.iters.empty()) {
-            out = work.extra;
-            return work.has_extra;
+    // Add edges to c (each toggles) and their cofacets after p to the working column.
+    template <typename Edges>
+    void add_edges(Work& work, const Edges& edges, Priority p) {
+        bool removed = false;
+        for (const u32 j : edges) {
+            work.comb.push_back(j);
+            set_member(j, !member(j));
+            removed |= !member(j);
         }
-        out = work.iters.front().head;
-        if (work.has_extra && work.extra < out) out = work.extra;
-        return true;
-    }
-
-    void pop(Work& work) {
-        ++visited_;
-        if (work.has_extra && (work.iters.empty() || work.extra < work.iters.front().head)) {
-            work.has_extra = false;
+        if (removed) {
+            rebuild(work, p);
             return;
         }
+        for (const u32 j : edges) start_after(work, edge(j), p);
+    }
+
+    // Fresh iterators, one per edge of c, from just after p.
+    void rebuild(Work& work, Priority p) {
+        std::vector<u32> live(work.comb);
+        live.push_back(work.self);
+        std::sort(live.begin(), live.end());
+        live.erase(std::unique(live.begin(), live.end()), live.end());
+        work.iters.clear();
+        for (const u32 j : live)
+            if (member(j)) start_after(work, edge(j), p);
+    }
+
+    // Removes and returns the pivot: the earliest cofacet in the column.
+    bool pop_pivot(Work& work, Priority& out) {
         std::vector<ColIter>& h = work.iters;
-        if (!advance(h.front())) {
-            h.front() = h.back();
-            h.pop_back();
-            if (h.empty()) return;
+        while (!h.empty()) {
+            ColIter& top = h.front();
+            ++visited_;
+            // ownership moves to an edge added since this cofacet was reached: it reads it too
+            const bool pivot = owns(top) && in_column(top);
+            const Priority head = top.head;
+            if (!advance_owned(top)) {
+                top = h.back();
+                h.pop_back();
+            }
+            sift_down(h);
+            if (pivot) {
+                out = head;
+                return true;
+            }
         }
-        // sift the (new) top down: one pass instead of pop_heap + push_heap
+        return false;
+    }
+
+    // Restore the heap after its top changed: one pass instead of pop_heap + push_heap.
+    static void sift_down(std::vector<ColIter>& h) {
         const std::size_t size = h.size();
+        if (size < 2) return;
         const ColIter moving = h.front();
         std::size_t i = 0;
         for (;;) {
@@ -398,31 +502,18 @@ class Dim1Cone {
         h[i] = moving;
     }
 
-    // Removes and returns the pivot: the earliest entry of odd multiplicity.
-    bool pop_pivot(Work& work, Priority& out) {
-        Priority top, next;
-        while (peek(work, top)) {
-            pop(work);
-            if (peek(work, next) && next == top) {
-                pop(work);
-                continue;
-            }
-            out = top;
-            return true;
-        }
-        return false;
-    }
-
     void reduce_column(const Edge& e, Work& work, PivotMap& pivots, ReducedColumns& reduced,
                        std::vector<Bar>& bars, Stats& stats, Ticker& ticker, std::size_t done) {
         work.clear();
-        add_column(work, e);
+        const u32 self = work.self = edge_index(e.u, e.v);
+        set_member(self, true);
+        start_after(work, e, Priority{});  // Priority{}: before everything
         Priority pivot;
         for (;;) {
             ticker.tick(static_cast<i64>(done));  // one hard column can take seconds
             if (!pop_pivot(work, pivot)) {
                 ++stats.essential;
-                return;
+                break;
             }
             const u64 t = pivot.index();
             const u32 c = pivots.find(t);
@@ -431,36 +522,28 @@ class Dim1Cone {
                 if ((t >> 42) != static_cast<u64>(n_)) {
                     const auto [x, sigma] = latest_facet(t);
                     const Edge s = edge(sigma);
-                    if (s.w != s.mu && s.mu == pivot.value()) {
-                        const int top = next_in_block(s, n_);
-                        if (top == x) {
-                            ++stats.additions;
-                            work.has_extra = true;
-                            work.extra = pivot;
-                            add_column(work, s, top);
-                            work.comb.push_back(sigma);
-                            continue;
-                        }
+                    if (s.w != s.mu && s.mu == pivot.value() && next_in_block(s, n_) == x) {
+                        ++stats.additions;
+                        add_edges(work, std::array<u32, 1>{sigma}, pivot);
+                        continue;
                     }
                 }
                 const float death = pivot.value();
                 if (death > e.mu) bars.push_back(make_bar(e, t, death));
-                pivots.insert(t, reduced.store(edge_index(e.u, e.v), work.comb));
-                return;
+                pivots.insert(t, reduced.store(self, work.comb));
+                break;
             }
             ++stats.additions;
-            // the added column holds the pivot too: put it back so that they cancel
-            work.has_extra = true;
-            work.extra = pivot;
+            // The stored column's coboundary has nothing up to its pivot but the pivot itself,
+            // which cancels with ours.
             const ReducedColumns::Col col = reduced.cols[c];
-            add_column(work, edge(col.self));
-            work.comb.push_back(col.self);
-            for (u32 k = 0; k < col.length; ++k) {
-                const u32 j = reduced.pool[col.offset + k];
-                add_column(work, edge(j));
-                work.comb.push_back(j);
-            }
+            scratch_.assign(1, col.self);
+            scratch_.insert(scratch_.end(), reduced.pool.begin() + col.offset,
+                            reduced.pool.begin() + col.offset + col.length);
+            add_edges(work, scratch_, pivot);
         }
+        set_member(self, false);
+        for (const u32 j : work.comb) set_member(j, false);
     }
 
     Bar make_bar(const Edge& e, u64 t, float death) const {
@@ -495,7 +578,10 @@ class Dim1Cone {
     std::vector<char> nbr_ready_;
     std::vector<u64> sort_buf_;
     i64 trivial_ = 0;
-    i64 visited_ = 0;  // entries popped off the working column (coboundary entries read)
+    i64 visited_ = 0;
+    std::vector<u64> member_;   // the working column's cochain, a bit per edge
+    std::vector<u32> scratch_;
+  // entries popped off the working column (coboundary entries read)
 };
 
 }  // namespace
