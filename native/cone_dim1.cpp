@@ -1,7 +1,6 @@
 // Dimension 1 of the cone engine: persistent cohomology with clearing on the cone over L.
 // docs/engine.md explains why this complex has the doubled matrix's H1 barcode.
 #include <algorithm>
-#include <array>
 #include <cmath>
 #include <limits>
 #include <stdexcept>
@@ -111,6 +110,7 @@ class Dim1Cone {
         }
         ticker.finish();
         stats.visited = visited_;
+        stats.rebuilds = rebuilds_;
         const std::size_t bytes = mu_store_.capacity() * sizeof(float) + w_.capacity() * sizeof(float) +
                                   order_.capacity() * sizeof(u64) + pivots.bytes() +
                                   nbr_.capacity() * sizeof(u32) + sort_buf_.capacity() * 8 +
@@ -210,20 +210,44 @@ class Dim1Cone {
         u32 third;  // the current cofacet's vertex other than u and v (n for the cone triangle)
     };
 
-    struct Work {
-        std::vector<ColIter> iters;  // heap of the iterators, one per edge of the cochain
-        u32 self = kNone;            // the column being reduced
-        std::vector<u32> comb;       // columns added (the reduction matrix column)
-        void clear() {
-            iters.clear();
-            comb.clear();
-        }
-        std::size_t bytes() const {
-            return iters.capacity() * sizeof(ColIter) + comb.capacity() * sizeof(u32);
-        }
+    // The heap holds (priority of the current cofacet, iterator slot) only: 24 bytes to move
+    // per level instead of the whole iterator.
+    struct HeapEntry {
+        Priority head;
+        u32 slot;
     };
 
-    static bool iter_later(const ColIter& a, const ColIter& b) { return a.head > b.head; }
+    struct Work {
+        std::vector<HeapEntry> heap;  // one entry per live iterator, earliest cofacet on top
+        std::vector<ColIter> iters;   // the iterators, one per edge of the cochain, by slot
+        std::vector<u32> free_slots;
+        u32 self = kNone;             // the column being reduced
+        std::vector<u32> comb;        // columns added (the reduction matrix column)
+        void clear() {
+            heap.clear();
+            iters.clear();
+            free_slots.clear();
+            comb.clear();
+        }
+        void push(const ColIter& it) {
+            u32 slot;
+            if (free_slots.empty()) {
+                slot = static_cast<u32>(iters.size());
+                iters.push_back(it);
+            } else {
+                slot = free_slots.back();
+                free_slots.pop_back();
+                iters[slot] = it;
+            }
+            heap.push_back(HeapEntry{it.head, slot});
+            std::push_heap(heap.begin(), heap.end(), later);
+        }
+        static bool later(const HeapEntry& a, const HeapEntry& b) { return a.head > b.head; }
+        std::size_t bytes() const {
+            return heap.capacity() * sizeof(HeapEntry) + iters.capacity() * sizeof(ColIter) +
+                   free_slots.capacity() * sizeof(u32) + comb.capacity() * sizeof(u32);
+        }
+    };
 
     // Largest x < below, not u or v, with mu_ux <= mu_uv and mu_vx <= mu_uv; -1 if none.
     int next_in_block(const Edge& e, int below) const {
@@ -236,7 +260,9 @@ class Dim1Cone {
             const int lo = hi > kBlock ? hi - kBlock : 0;
             int hits = 0;
             for (int x = lo; x < hi; ++x) hits += int(ru[x] <= d) & int(rv[x] <= d);
-            if (hits) {
+            // u and v pass the test themselves (mu_uu = 0, mu_uv = d)
+            hits -= int(lo <= int(e.u) && int(e.u) < hi) + int(lo <= int(e.v) && int(e.v) < hi);
+            if (hits > 0) {
                 for (int x = hi - 1; x >= lo; --x)
                     if (ru[x] <= d && rv[x] <= d && x != int(e.u) && x != int(e.v)) return x;
             }
@@ -407,14 +433,15 @@ class Dim1Cone {
     // Start an iterator over the cofacets of e (an edge of c) that come after p in the
     // filtration and that it owns. Cofacets of a larger value than e's are reached by binary
     // searches in the neighbour lists instead of being read one by one.
-    void start_after(Work& work, const Edge& e, Priority p) {
+    // first_x: the top of e's block when the caller knows it already (-2: not known).
+    void start_after(Work& work, const Edge& e, Priority p, int first_x = -2) {
         ColIter it;
         it.e = e;
         bool live;
         if (p.value() <= e.mu) {
             it.iu = it.iv = 0;
             it.cone = false;
-            it.x = next_in_block(e, n_);
+            it.x = first_x == -2 ? next_in_block(e, n_) : first_x;
             if (it.x >= 0) {
                 it.head = Priority::of(e.mu, cofacet_index(e.u, e.v, static_cast<u32>(it.x)));
                 it.third = static_cast<u32>(it.x);
@@ -432,13 +459,12 @@ class Dim1Cone {
         }
         while (live && (!(p < it.head) || !owns(it))) live = advance(it);
         if (!live) return;
-        work.iters.push_back(it);
-        std::push_heap(work.iters.begin(), work.iters.end(), iter_later);
+        work.push(it);
     }
 
-    // Add edges to c (each toggles) and their cofacets after p to the working column.
-    template <typename Edges>
-    void add_edges(Work& work, const Edges& edges, Priority p) {
+    // Add the edges of a stored column to c (each toggles) and their cofacets after p to the
+    // working column.
+    void add_stored(Work& work, const std::vector<u32>& edges, Priority p) {
         bool removed = false;
         for (const u32 j : edges) {
             work.comb.push_back(j);
@@ -454,26 +480,32 @@ class Dim1Cone {
 
     // Fresh iterators, one per edge of c, from just after p.
     void rebuild(Work& work, Priority p) {
+        ++rebuilds_;
         std::vector<u32> live(work.comb);
         live.push_back(work.self);
         std::sort(live.begin(), live.end());
         live.erase(std::unique(live.begin(), live.end()), live.end());
+        work.heap.clear();
         work.iters.clear();
+        work.free_slots.clear();
         for (const u32 j : live)
             if (member(j)) start_after(work, edge(j), p);
     }
 
     // Removes and returns the pivot: the earliest cofacet in the column.
     bool pop_pivot(Work& work, Priority& out) {
-        std::vector<ColIter>& h = work.iters;
+        std::vector<HeapEntry>& h = work.heap;
         while (!h.empty()) {
-            ColIter& top = h.front();
+            ColIter& top = work.iters[h.front().slot];
             ++visited_;
             // ownership moves to an edge added since this cofacet was reached: it reads it too
             const bool pivot = owns(top) && in_column(top);
             const Priority head = top.head;
-            if (!advance_owned(top)) {
-                top = h.back();
+            if (advance_owned(top)) {
+                h.front().head = top.head;
+            } else {
+                work.free_slots.push_back(h.front().slot);
+                h.front() = h.back();
                 h.pop_back();
             }
             sift_down(h);
@@ -486,10 +518,10 @@ class Dim1Cone {
     }
 
     // Restore the heap after its top changed: one pass instead of pop_heap + push_heap.
-    static void sift_down(std::vector<ColIter>& h) {
+    static void sift_down(std::vector<HeapEntry>& h) {
         const std::size_t size = h.size();
         if (size < 2) return;
-        const ColIter moving = h.front();
+        const HeapEntry moving = h.front();
         std::size_t i = 0;
         for (;;) {
             std::size_t child = 2 * i + 1;
@@ -524,7 +556,14 @@ class Dim1Cone {
                     const Edge s = edge(sigma);
                     if (s.w != s.mu && s.mu == pivot.value() && next_in_block(s, n_) == x) {
                         ++stats.additions;
-                        add_edges(work, std::array<u32, 1>{sigma}, pivot);
+                        work.comb.push_back(sigma);
+                        if (member(sigma)) {  // an edge leaves c
+                            set_member(sigma, false);
+                            rebuild(work, pivot);
+                        } else {
+                            set_member(sigma, true);
+                            start_after(work, s, pivot, x);
+                        }
                         continue;
                     }
                 }
@@ -540,7 +579,7 @@ class Dim1Cone {
             scratch_.assign(1, col.self);
             scratch_.insert(scratch_.end(), reduced.pool.begin() + col.offset,
                             reduced.pool.begin() + col.offset + col.length);
-            add_edges(work, scratch_, pivot);
+            add_stored(work, scratch_, pivot);
         }
         set_member(self, false);
         for (const u32 j : work.comb) set_member(j, false);
@@ -579,6 +618,7 @@ class Dim1Cone {
     std::vector<u64> sort_buf_;
     i64 trivial_ = 0;
     i64 visited_ = 0;
+    i64 rebuilds_ = 0;
     std::vector<u64> member_;   // the working column's cochain, a bit per edge
     std::vector<u32> scratch_;
   // entries popped off the working column (coboundary entries read)
