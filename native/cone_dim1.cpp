@@ -76,6 +76,7 @@ class Dim1Cone {
         nbr_.resize(static_cast<std::size_t>(n) * (n - 1));
         nbr_ready_.assign(n, 0);
         member_.assign((static_cast<std::size_t>(n) * (n - 1) / 2 + 63) / 64, 0);
+        touched_.assign(n, 0);
     }
 
     void run(std::vector<Bar>& bars, Stats& stats, const Progress& progress) {
@@ -110,7 +111,7 @@ class Dim1Cone {
         }
         ticker.finish();
         stats.visited = visited_;
-        stats.rebuilds = rebuilds_;
+        stats.removals = removals_;
         const std::size_t bytes = mu_store_.capacity() * sizeof(float) + w_.capacity() * sizeof(float) +
                                   order_.capacity() * sizeof(u64) + pivots.bytes() +
                                   nbr_.capacity() * sizeof(u32) + sort_buf_.capacity() * 8 +
@@ -208,44 +209,36 @@ class Dim1Cone {
         u32 iv;
         bool cone;  // phase 1: the cone triangle *uv is still to come
         u32 third;  // the current cofacet's vertex other than u and v (n for the cone triangle)
+        enum State : unsigned char { kLive, kDone, kStopped } state;  // kDone: exhausted
     };
 
     // The heap holds (priority of the current cofacet, iterator slot) only: 24 bytes to move
     // per level instead of the whole iterator.
     struct HeapEntry {
         Priority head;
-        u32 slot;
+        u32 slot;  // an entry whose iterator was stopped is dropped when it comes up
     };
 
     struct Work {
         std::vector<HeapEntry> heap;  // one entry per live iterator, earliest cofacet on top
-        std::vector<ColIter> iters;   // the iterators, one per edge of the cochain, by slot
-        std::vector<u32> free_slots;
+        std::vector<ColIter> iters;   // every iterator started for this column, by slot
         u32 self = kNone;             // the column being reduced
         std::vector<u32> comb;        // columns added (the reduction matrix column)
         void clear() {
             heap.clear();
             iters.clear();
-            free_slots.clear();
             comb.clear();
         }
-        void push(const ColIter& it) {
-            u32 slot;
-            if (free_slots.empty()) {
-                slot = static_cast<u32>(iters.size());
-                iters.push_back(it);
-            } else {
-                slot = free_slots.back();
-                free_slots.pop_back();
-                iters[slot] = it;
-            }
-            heap.push_back(HeapEntry{it.head, slot});
+        void push(ColIter it) {
+            it.state = ColIter::kLive;
+            heap.push_back(HeapEntry{it.head, static_cast<u32>(iters.size())});
+            iters.push_back(it);
             std::push_heap(heap.begin(), heap.end(), later);
         }
         static bool later(const HeapEntry& a, const HeapEntry& b) { return a.head > b.head; }
         std::size_t bytes() const {
             return heap.capacity() * sizeof(HeapEntry) + iters.capacity() * sizeof(ColIter) +
-                   free_slots.capacity() * sizeof(u32) + comb.capacity() * sizeof(u32);
+                   comb.capacity() * sizeof(u32);
         }
     };
 
@@ -465,31 +458,58 @@ class Dim1Cone {
     // Add the edges of a stored column to c (each toggles) and their cofacets after p to the
     // working column.
     void add_stored(Work& work, const std::vector<u32>& edges, Priority p) {
-        bool removed = false;
+        removed_.clear();
         for (const u32 j : edges) {
             work.comb.push_back(j);
             set_member(j, !member(j));
-            removed |= !member(j);
+            if (!member(j)) removed_.push_back(j);
         }
-        if (removed) {
-            rebuild(work, p);
+        if (!removed_.empty()) {
+            remove_edges(work, p);  // restarts the new edges too
             return;
         }
         for (const u32 j : edges) start_after(work, edge(j), p);
     }
 
-    // Fresh iterators, one per edge of c, from just after p.
-    void rebuild(Work& work, Priority p) {
-        ++rebuilds_;
-        std::vector<u32> live(work.comb);
-        live.push_back(work.self);
-        std::sort(live.begin(), live.end());
-        live.erase(std::unique(live.begin(), live.end()), live.end());
-        work.heap.clear();
-        work.iters.clear();
-        work.free_slots.clear();
-        for (const u32 j : live)
-            if (member(j)) start_after(work, edge(j), p);
+    // After the edges in removed_ left c: stop their iterators, and restart from just after p
+    // those of the edges of c that share a vertex with one of them. Only those can own a
+    // cofacet (a triangle) that a removed edge owned, and they may have stepped over it, or even
+    // finished. Edges of c without a live iterator (just added) are started.
+    void remove_edges(Work& work, Priority p) {
+        removals_ += static_cast<i64>(removed_.size());
+        for (const u32 j : removed_) {
+            const auto [u, v] = edge_vertices(j);
+            touched_[u] = touched_[v] = 1;
+        }
+        const auto touches = [&](u32 j) {
+            const auto [u, v] = edge_vertices(j);
+            return touched_[u] || touched_[v];
+        };
+        // edges of c keep their iterator (live or finished) unless they touch
+        for (ColIter& it : work.iters) {
+            if (it.state == ColIter::kStopped) continue;
+            const u32 j = edge_index(it.e.u, it.e.v);
+            if (!member(j) || touched_[it.e.u] || touched_[it.e.v])
+                it.state = ColIter::kStopped;
+            else
+                kept_.push_back(j);
+        }
+        std::sort(kept_.begin(), kept_.end());
+        restart_.clear();
+        const auto needs_start = [&](u32 j) {
+            return member(j) && (touches(j) || !std::binary_search(kept_.begin(), kept_.end(), j));
+        };
+        if (needs_start(work.self)) restart_.push_back(work.self);
+        for (const u32 j : work.comb)
+            if (needs_start(j)) restart_.push_back(j);
+        kept_.clear();
+        for (const u32 j : removed_) {
+            const auto [u, v] = edge_vertices(j);
+            touched_[u] = touched_[v] = 0;
+        }
+        std::sort(restart_.begin(), restart_.end());
+        restart_.erase(std::unique(restart_.begin(), restart_.end()), restart_.end());
+        for (const u32 j : restart_) start_after(work, edge(j), p);
     }
 
     // Removes and returns the pivot: the earliest cofacet in the column.
@@ -497,24 +517,33 @@ class Dim1Cone {
         std::vector<HeapEntry>& h = work.heap;
         while (!h.empty()) {
             ColIter& top = work.iters[h.front().slot];
+            if (top.state == ColIter::kStopped) {
+                drop_top(h);
+                continue;
+            }
             ++visited_;
             // ownership moves to an edge added since this cofacet was reached: it reads it too
             const bool pivot = owns(top) && in_column(top);
             const Priority head = top.head;
             if (advance_owned(top)) {
                 h.front().head = top.head;
+                sift_down(h);
             } else {
-                work.free_slots.push_back(h.front().slot);
-                h.front() = h.back();
-                h.pop_back();
+                top.state = ColIter::kDone;
+                drop_top(h);
             }
-            sift_down(h);
             if (pivot) {
                 out = head;
                 return true;
             }
         }
         return false;
+    }
+
+    static void drop_top(std::vector<HeapEntry>& h) {
+        h.front() = h.back();
+        h.pop_back();
+        sift_down(h);
     }
 
     // Restore the heap after its top changed: one pass instead of pop_heap + push_heap.
@@ -559,7 +588,8 @@ class Dim1Cone {
                         work.comb.push_back(sigma);
                         if (member(sigma)) {  // an edge leaves c
                             set_member(sigma, false);
-                            rebuild(work, pivot);
+                            removed_.assign(1, sigma);
+                            remove_edges(work, pivot);
                         } else {
                             set_member(sigma, true);
                             start_after(work, s, pivot, x);
@@ -618,7 +648,9 @@ class Dim1Cone {
     std::vector<u64> sort_buf_;
     i64 trivial_ = 0;
     i64 visited_ = 0;
-    i64 rebuilds_ = 0;
+    i64 removals_ = 0;  // edges that left a working cochain
+    std::vector<u32> removed_, restart_, kept_;
+    std::vector<char> touched_;  // endpoints of the removed edges, by vertex
     std::vector<u64> member_;   // the working column's cochain, a bit per edge
     std::vector<u32> scratch_;
   // entries popped off the working column (coboundary entries read)

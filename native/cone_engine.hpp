@@ -32,7 +32,7 @@ struct Stats {
     std::int64_t reduced = 0;         // columns that needed a reduction
     std::int64_t additions = 0;       // column additions during the reductions
     std::int64_t visited = 0;         // coboundary entries produced (read) by the reductions
-    std::int64_t rebuilds = 0;        // working columns rebuilt after an addition emptied edges
+    std::int64_t removals = 0;        // edges that an addition removed from a working cochain
     std::int64_t essential = 0;       // columns left unpaired at alpha: must be 0
     std::int64_t higher_columns = 0;  // columns in dimensions >= 2
     std::int64_t peak_bytes = 0;      // bytes held by the main work arrays

@@ -51,7 +51,7 @@ nb::tuple compute(InMatrix<T> w, InMatrix<T> mu, int maxdim, int n_threads, nb::
     stats["reduced"] = s.reduced;
     stats["additions"] = s.additions;
     stats["visited"] = s.visited;
-    stats["rebuilds"] = s.rebuilds;
+    stats["removals"] = s.removals;
     stats["essential"] = s.essential;
     stats["higher_columns"] = s.higher_columns;
     stats["peak_bytes"] = s.peak_bytes;

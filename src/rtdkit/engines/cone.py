@@ -103,8 +103,8 @@ def cone_diagnostics(w: EngineMatrix, mu: EngineMatrix, *, maxdim: int = 1) -> d
     ``trivial`` (edges of L, paired with their cone triangle without any work), ``emergent``
     (columns paired by the apparent/emergent-pair shortcut), ``reduced`` (columns that needed a
     reduction), ``additions`` (column additions in those reductions), ``visited`` (coboundary
-    entries read by the reductions), ``rebuilds`` (working columns rebuilt because an addition
-    removed edges from their cochain), ``higher_columns`` (columns in dimensions >= 2),
+    entries read by the reductions), ``removals`` (edges that an addition removed from a working
+    column's cochain), ``higher_columns`` (columns in dimensions >= 2),
     ``peak_bytes`` (the engine's main arrays) and ``essential`` (columns left unpaired at the
     enclosing radius: the theory says 0, and the tests check it). docs/engine.md discusses them.
     """
