@@ -285,14 +285,15 @@ class Dim1Cone {
         return list;
     }
 
-    // First position in the list of u whose value exceeds d.
-    u32 first_above(u32 u, float d) {
+    // First position in the list of u whose value exceeds d (or_equal: is at least d).
+    u32 first_above(u32 u, float d, bool or_equal = false) {
         const u32* list = neighbours(u);
         const float* row = &mu_[static_cast<std::size_t>(u) * n_];
         u32 lo = 0, hi = static_cast<u32>(n_ - 1);
         while (lo < hi) {
             const u32 mid = (lo + hi) / 2;
-            if (row[list[mid]] <= d)
+            const float value = row[list[mid]];
+            if (value < d || (value == d && !or_equal))
                 lo = mid + 1;
             else
                 hi = mid;
@@ -370,12 +371,14 @@ class Dim1Cone {
     // The working column of a reduction is the coboundary of a cochain c: the column's own edge
     // and the edges of the columns added to it (Z/2), kept as one bit per edge. Whether a
     // cofacet is in the column is then known on the spot: the triangle uvx iff an odd number of
-    // uv, ux, vx are in c, the cone triangle *uv iff uv is. So each cofacet needs to be read
-    // from one iterator only, its owner: its facet in c of smallest index. The other facets'
-    // iterators step over it without touching the heap. On the hard pairs most cofacets have
-    // two facets in c (the cocycles are cuts), so this halves the heap traffic. Ownership only
-    // moves to a newly added edge while c grows; when an addition removes edges from c, the
-    // iterators are rebuilt from the current front.
+    // uv, ux, vx are in c, the cone triangle *uv iff uv is. So an iterator steps over the
+    // cofacets that are not in the column when it reaches them, without touching the heap, and
+    // the heap only sees candidates, which are checked again when they come up. On the hard
+    // pairs most cofacets have two facets in c (the cocycles are cuts), so most are never
+    // pushed. Nothing in the column is missed: a cofacet's membership changes only when one of
+    // its facets enters or leaves c. An edge entering c gets an iterator from the current pivot
+    // on; when an edge leaves c, the iterators of the edges that share a vertex with it (the
+    // other facets of its cofacets) restart from the current pivot (remove_edges).
     bool member(u32 edge) const { return (member_[edge >> 6] >> (edge & 63)) & 1; }
     void set_member(u32 edge, bool on) {
         const u64 bit = u64(1) << (edge & 63);
@@ -389,42 +392,21 @@ class Dim1Cone {
     }
     bool is_cone(const ColIter& it) const { return it.third == static_cast<u32>(n_); }
 
-    bool owns(const ColIter& it) const {
-        if (is_cone(it)) return true;
-        const u32 self = edge_index(it.e.u, it.e.v);
-        const auto [ux, vx] = other_facets(it);
-        return !((ux < self && member(ux)) || (vx < self && member(vx)));
-    }
-    bool in_column(const ColIter& it) const {  // c holds the iterator's edge
+    bool in_column(const ColIter& it) const {  // the iterator's edge is in c
         if (is_cone(it)) return true;
         const auto [ux, vx] = other_facets(it);
         return member(ux) == member(vx);
     }
 
-    // Next cofacet that the iterator owns; false when the coboundary is exhausted.
-    bool advance_owned(ColIter& it) {
+    // Next cofacet that is in the column; false when the coboundary is exhausted.
+    bool advance_in_column(ColIter& it) {
         while (advance(it))
-            if (owns(it)) return true;
+            if (in_column(it)) return true;
         return false;
     }
 
-    // First position in the list of u whose value is at least d.
-    u32 first_at_least(u32 u, float d) {
-        const u32* list = neighbours(u);
-        const float* row = &mu_[static_cast<std::size_t>(u) * n_];
-        u32 lo = 0, hi = static_cast<u32>(n_ - 1);
-        while (lo < hi) {
-            const u32 mid = (lo + hi) / 2;
-            if (row[list[mid]] < d)
-                lo = mid + 1;
-            else
-                hi = mid;
-        }
-        return lo;
-    }
-
     // Start an iterator over the cofacets of e (an edge of c) that come after p in the
-    // filtration and that it owns. Cofacets of a larger value than e's are reached by binary
+    // filtration, at the first that is in the column. Cofacets of a larger value than e's are reached by binary
     // searches in the neighbour lists instead of being read one by one.
     // first_x: the top of e's block when the caller knows it already (-2: not known).
     void start_after(Work& work, const Edge& e, Priority p, int first_x = -2) {
@@ -444,13 +426,13 @@ class Dim1Cone {
             }
         } else {
             it.x = -1;
-            it.iu = first_at_least(e.u, p.value());
-            it.iv = first_at_least(e.v, p.value());
+            it.iu = first_above(e.u, p.value(), true);
+            it.iv = first_above(e.v, p.value(), true);
             it.cone = e.w <= alpha_ &&
                       p < Priority::of(e.w, tri_index(e.u, e.v, static_cast<u64>(n_)));
             live = next_merged(it);
         }
-        while (live && (!(p < it.head) || !owns(it))) live = advance(it);
+        while (live && (!(p < it.head) || !in_column(it))) live = advance(it);
         if (!live) return;
         work.push(it);
     }
@@ -472,9 +454,9 @@ class Dim1Cone {
     }
 
     // After the edges in removed_ left c: stop their iterators, and restart from just after p
-    // those of the edges of c that share a vertex with one of them. Only those can own a
-    // cofacet (a triangle) that a removed edge owned, and they may have stepped over it, or even
-    // finished. Edges of c without a live iterator (just added) are started.
+    // those of the edges of c that share a vertex with one of them: the cofacets of a removed
+    // edge changed membership, and these iterators may have stepped over them, or even
+    // finished. Edges of c without an iterator (just added) are started.
     void remove_edges(Work& work, Priority p) {
         removals_ += static_cast<i64>(removed_.size());
         for (const u32 j : removed_) {
@@ -522,10 +504,9 @@ class Dim1Cone {
                 continue;
             }
             ++visited_;
-            // ownership moves to an edge added since this cofacet was reached: it reads it too
-            const bool pivot = owns(top) && in_column(top);
+            const bool pivot = in_column(top);  // c may have changed since it was pushed
             const Priority head = top.head;
-            if (advance_owned(top)) {
+            if (advance_in_column(top)) {
                 h.front().head = top.head;
                 sift_down(h);
             } else {

@@ -1,0 +1,62 @@
+"""Where the cone engine's time goes: its counters on easy and hard pairs.
+
+    python benchmarks/counters.py                 # the table of docs/engine.md
+    python benchmarks/counters.py --sizes 100,300 --workloads digits-pca2
+
+One R-Cross-Barcode₁(P, Q) per row, on the pairs of ``benchmarks/workloads.py`` (same
+generators, same seeds), single-threaded, through ``rtdkit.engines.cone.cone_diagnostics``:
+seconds (one run, wall clock) and the engine's counters — columns (edges of K up to the
+enclosing radius), trivial (edges of L), emergent (paired by the apparent-pair shortcut),
+reduced (columns that needed a reduction), additions (columns added to them), visited
+(coboundary entries popped off the working columns) and removals (edges that an addition took
+out of a working cochain). The counters do not depend on the machine; the seconds do.
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+
+import workloads
+
+from rtdkit.distances import cross_matrices, normalized_distances
+from rtdkit.engines.cone import cone_diagnostics
+
+DEFAULT_ROWS = (
+    ("easy", (300, 1000)),
+    ("widths", (500,)),
+    ("digits-pca2", (100, 300, 500, 1000)),
+    ("proj-2", (100, 200, 300)),
+    ("one-hot", (300, 500)),
+)
+COUNTERS = ("columns", "trivial", "emergent", "reduced", "additions", "visited", "removals")
+
+
+def measure(name: str, n: int) -> dict[str, float]:
+    p, q = workloads.WORKLOADS[name].make(n)
+    w, mu = cross_matrices(normalized_distances(p), normalized_distances(q))
+    start = time.perf_counter()
+    stats = cone_diagnostics(w, mu)
+    return {"seconds": time.perf_counter() - start, **stats}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--workloads", help="comma-separated names (default: the doc's rows)")
+    parser.add_argument("--sizes", help="comma-separated N for every workload given")
+    args = parser.parse_args()
+    rows: tuple[tuple[str, tuple[int, ...]], ...] = DEFAULT_ROWS
+    if args.workloads:
+        sizes = tuple(int(s) for s in (args.sizes or "100,300").split(","))
+        rows = tuple((name, sizes) for name in args.workloads.split(","))
+    print("| pair (P → Q) | N | seconds | " + " | ".join(COUNTERS) + " |")
+    print("| --- | ---: | ---: | " + " | ".join("---:" for _ in COUNTERS) + " |")
+    for name, sizes in rows:
+        for n in sizes:
+            m = measure(name, n)
+            cells = " | ".join(f"{int(m[c]):,}".replace(",", " ") for c in COUNTERS)
+            print(f"| {name} | {n} | {m['seconds']:.2f} | {cells} |", flush=True)
+
+
+if __name__ == "__main__":
+    main()
