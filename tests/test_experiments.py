@@ -18,6 +18,8 @@ from rtdkit.experiments._measures import compare
 from rtdkit.experiments._sprites import quantize_latents, render_sprites
 from rtdkit.experiments._stats import correlation_entry, kendall_tau
 
+FIGURES = Path(__file__).resolve().parents[1] / "docs" / "figures"
+
 
 @pytest.fixture(scope="module")
 def out_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
@@ -263,11 +265,56 @@ def test_transfer_representations_settle(out_dir: Path) -> None:
 def test_architectures_pairwise_and_mds(out_dir: Path) -> None:
     _needs_torch()
     numbers = _run("architectures", out_dir)
+    assert numbers["settings"]["replicates"] == 2
     for key in ("rtd", "1-cka"):
         m = np.asarray(numbers["pairwise"][key])
         assert m.shape == (8, 8) and np.allclose(m, m.T) and np.all(m[np.triu_indices(8, 1)] > 0)
+        # Each cell is the mean over the replicates, inside its interval.
+        runs = np.asarray(numbers["pairwise_per_replicate"][key])
+        assert runs.shape == (2, 8, 8) and np.allclose(m, runs.mean(axis=0))
+        low, high = (np.asarray(b) for b in numbers["pairwise_ci95"][key])
+        assert np.all(low <= m) and np.all(m <= high)
+        per_run = numbers["mantel_per_replicate"][key]
+        assert len(per_run["spearman"]) == 2 and 0.0 <= per_run["replicates_p_below_0.05"] <= 2
+        twins = numbers["twins"][key]
+        assert len(twins["twin"]) == 8 and 0.0 <= twins["identification_accuracy"] <= 1.0
     test = numbers["mantel_dissimilarity_vs_log_loss_gap"]["rtd"]
     assert test["permutations"] == 999 and 0.0 < test["pvalue"] <= 1.0
+
+
+def test_committed_architectures_support_the_docs() -> None:
+    """The claims of docs/experiments.md's architectures section, checked against the
+    committed default run (seed 0, 30 architectures x 5 training seeds)."""
+    from rtdkit.stats import mantel
+
+    record = json.loads((FIGURES / "architectures.json").read_text())
+    assert record["quick"] is False and record["settings"]["replicates"] == 5
+    loss = np.asarray(record["log_test_loss"]).mean(axis=0)
+    gap = np.abs(loss[:, None] - loss[None, :])
+    upper = np.triu_indices(30, 1)
+    rho = {}
+    for key in ("rtd", "1-cka"):
+        runs = np.asarray(record["pairwise_per_replicate"][key])
+        mean = np.asarray(record["pairwise"][key])
+        assert np.allclose(mean, runs.mean(axis=0))
+        # The Mantel test on the mean matrix, recomputed: both measures reject independence.
+        test = mantel(mean, gap, method="spearman", seed=0)
+        stored = record["mantel_dissimilarity_vs_log_loss_gap"][key]
+        assert test.statistic == pytest.approx(stored["spearman"]) and stored["pvalue"] < 0.01
+        assert record["mantel_per_replicate"][key]["replicates_p_below_0.05"] == 5
+        rho[key] = np.asarray(record["mantel_per_replicate"][key]["spearman"])
+        # Cells are well determined: the median 95 % half-width is about a tenth of the cell.
+        low, high = (np.asarray(b) for b in record["pairwise_ci95"][key])
+        half = np.median(((high - low) / 2)[upper] / mean[upper])
+        assert 0.05 < half < 0.15
+        # Twins (same architecture, another seed) are closer than a typical pair of
+        # architectures, yet most are not closer than every other architecture.
+        twins = record["twins"][key]
+        assert twins["median_twin"] < 0.6 * twins["median_between_architectures"]
+    assert record["twins"]["rtd"]["identification_accuracy"] == pytest.approx(12 / 30)
+    assert record["twins"]["1-cka"]["identification_accuracy"] == pytest.approx(17 / 30)
+    # 1 - CKA relates to the loss gap more strongly than RTD in every replicate.
+    assert np.all(rho["1-cka"] > rho["rtd"] + 0.2)
 
 
 # ---------------------------------------------------------------------------- helpers
