@@ -26,7 +26,13 @@ import numpy as np
 from rtdkit.experiments._stats import MAX_SIGN_FLIP_SEEDS, sign_flip_pvalue
 from rtdkit.stats import t_interval
 
-__all__ = ["autoencoder_tables", "summarise", "summarise_folder"]
+__all__ = [
+    "autoencoder_tables",
+    "correlation_table",
+    "format_interval",
+    "summarise",
+    "summarise_folder",
+]
 
 # Provenance and per-seed details that are not quantities to average.
 _SKIPPED = frozenset(
@@ -109,8 +115,14 @@ _AUTOENCODER_ROWS = (
 _AUTOENCODER_METHODS = {"pca": "PCA", "t-sne": "t-SNE", "ae": "AE", "ae+rtd": "AE + RTD"}
 
 
-def _interval(entry: dict[str, Any] | None, decimals: int) -> str:
-    """``mean [low, high]`` of a summary entry, or a dash where the method has no such number."""
+def format_interval(entry: dict[str, Any] | None, decimals: int) -> str:
+    """``mean [low, high]`` of a summary entry, or a dash where there is no such number.
+
+    Examples
+    --------
+    >>> format_interval({"mean": 0.5, "ci95": [0.4, 0.6]}, 2)
+    '0.50 [0.40, 0.60]'
+    """
     if entry is None:
         return "—"
     low, high = entry["ci95"]
@@ -132,7 +144,7 @@ def autoencoder_tables(experiment: dict[str, Any]) -> str:
         "| --- |" + " --- |" * len(methods),
     ]
     for label, key, decimals in _AUTOENCODER_ROWS:
-        cells = [_interval(summary.get(f"methods/{m}/{key}"), decimals) for m in methods]
+        cells = [format_interval(summary.get(f"methods/{m}/{key}"), decimals) for m in methods]
         lines.append(f"| {label} | " + " | ".join(cells) + " |")
     others = ["ae", "pca", "t-sne"]  # the paired comparisons, the plain autoencoder first
     lines += [
@@ -145,8 +157,56 @@ def autoencoder_tables(experiment: dict[str, Any]) -> str:
         for m in others:
             entry = summary.get(f"paired_differences/ae+rtd - {m}/{key}")
             p = f", p = {entry['sign_flip_pvalue']:.3f}" if entry else ""
-            cells.append(_interval(entry, decimals) + p)
+            cells.append(format_interval(entry, decimals) + p)
         lines.append(f"| {label} | " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+def _williams_count(entry: dict[str, Any] | None) -> str:
+    """ "k of n (j RTD)": seeds where Williams' test gave p < 0.05, of the seeds where it was
+    defined, and how many of those favour RTD; a dash where it was never defined."""
+    if entry is None:
+        return "—"
+    return (
+        f"{entry['p_below_0.05']} of {entry['seeds']} ({entry['of_which_positive_difference']} RTD)"
+    )
+
+
+def correlation_table(
+    summary: dict[str, Any],
+    groups: Sequence[tuple[str, str]],
+    targets: Sequence[tuple[str, str]] = (("disagreement", "disagreement"), ("error", "error")),
+) -> str:
+    """Markdown table of the across-seed correlations of RTD and 1 − CKA with each target.
+
+    ``summary`` is one experiment's ``"summary"`` from :func:`summarise_folder`; each group is
+    ``(row label, path prefix)`` where ``prefix/correlation/TARGET/...`` holds
+    :func:`rtdkit.experiments._stats.correlation_table`'s numbers. Targets a group lacks are
+    skipped. Columns: Pearson r and Spearman ρ of each measure, the Spearman difference, and
+    in how many seeds Williams' test separates the two (ρ, then r).
+    """
+    lines = [
+        "| | target | r: RTD | r: 1 − CKA | ρ: RTD | ρ: 1 − CKA | ρ_RTD − ρ_CKA "
+        "| Williams p < 0.05, ρ | Williams p < 0.05, r |",
+        "| --- | --- | --- | --- | --- | --- | --- | --- | --- |",
+    ]
+    for label, prefix in groups:
+        for target, target_label in targets:
+            base = f"{prefix}/correlation/{target}"
+            if f"{base}/rtd/pearson" not in summary:
+                continue
+            cells = [
+                format_interval(summary[f"{base}/{measure}/{kind}"], 2)
+                for kind in ("pearson", "spearman")
+                for measure in ("rtd", "1-cka")
+            ]
+            compared = f"{base}/rtd_vs_1-cka"
+            cells.append(format_interval(summary.get(f"{compared}/spearman/difference"), 3))
+            cells += [
+                _williams_count(summary.get(f"{compared}/{kind}/pvalue"))
+                for kind in ("spearman", "pearson")
+            ]
+            lines.append(f"| {label} | {target_label} | " + " | ".join(cells) + " |")
     return "\n".join(lines)
 
 
