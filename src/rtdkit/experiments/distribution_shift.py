@@ -22,6 +22,7 @@ from rtdkit.experiments._digits import (
     NOISY_DIGITS_SIGMA,
     RESNET_LIKE,
     DigitsSplit,
+    StudySizes,
     load_digits_split,
     outputs,
     require_torch,
@@ -104,9 +105,9 @@ def run(out_dir: Path, *, quick: bool, seed: int, progress: bool) -> dict[str, A
     data = load_digits_split(seed)
     tasks = {"digits": data, "noisy_digits": with_pixel_noise(data, NOISY_DIGITS_SIGMA, seed=seed)}
     fig, axes = new_figure(len(tasks), len(SHIFTS), size=(3.2, 2.8))
-    options = {"epochs": epochs, "levels": levels, "batch": batch, "trials": trials}
+    sizes = StudySizes(epochs, batch, trials, seed, progress)
     results = {
-        task: _shift_study(d, row, task=task, seed=seed, progress=progress, **options)
+        task: _shift_study(d, row, task=task, sizes=sizes, levels=levels)
         for (task, d), row in zip(tasks.items(), axes, strict=True)
     }
     numbers = {
@@ -130,36 +131,29 @@ def _shift_study(
     axes: Any,
     *,
     task: str,
-    epochs: int,
+    sizes: StudySizes,
     levels: int,
-    batch: int,
-    trials: int,
-    seed: int,
-    progress: bool,
 ) -> dict[str, Any]:
     """Train on ``data``; every shift's drift from the unshifted held-out representation."""
-    model = train_new(RESNET_LIKE, data, epochs=epochs, seed=seed)
+    model = train_new(RESNET_LIKE, data, epochs=sizes.epochs, seed=sizes.seed)
     clean = outputs(model, data.x_test)
     per_shift: dict[str, Any] = {}
     for ax, (shift, (transform, strongest)) in zip(axes, SHIFTS.items(), strict=True):
         strengths = np.linspace(0.0, strongest, levels).tolist()
-        rng = np.random.default_rng(seed)
+        rng = np.random.default_rng(sizes.seed)
         # Strength 0 is the clean set itself (interpolating by 0 degrees still adds round-off).
         shifted = [clean] + [outputs(model, transform(data.x_test, s, rng)) for s in strengths[1:]]
         series = drift_series(
             shifted,
             clean,
             data.y_test,
-            batch=batch,
-            trials=trials,
-            seed=seed,
-            progress=progress,
+            **sizes.measuring,
             description=shift,
         )
         per_shift[shift] = {
             "strengths": strengths,
             "series": series,
-            "correlation": correlation_table(series, AGAINST, seed=seed),
+            "correlation": correlation_table(series, AGAINST, seed=sizes.seed),
         }
         plot_scaled(ax, strengths, {k: series[k] for k in ("rtd", "1-cka", *AGAINST)})
         ax.set_xlabel("strength")

@@ -17,6 +17,7 @@ from rtdkit.experiments._digits import (
     ARCHITECTURES,
     NOISY_DIGITS_SIGMA,
     DigitsSplit,
+    StudySizes,
     load_digits_split,
     outputs,
     require_torch,
@@ -49,11 +50,9 @@ def run(out_dir: Path, *, quick: bool, seed: int, progress: bool) -> dict[str, A
     data = load_digits_split(seed)
     tasks = {"digits": data, "noisy_digits": with_pixel_noise(data, NOISY_DIGITS_SIGMA, seed=seed)}
     fig, axes = new_figure(2 * len(tasks), len(ARCHITECTURES), size=(3.4, 3.0))
-    options = {"epochs": epochs, "batch": batch, "trials": trials}
+    sizes = StudySizes(epochs, batch, trials, seed, progress)
     results = {
-        task: _block_study(
-            d, axes[2 * t : 2 * t + 2], task=task, seed=seed, progress=progress, **options
-        )
+        task: _block_study(d, axes[2 * t : 2 * t + 2], task=task, sizes=sizes)
         for t, (task, d) in enumerate(tasks.items())
     }
     numbers = {
@@ -75,36 +74,33 @@ def _block_study(
     axes: Any,
     *,
     task: str,
-    epochs: int,
-    batch: int,
-    trials: int,
-    seed: int,
-    progress: bool,
+    sizes: StudySizes,
 ) -> dict[str, Any]:
     """Block-by-block matrices of each architecture trained on ``data``, and the cross-seed
     identification test; plots the matrices into the two rows of ``axes``."""
     per_arch: dict[str, Any] = {}
     for col, (arch, spec) in enumerate(ARCHITECTURES.items()):
-        model = train_new(spec, data, epochs=epochs, seed=seed)
+        model = train_new(spec, data, epochs=sizes.epochs, seed=sizes.seed)
         out = outputs(model, data.x_test, blocks=True)
         mats = {
             key: m.tolist()
             for key, m in dissimilarity_matrices(
-                out.blocks, batch=batch, trials=trials, seed=seed, progress=progress, label=arch
+                out.blocks,
+                **sizes.measuring,
+                label=arch,
             ).items()
         }
         # Kornblith et al. (2019)'s test: the same architecture from another seed.
         twin = outputs(
-            train_new(spec, data, epochs=epochs, seed=seed + 1), data.x_test, blocks=True
+            train_new(spec, data, epochs=sizes.epochs, seed=sizes.seed + 1),
+            data.x_test,
+            blocks=True,
         )
         cross = dissimilarity_matrices(
             out.blocks,
             twin.blocks,
-            batch=batch,
-            trials=trials,
-            seed=seed,
-            progress=progress,
-            label=f"{arch} vs seed {seed + 1}",
+            **sizes.measuring,
+            label=f"{arch} vs seed {sizes.seed + 1}",
         )
         per_arch[arch] = {
             "architecture": spec.describe(),

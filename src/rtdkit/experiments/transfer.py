@@ -19,6 +19,7 @@ from rtdkit.experiments._digits import (
     RESNET_LIKE,
     DigitsSplit,
     Outputs,
+    StudySizes,
     load_digits_split,
     outputs,
     require_torch,
@@ -73,9 +74,9 @@ def run(out_dir: Path, *, quick: bool, seed: int, progress: bool) -> dict[str, A
         with_pixel_noise(target, NOISY_DIGITS_SIGMA, seed=seed + 1),
     )
     fig, axes = new_figure(2, 2)
-    options = {"epochs": epochs, "batch": batch, "trials": trials}
+    sizes = StudySizes(epochs, batch, trials, seed, progress)
     results = {
-        task: _fine_tune(s, t, row, task=task, seed=seed, progress=progress, **options)
+        task: _fine_tune(s, t, row, task=task, sizes=sizes)
         for (task, (s, t)), row in zip(
             (("digits", (source, target)), ("noisy_digits", noisy)), axes, strict=True
         )
@@ -105,18 +106,14 @@ def _fine_tune(
     axes: Any,
     *,
     task: str,
-    epochs: int,
-    batch: int,
-    trials: int,
-    seed: int,
-    progress: bool,
+    sizes: StudySizes,
 ) -> dict[str, Any]:
     """Pre-train on ``source``, fine-tune on ``target``; every epoch's drift on both tasks."""
     torch = require_torch(NAME)
-    model = train_new(RESNET_LIKE, source, epochs=epochs, seed=seed)
+    model = train_new(RESNET_LIKE, source, epochs=sizes.epochs, seed=sizes.seed)
     source_head = copy.deepcopy(model.classifier)
     with torch.random.fork_rng(devices=[]):
-        torch.manual_seed(seed + 1)
+        torch.manual_seed(sizes.seed + 1)
         model.classifier = torch.nn.Linear(source_head.in_features, target.n_classes)
     snaps: dict[str, list[Outputs]] = {"source": [], "target": []}
 
@@ -129,8 +126,8 @@ def _fine_tune(
         model,
         target.x_train,
         target.y_train,
-        epochs=epochs,
-        seed=seed,
+        epochs=sizes.epochs,
+        seed=sizes.seed,
         encoder_lr=ENCODER_LR,
         on_epoch=record,
     )
@@ -140,10 +137,7 @@ def _fine_tune(
             snaps[side],
             snaps[side][-1],
             data.y_test,
-            batch=batch,
-            trials=trials,
-            seed=seed,
-            progress=progress,
+            **sizes.measuring,
             description=side,
         )
         # The source error barely moves while fine-tuning (forgetting is a few images), so a
@@ -151,9 +145,10 @@ def _fine_tune(
         against = ("disagreement",) if side == "source" else ("disagreement", "error")
         per_task[side] = {
             "series": series,
-            "correlation": correlation_table(series, against, seed=seed),
+            "correlation": correlation_table(series, against, seed=sizes.seed),
         }
-        plot_scaled(ax, range(epochs + 1), {k: series[k] for k in ("rtd", "1-cka", "disagreement")})
+        epochs_axis = range(sizes.epochs + 1)
+        plot_scaled(ax, epochs_axis, {k: series[k] for k in ("rtd", "1-cka", "disagreement")})
         ax.set_xlabel("fine-tuning epoch")
         classes = SOURCE if side == "source" else TARGET
         ax.set_title(f"{task.replace('_', ' ')}: {side} {classes}", fontsize=9)
