@@ -168,7 +168,7 @@ def run_rtd_autoencoder(out_dir: Path, *, quick: bool, seed: int, progress: bool
     }
     numbers = {
         "data": "scikit-learn digits (pixels / 16), 64-d -> 2-d; metrics on the test split",
-        "config": asdict(cfg),
+        "settings": asdict(cfg),
         "n_train": len(x_train),
         "n_test": len(x_test),
         "methods": methods,
