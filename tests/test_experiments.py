@@ -467,3 +467,44 @@ def test_committed_noisy_digits_runs_support_the_docs() -> None:
     assert williams("transfer", source) == (6, 0)
     assert williams("transfer", f"{target}/disagreement") == (5, 5)
     assert williams("transfer", f"{target}/error") == (9, 0)
+
+
+def test_hand_written_tables_match_the_committed_summary() -> None:
+    """The across-seed correlation tables typed into docs/experiments.md (the others are
+    generated when the site is built) are exactly what the committed summary renders."""
+    from rtdkit.experiments.summary import correlation_table
+
+    summary = json.loads((FIGURES / "seeds" / "summary.json").read_text())
+    page = (FIGURES.parent / "experiments.md").read_text()
+    archs = ("vgg-like", "resnet-like")
+    shifts = ("noise", "gaussian blur", "rotation", "contrast")
+    every_target = (
+        ("disagreement", "disagreement"),
+        ("raw_disagreement", "raw disagreement"),
+        ("error", "error"),
+    )
+    tables = [
+        correlation_table(
+            summary["training-dynamics"]["summary"],
+            [(a, f"{prefix}architectures/{a}") for a in archs],
+        )
+        for prefix in ("", "noisy_digits/")
+    ]
+    tables.append(
+        correlation_table(
+            summary["distribution-shift"]["summary"],
+            [(s, f"shifts/{s}") for s in shifts],
+            every_target,
+        )
+    )
+    tables.append(
+        correlation_table(
+            summary["transfer"]["summary"],
+            [("source (0–4)", "tasks/source"), ("target (5–9)", "tasks/target")],
+        )
+    )
+    for table in tables:
+        rows = table.splitlines()[2:]
+        assert len(rows) >= 3
+        for row in rows:
+            assert row in page, row
