@@ -18,6 +18,8 @@ from rtdkit.experiments._measures import compare
 from rtdkit.experiments._sprites import quantize_latents, render_sprites
 from rtdkit.experiments._stats import correlation_entry, kendall_tau
 
+FIGURES = Path(__file__).resolve().parents[1] / "docs" / "figures"
+
 
 @pytest.fixture(scope="module")
 def out_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
@@ -210,26 +212,33 @@ def test_torch_experiments_rerun_to_identical_json(tmp_path: Path) -> None:
 def test_layers_adjacent_blocks_closer_than_distant(out_dir: Path) -> None:
     _needs_torch()
     numbers = _run("layers", out_dir)
-    for arch in numbers["architectures"].values():
+    noisy = numbers["noisy_digits"]["architectures"]
+    for arch in [*numbers["architectures"].values(), *noisy.values()]:
         for key in ("rtd", "1-cka"):
             m = np.asarray(arch[key])
             assert np.allclose(m, m.T) and np.all(np.diag(m) == 0.0)
             adjacent = np.mean(np.diag(m, 1))
             assert m[0, -1] > adjacent
         # Kornblith et al.'s test: each block is closest to the same block of a twin network
-        # trained from another seed (quick run: RTD identifies all 4 blocks of both).
+        # trained from another seed (quick run: RTD identifies all 4 blocks of both networks
+        # on the digits, 3 of 4 of the VGG-like one on the noisy digits).
         cross = np.asarray(arch["cross_seed"]["rtd"])
         assert cross.shape == (4, 4)
         assert arch["identification_accuracy"]["rtd"] >= 0.75
+    # The harder task is harder for both architectures.
+    for name, arch in numbers["architectures"].items():
+        assert noisy[name]["final_accuracy"] < arch["final_accuracy"] - 0.05
 
 
 def test_distribution_shift_grows_with_strength(out_dir: Path) -> None:
     _needs_torch()
     numbers = _run("distribution-shift", out_dir)
-    for shift in numbers["shifts"].values():
+    noisy = numbers["noisy_digits"]
+    for shift in [*numbers["shifts"].values(), *noisy["shifts"].values()]:
         rtd = shift["series"]["rtd"]
         assert rtd[0] == 0.0 and rtd[-1] > rtd[1] > 0.0
         assert shift["correlation"]["disagreement"]["rtd"]["pearson"] > 0.5
+    assert noisy["clean_accuracy"] < numbers["clean_accuracy"] - 0.05
 
 
 def test_classical_ensemble_more_diverse_than_fge(out_dir: Path) -> None:
@@ -254,7 +263,9 @@ def test_classical_ensemble_more_diverse_than_fge(out_dir: Path) -> None:
 def test_transfer_representations_settle(out_dir: Path) -> None:
     _needs_torch()
     numbers = _run("transfer", out_dir)
-    for task in numbers["tasks"].values():
+    noisy = numbers["noisy_digits"]
+    assert noisy["target_accuracy_after"] < numbers["target_accuracy_after"] - 0.05
+    for task in [*numbers["tasks"].values(), *noisy["tasks"].values()]:
         rtd = task["series"]["rtd"]
         assert rtd[-1] == 0.0 and rtd[0] > rtd[len(rtd) // 2] > 0.0
         assert task["correlation"]["disagreement"]["rtd"]["pearson"] > 0.0
@@ -263,11 +274,56 @@ def test_transfer_representations_settle(out_dir: Path) -> None:
 def test_architectures_pairwise_and_mds(out_dir: Path) -> None:
     _needs_torch()
     numbers = _run("architectures", out_dir)
+    assert numbers["settings"]["replicates"] == 2
     for key in ("rtd", "1-cka"):
         m = np.asarray(numbers["pairwise"][key])
         assert m.shape == (8, 8) and np.allclose(m, m.T) and np.all(m[np.triu_indices(8, 1)] > 0)
+        # Each cell is the mean over the replicates, inside its interval.
+        runs = np.asarray(numbers["pairwise_per_replicate"][key])
+        assert runs.shape == (2, 8, 8) and np.allclose(m, runs.mean(axis=0))
+        low, high = (np.asarray(b) for b in numbers["pairwise_ci95"][key])
+        assert np.all(low <= m) and np.all(m <= high)
+        per_run = numbers["mantel_per_replicate"][key]
+        assert len(per_run["spearman"]) == 2 and 0.0 <= per_run["replicates_p_below_0.05"] <= 2
+        twins = numbers["twins"][key]
+        assert len(twins["twin"]) == 8 and 0.0 <= twins["identification_accuracy"] <= 1.0
     test = numbers["mantel_dissimilarity_vs_log_loss_gap"]["rtd"]
     assert test["permutations"] == 999 and 0.0 < test["pvalue"] <= 1.0
+
+
+def test_committed_architectures_support_the_docs() -> None:
+    """The claims of docs/experiments.md's architectures section, checked against the
+    committed default run (seed 0, 30 architectures x 5 training seeds)."""
+    from rtdkit.stats import mantel
+
+    record = json.loads((FIGURES / "architectures.json").read_text())
+    assert record["quick"] is False and record["settings"]["replicates"] == 5
+    loss = np.asarray(record["log_test_loss"]).mean(axis=0)
+    gap = np.abs(loss[:, None] - loss[None, :])
+    upper = np.triu_indices(30, 1)
+    rho = {}
+    for key in ("rtd", "1-cka"):
+        runs = np.asarray(record["pairwise_per_replicate"][key])
+        mean = np.asarray(record["pairwise"][key])
+        assert np.allclose(mean, runs.mean(axis=0))
+        # The Mantel test on the mean matrix, recomputed: both measures reject independence.
+        test = mantel(mean, gap, method="spearman", seed=0)
+        stored = record["mantel_dissimilarity_vs_log_loss_gap"][key]
+        assert test.statistic == pytest.approx(stored["spearman"]) and stored["pvalue"] < 0.01
+        assert record["mantel_per_replicate"][key]["replicates_p_below_0.05"] == 5
+        rho[key] = np.asarray(record["mantel_per_replicate"][key]["spearman"])
+        # Cells are well determined: the median 95 % half-width is about a tenth of the cell.
+        low, high = (np.asarray(b) for b in record["pairwise_ci95"][key])
+        half = np.median(((high - low) / 2)[upper] / mean[upper])
+        assert 0.05 < half < 0.15
+        # Twins (same architecture, another seed) are closer than a typical pair of
+        # architectures, yet most are not closer than every other architecture.
+        twins = record["twins"][key]
+        assert twins["median_twin"] < 0.6 * twins["median_between_architectures"]
+    assert record["twins"]["rtd"]["identification_accuracy"] == pytest.approx(12 / 30)
+    assert record["twins"]["1-cka"]["identification_accuracy"] == pytest.approx(17 / 30)
+    # 1 - CKA relates to the loss gap more strongly than RTD in every replicate.
+    assert np.all(rho["1-cka"] > rho["rtd"] + 0.2)
 
 
 # ---------------------------------------------------------------------------- helpers
@@ -342,3 +398,113 @@ def test_summary_averages_every_shared_number_over_seeds(tmp_path: Path) -> None
     tests = out["summary"]["correlation/rtd_vs_1-cka/pvalue"]
     assert tests == {"seeds": 3, "p_below_0.05": 2, "of_which_positive_difference": 1}
     assert not any(k.startswith(("runtime_s", "settings", "series")) for k in out["summary"])
+
+
+def test_committed_summary_is_regenerated_from_the_seeds() -> None:
+    from rtdkit.experiments.summary import summarise_folder
+
+    committed = json.loads((FIGURES / "seeds" / "summary.json").read_text())
+    assert json.dumps(summarise_folder(FIGURES / "seeds"), sort_keys=True) == json.dumps(
+        committed, sort_keys=True
+    )
+
+
+def test_committed_noisy_digits_runs_support_the_docs() -> None:
+    """The claims of docs/experiments.md on the layers (both tasks) and on the noisy digits in
+    distribution shift and transfer, checked against the committed default runs (seeds 0-9)."""
+    from rtdkit.experiments._stats import sign_flip_pvalue
+
+    summary = json.loads((FIGURES / "seeds" / "summary.json").read_text())
+    differences: dict[str, list[float]] = {}
+    for seed in range(10):
+        record = json.loads((FIGURES / "seeds" / f"seed-{seed}" / "layers.json").read_text())
+        noisy = record["noisy_digits"]["architectures"]
+        for task, archs in (("digits", record["architectures"]), ("noisy", noisy)):
+            for name, arch in archs.items():
+                assert (arch["final_accuracy"] < 0.9) == (task == "noisy")
+                for key in ("rtd", "1-cka"):
+                    m = np.asarray(arch[key])
+                    assert m[0, -1] > np.mean(np.diag(m, 1))
+                found = arch["identification_accuracy"]
+                differences.setdefault(f"{task} {name}", []).append(found["rtd"] - found["1-cka"])
+    # Cross-seed identification: RTD and 1 - CKA cannot be told apart on either task.
+    for d in differences.values():
+        assert abs(np.mean(d)) <= 0.05 and sign_flip_pvalue(d) >= 0.75
+    layers = summary["layers"]["summary"]
+    for prefix, arch, rtd, cka in (
+        ("", "vgg-like", 0.925, 0.875),
+        ("", "resnet-like", 0.75, 0.8),
+        ("noisy_digits/", "vgg-like", 0.925, 0.875),
+        ("noisy_digits/", "resnet-like", 0.85, 0.875),
+    ):
+        found = f"{prefix}architectures/{arch}/identification_accuracy"
+        assert layers[f"{found}/rtd"]["mean"] == pytest.approx(rtd)
+        assert layers[f"{found}/1-cka"]["mean"] == pytest.approx(cka)
+
+    def williams(experiment: str, path: str) -> tuple[int, int]:
+        """(seeds with Pearson Williams p < 0.05, how many of them favour RTD)."""
+        entry = summary[experiment]["summary"][f"{path}/rtd_vs_1-cka/pearson/pvalue"]
+        return entry["p_below_0.05"], entry["of_which_positive_difference"]
+
+    for shift in ("noise", "gaussian blur", "rotation", "contrast"):
+        base = f"noisy_digits/shifts/{shift}/correlation"
+        significant, for_rtd = williams("distribution-shift", f"{base}/disagreement")
+        assert significant >= 9 and for_rtd == significant
+        rtd_r = summary["distribution-shift"]["summary"][f"{base}/disagreement/rtd/pearson"]
+        assert rtd_r["mean"] > 0.985
+        for target in ("raw_disagreement", "error"):
+            significant, for_rtd = williams("distribution-shift", f"{base}/{target}")
+            assert significant >= 6 and for_rtd == 0
+        rho = summary["distribution-shift"]["summary"][
+            f"{base}/disagreement/rtd_vs_1-cka/spearman/difference"
+        ]
+        assert abs(rho["mean"]) < 0.01
+    transfer = summary["transfer"]["summary"]
+    source = "noisy_digits/tasks/source/correlation/disagreement"
+    target = "noisy_digits/tasks/target/correlation"
+    # Forgetting: 1 - CKA tracks it better (6 of 10 seeds significant, none for RTD).
+    assert transfer[f"{source}/1-cka/pearson"]["mean"] > transfer[f"{source}/rtd/pearson"]["mean"]
+    assert williams("transfer", source) == (6, 0)
+    assert williams("transfer", f"{target}/disagreement") == (5, 5)
+    assert williams("transfer", f"{target}/error") == (9, 0)
+
+
+def test_hand_written_tables_match_the_committed_summary() -> None:
+    """The across-seed correlation tables typed into docs/experiments.md (the others are
+    generated when the site is built) are exactly what the committed summary renders."""
+    from rtdkit.experiments.summary import correlation_table
+
+    summary = json.loads((FIGURES / "seeds" / "summary.json").read_text())
+    page = (FIGURES.parent / "experiments.md").read_text()
+    archs = ("vgg-like", "resnet-like")
+    shifts = ("noise", "gaussian blur", "rotation", "contrast")
+    every_target = (
+        ("disagreement", "disagreement"),
+        ("raw_disagreement", "raw disagreement"),
+        ("error", "error"),
+    )
+    tables = [
+        correlation_table(
+            summary["training-dynamics"]["summary"],
+            [(a, f"{prefix}architectures/{a}") for a in archs],
+        )
+        for prefix in ("", "noisy_digits/")
+    ]
+    tables.append(
+        correlation_table(
+            summary["distribution-shift"]["summary"],
+            [(s, f"shifts/{s}") for s in shifts],
+            every_target,
+        )
+    )
+    tables.append(
+        correlation_table(
+            summary["transfer"]["summary"],
+            [("source (0–4)", "tasks/source"), ("target (5–9)", "tasks/target")],
+        )
+    )
+    for table in tables:
+        rows = table.splitlines()[2:]
+        assert len(rows) >= 3
+        for row in rows:
+            assert row in page, row

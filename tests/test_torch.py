@@ -414,24 +414,6 @@ def test_compare_layers_validates_inputs():
         compare_layers(reps, {"b": np.zeros((10, 3))}, measures="cka")
 
 
-# ----------------------------------------------------------------------------------------------
-# the RTD-autoencoder example
-# ----------------------------------------------------------------------------------------------
-
-
-def test_rtd_autoencoder_quick(tmp_path):
-    pytest.importorskip("sklearn")
-    from rtdkit.experiments.rtd_autoencoder import run_rtd_autoencoder
-
-    result = run_rtd_autoencoder(tmp_path, quick=True, seed=0, progress=False)
-    assert (tmp_path / "rtd-autoencoder.json").is_file()
-    assert (tmp_path / "rtd-autoencoder.png").is_file()
-    plain, topo = result["models"]["recon"], result["models"]["recon+rtd"]
-    # Measured with seed 0: scaled RTD 9.5 -> 8.2, Spearman 0.50 -> 0.55 (kNN kept falls).
-    assert topo["rtd_scaled"] < plain["rtd_scaled"]
-    assert topo["distance_spearman"] > plain["distance_spearman"]
-
-
 def test_capture_refuses_a_nested_list_with_advice():
     net = nn.Sequential(nn.Linear(3, 2))
     with pytest.raises(rtdkit.RTDTypeError, match=r"torch.tensor\(data"):

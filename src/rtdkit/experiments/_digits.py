@@ -102,6 +102,29 @@ def load_digits_split(
     return DigitsSplit(x_train, y_train, x_test, y_test)
 
 
+@dataclass(frozen=True)
+class StudySizes:
+    """What every per-task study of a network experiment shares: training epochs, the
+    held-out batches (size, count) each measure is averaged over, the seed, and whether to
+    show progress bars."""
+
+    epochs: int
+    batch: int
+    trials: int
+    seed: int
+    progress: bool
+
+    @property
+    def measuring(self) -> dict[str, Any]:
+        """The keyword arguments of ``drift_series`` and ``dissimilarity_matrices``."""
+        return {
+            "batch": self.batch,
+            "trials": self.trials,
+            "seed": self.seed,
+            "progress": self.progress,
+        }
+
+
 # Pixel noise of the harder task: held-out accuracy falls from about 99 % to about 85 %.
 NOISY_DIGITS_SIGMA = 0.3
 

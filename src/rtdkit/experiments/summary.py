@@ -23,9 +23,16 @@ from typing import Any
 
 import numpy as np
 
+from rtdkit.experiments._stats import MAX_SIGN_FLIP_SEEDS, sign_flip_pvalue
 from rtdkit.stats import t_interval
 
-__all__ = ["summarise", "summarise_folder"]
+__all__ = [
+    "autoencoder_tables",
+    "correlation_table",
+    "format_interval",
+    "summarise",
+    "summarise_folder",
+]
 
 # Provenance and per-seed details that are not quantities to average.
 _SKIPPED = frozenset(
@@ -50,6 +57,11 @@ def summarise(records: Sequence[dict[str, Any]]) -> dict[str, Any]:
     For a p-value (a path ending in ``pvalue``) the summary is instead how many seeds have
     p < 0.05; with the sign of the matching ``difference`` this says in how many independent
     replications RTD correlated significantly better (or worse) than 1 − CKA.
+
+    A number under ``paired_differences`` is one method minus another on the same seed: its
+    interval is then the paired t-interval, and ``sign_flip_pvalue`` adds the exact paired
+    permutation test over seeds (:func:`rtdkit.experiments._stats.sign_flip_pvalue`; exact,
+    so given for at most 16 seeds).
     """
     values: dict[str, list[float]] = {}
     for record in records:
@@ -72,6 +84,8 @@ def summarise(records: Sequence[dict[str, Any]]) -> dict[str, Any]:
         if len(v) >= 2:
             entry["sd"] = float(np.std(v, ddof=1))
             entry["ci95"] = list(t_interval(v))
+        if path.startswith("paired_differences/") and len(v) <= MAX_SIGN_FLIP_SEEDS:
+            entry["sign_flip_pvalue"] = sign_flip_pvalue(v)
         out[path] = entry
     return out
 
@@ -86,6 +100,114 @@ def summarise_folder(folder: Path | str) -> dict[str, Any]:
         name: {"seeds": sorted(r["seed"] for r in records), "summary": summarise(records)}
         for name, records in sorted(by_name.items())
     }
+
+
+# Rows of the RTD-autoencoder tables: (label, path under methods/NAME/, decimals).
+_AUTOENCODER_ROWS = (
+    ("RTD, plain (lower is better)", "rtd", 2),
+    ("RTD at the best latent scale (lower is better)", "rtd_scaled", 2),
+    ("distance Spearman", "distance_spearman", 3),
+    ("distance Pearson", "distance_pearson", 3),
+    ("triplet accuracy", "triplet_accuracy", 3),
+    *((f"{k}-NN preservation", f"knn_preservation/{k}", 3) for k in (5, 10, 20, 50, 100)),
+    ("reconstruction MSE (lower is better)", "reconstruction_mse", 4),
+)
+_AUTOENCODER_METHODS = {"pca": "PCA", "t-sne": "t-SNE", "ae": "AE", "ae+rtd": "AE + RTD"}
+
+
+def format_interval(entry: dict[str, Any] | None, decimals: int) -> str:
+    """``mean [low, high]`` of a summary entry, or a dash where there is no such number.
+
+    Examples
+    --------
+    >>> format_interval({"mean": 0.5, "ci95": [0.4, 0.6]}, 2)
+    '0.50 [0.40, 0.60]'
+    """
+    if entry is None:
+        return "—"
+    low, high = entry["ci95"]
+    return f"{entry['mean']:.{decimals}f} [{low:.{decimals}f}, {high:.{decimals}f}]"
+
+
+def autoencoder_tables(experiment: dict[str, Any]) -> str:
+    """The two Markdown tables of the RTD-autoencoder section of ``docs/experiments.md``.
+
+    ``experiment`` is the ``"rtd-autoencoder"`` entry of :func:`summarise_folder`. The first
+    table gives every method's metrics (mean [95 % t-interval] over seeds); the second the
+    paired differences "AE + RTD minus each other method" with their paired t-interval and
+    exact sign-flip p-value.
+    """
+    summary = experiment["summary"]
+    methods = list(_AUTOENCODER_METHODS)
+    lines = [
+        "| metric | " + " | ".join(_AUTOENCODER_METHODS.values()) + " |",
+        "| --- |" + " --- |" * len(methods),
+    ]
+    for label, key, decimals in _AUTOENCODER_ROWS:
+        cells = [format_interval(summary.get(f"methods/{m}/{key}"), decimals) for m in methods]
+        lines.append(f"| {label} | " + " | ".join(cells) + " |")
+    others = ["ae", "pca", "t-sne"]  # the paired comparisons, the plain autoencoder first
+    lines += [
+        "",
+        "| AE + RTD minus … | " + " | ".join(_AUTOENCODER_METHODS[m] for m in others) + " |",
+        "| --- |" + " --- |" * len(others),
+    ]
+    for label, key, decimals in _AUTOENCODER_ROWS:
+        cells = []
+        for m in others:
+            entry = summary.get(f"paired_differences/ae+rtd - {m}/{key}")
+            p = f", p = {entry['sign_flip_pvalue']:.3f}" if entry else ""
+            cells.append(format_interval(entry, decimals) + p)
+        lines.append(f"| {label} | " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+def _williams_count(entry: dict[str, Any] | None) -> str:
+    """ "k of n (j RTD)": seeds where Williams' test gave p < 0.05, of the seeds where it was
+    defined, and how many of those favour RTD; a dash where it was never defined."""
+    if entry is None:
+        return "—"
+    return (
+        f"{entry['p_below_0.05']} of {entry['seeds']} ({entry['of_which_positive_difference']} RTD)"
+    )
+
+
+def correlation_table(
+    summary: dict[str, Any],
+    groups: Sequence[tuple[str, str]],
+    targets: Sequence[tuple[str, str]] = (("disagreement", "disagreement"), ("error", "error")),
+) -> str:
+    """Markdown table of the across-seed correlations of RTD and 1 − CKA with each target.
+
+    ``summary`` is one experiment's ``"summary"`` from :func:`summarise_folder`; each group is
+    ``(row label, path prefix)`` where ``prefix/correlation/TARGET/...`` holds
+    :func:`rtdkit.experiments._stats.correlation_table`'s numbers. Targets a group lacks are
+    skipped. Columns: Pearson r and Spearman ρ of each measure, the Spearman difference, and
+    in how many seeds Williams' test separates the two (ρ, then r).
+    """
+    lines = [
+        "| | target | r: RTD | r: 1 − CKA | ρ: RTD | ρ: 1 − CKA | ρ_RTD − ρ_CKA "
+        "| Williams p < 0.05, ρ | Williams p < 0.05, r |",
+        "| --- | --- | --- | --- | --- | --- | --- | --- | --- |",
+    ]
+    for label, prefix in groups:
+        for target, target_label in targets:
+            base = f"{prefix}/correlation/{target}"
+            if f"{base}/rtd/pearson" not in summary:
+                continue
+            cells = [
+                format_interval(summary[f"{base}/{measure}/{kind}"], 2)
+                for kind in ("pearson", "spearman")
+                for measure in ("rtd", "1-cka")
+            ]
+            compared = f"{base}/rtd_vs_1-cka"
+            cells.append(format_interval(summary.get(f"{compared}/spearman/difference"), 3))
+            cells += [
+                _williams_count(summary.get(f"{compared}/{kind}/pvalue"))
+                for kind in ("spearman", "pearson")
+            ]
+            lines.append(f"| {label} | {target_label} | " + " | ".join(cells) + " |")
+    return "\n".join(lines)
 
 
 def main(argv: Sequence[str]) -> int:

@@ -16,6 +16,7 @@ from rtdkit.experiments._digits import (
     NOISY_DIGITS_SIGMA,
     DigitsSplit,
     Outputs,
+    StudySizes,
     load_digits_split,
     outputs,
     require_torch,
@@ -56,33 +57,26 @@ def _track(
     axes: Any,
     *,
     task: str,
-    epochs: int,
-    batch: int,
-    trials: int,
-    seed: int,
-    progress: bool,
+    sizes: StudySizes,
 ) -> dict[str, Any]:
     """Train each architecture on ``data``; every epoch's distance to the final network."""
     per_arch: dict[str, Any] = {}
     for ax, (arch, spec) in zip(axes, ARCHITECTURES.items(), strict=True):
-        snaps = _snapshots(spec, data, epochs=epochs, seed=seed)
+        snaps = _snapshots(spec, data, epochs=sizes.epochs, seed=sizes.seed)
         series = drift_series(
             snaps,
             snaps[-1],
             data.y_test,
-            batch=batch,
-            trials=trials,
-            seed=seed,
-            progress=progress,
+            **sizes.measuring,
             description=arch,
         )
         per_arch[arch] = {
             "architecture": spec.describe(),
             "final_accuracy": 1.0 - snaps[-1].error(data.y_test),
             "series": series,
-            "correlation": correlation_table(series, seed=seed),
+            "correlation": correlation_table(series, seed=sizes.seed),
         }
-        epochs_axis = list(range(1, epochs + 1))
+        epochs_axis = list(range(1, sizes.epochs + 1))
         plot_scaled(ax, epochs_axis, {k: series[k] for k in ("rtd", "1-cka", "disagreement")})
         ax.set_xlabel("epoch")
         ax.set_title(f"{task.replace('_', ' ')}, {arch}: distance to the last epoch", fontsize=9)
@@ -102,17 +96,9 @@ def run(out_dir: Path, *, quick: bool, seed: int, progress: bool) -> dict[str, A
     data = load_digits_split(seed)
     tasks = {"digits": data, "noisy_digits": with_pixel_noise(data, NOISY_DIGITS_SIGMA, seed=seed)}
     fig, axes = new_figure(len(tasks), len(ARCHITECTURES))
+    sizes = StudySizes(epochs, batch, trials, seed, progress)
     results = {
-        task: _track(
-            d,
-            row,
-            task=task,
-            epochs=epochs,
-            batch=batch,
-            trials=trials,
-            seed=seed,
-            progress=progress,
-        )
+        task: _track(d, row, task=task, sizes=sizes)
         for (task, d), row in zip(tasks.items(), axes, strict=True)
     }
     numbers = {
