@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import _thread
+import signal
 import threading
 import time
 from collections.abc import Callable
@@ -56,7 +57,11 @@ def sort_diagram(bars: np.ndarray) -> np.ndarray:
 def assert_stops_on_ctrl_c(long_call: Callable[[], Any], *, after: float = 0.5) -> None:
     """Ctrl-C (simulated with _thread.interrupt_main) ``after`` seconds into ``long_call``, a
     native computation of many seconds, must raise KeyboardInterrupt within about a second: the
-    engines check for signals every 0.2 s. Not a speed claim: stopped, not finished."""
+    engines check for signals every 0.2 s. Not a speed claim: stopped, not finished.
+
+    Python's own SIGINT handler is installed for the duration: a shell starts background jobs
+    with SIGINT ignored, and Python then leaves it so (interrupt_main would do nothing)."""
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
     timer = threading.Timer(after, _thread.interrupt_main)
     start = time.perf_counter()
     timer.start()
@@ -65,4 +70,5 @@ def assert_stops_on_ctrl_c(long_call: Callable[[], Any], *, after: float = 0.5) 
             long_call()
     finally:
         timer.cancel()
+        signal.signal(signal.SIGINT, previous)
     assert time.perf_counter() - start < after + 2.5
