@@ -240,10 +240,16 @@ def test_rtd_autoencoder_quick_run_and_the_readme_recipe(tmp_path: Path) -> None
     for m in methods.values():
         assert set(m["knn_preservation"]) == {"5", "10", "20"}
         assert 0.5 < m["triplet_accuracy"] < 1.0 and 0.0 < m["distance_spearman"] < 1.0
+        # The barcode metrics, on a seeded subset of 200 held-out points in the quick run.
+        assert m["longest_bars_total"] > 0.0
+        assert m["wasserstein_h0"] > 0.0 and m["wasserstein_h1"] > 0.0
+    assert numbers["settings"]["topology_points"] == 200 and FULL.topology_points is None
+    assert FULL.longest_bars == 50
     # The paired differences are exactly the per-method numbers subtracted.
     diff = numbers["paired_differences"]["ae+rtd - ae"]
     plain, topo = methods["ae"], methods["ae+rtd"]
     assert diff["triplet_accuracy"] == topo["triplet_accuracy"] - plain["triplet_accuracy"]
+    assert diff["wasserstein_h1"] == topo["wasserstein_h1"] - plain["wasserstein_h1"]
     assert diff["knn_preservation"]["5"] == (
         topo["knn_preservation"]["5"] - plain["knn_preservation"]["5"]
     )
