@@ -319,6 +319,17 @@ def test_committed_autoencoder_seeds_support_the_docs() -> None:
         assert better("t-sne", key)
     assert all(worse("t-sne", f"knn_preservation/{k}") for k in (5, 10, 20, 50))
     assert no_difference("t-sne", "knn_preservation/100")
+    # The barcode metrics (0.9-quantile scale): AE + RTD has shorter longest cross-barcode
+    # bars than AE and PCA but not t-SNE; its Rips barcodes are farther from the input's than
+    # those of AE and t-SNE in H0 and H1, closer than PCA's in H1 only.
+    assert better("ae", "longest_bars_total", lower_is_better=True)
+    assert better("pca", "longest_bars_total", lower_is_better=True)
+    assert worse("t-sne", "longest_bars_total", lower_is_better=True)
+    for other in ("ae", "t-sne"):
+        for key in ("wasserstein_h0", "wasserstein_h1"):
+            assert worse(other, key, lower_is_better=True)
+    assert better("pca", "wasserstein_h1", lower_is_better=True)
+    assert paired("pca", "wasserstein_h0")[2] > 0.05
     # The README's numbers for the recipe's training.
     assert s["methods/ae+rtd/final_train_rtd"]["mean"] == pytest.approx(6.75, abs=0.005)
     assert s["methods/ae+rtd/learned_scale"]["mean"] == pytest.approx(4.1, abs=0.05)
