@@ -10,11 +10,14 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from rtdkit import RTDInputError
+from rtdkit import RTDInputError, rtd
 from rtdkit.experiments._embedding import (
+    diagram_wasserstein,
     distance_spearman,
     knn_preservation,
+    longest_bars_total,
     random_triplets,
+    rips_diagrams,
     triplet_accuracy,
 )
 from rtdkit.experiments._stats import sign_flip_pvalue
@@ -103,6 +106,81 @@ def test_knn_preservation_by_hand() -> None:
         knn_preservation(x, z, 4)
 
 
+def test_longest_bars_total_truncates_the_symmetric_rtd() -> None:
+    rng = np.random.default_rng(6)
+    x, z = rng.normal(size=(60, 8)), rng.normal(size=(60, 2))
+    # With room for every bar it is the symmetric RTD on all points (an independent path:
+    # rtd uses the critical-edge identity, not the barcode).
+    whole = rtd(x, z, batch=None).value
+    assert whole > 0.1
+    assert longest_bars_total(x, z, bars=10_000) == pytest.approx(whole, rel=1e-9)
+    # Fewer bars, less total; a similarity transform leaves nothing.
+    assert 0.0 < longest_bars_total(x, z, bars=5) < longest_bars_total(x, z, bars=20) < whole
+    assert longest_bars_total(x, _similar(x), bars=50) == pytest.approx(0.0, abs=1e-12)
+
+
+def test_rips_diagrams_of_a_unit_square_by_hand() -> None:
+    # Sides 1 and diagonals sqrt 2; the 0.9-quantile of the 4 x 4 distance matrix is sqrt 2.
+    # H0: three components die at 1; H1: the square is born at 1 and filled at sqrt 2.
+    square = np.array([[0.0, 0.0], [1.0, 0.0], [1.0, 1.0], [0.0, 1.0]])
+    h0, h1 = rips_diagrams(square)
+    r = 1 / np.sqrt(2)
+    assert np.allclose(h0, [[0.0, r]] * 3, atol=1e-6)
+    assert np.allclose(h1, [[r, 1.0]], atol=1e-6)
+    for mine, scaled in zip(rips_diagrams(square), rips_diagrams(5 * square + 2), strict=True):
+        assert np.allclose(mine, scaled, atol=1e-6)
+
+
+def test_diagram_wasserstein_by_hand() -> None:
+    empty = np.empty((0, 2))
+    a = np.array([[0.0, 1.0], [0.5, 2.0]])
+    assert diagram_wasserstein(a, a) == 0.0
+    assert diagram_wasserstein(empty, empty) == 0.0
+    # One bar against nothing: the L-infinity distance to the diagonal, half its length.
+    assert diagram_wasserstein(np.array([[1.0, 4.0]]), empty) == pytest.approx(1.5)
+    # Two bars against one: (1, 2) -> (1, 2.2) costs 0.2 and (0, 4) goes to the diagonal for
+    # 2 (2.2); pairing the long bars instead costs max(1, 1.8) + 0.5 = 2.3; all to the
+    # diagonal 2 + 0.5 + 0.6 = 3.1.
+    two = np.array([[0.0, 4.0], [1.0, 2.0]])
+    assert diagram_wasserstein(two, np.array([[1.0, 2.2]])) == pytest.approx(2.2)
+    with pytest.raises(RTDInputError, match="drop infinite bars"):
+        diagram_wasserstein(np.array([[0.0, np.inf]]), empty)
+    with pytest.raises(RTDInputError, match="dies before"):
+        diagram_wasserstein(np.array([[2.0, 1.0]]), empty)
+
+
+def _brute_force_wasserstein(a: np.ndarray, b: np.ndarray) -> float:
+    """Every partial matching of a with b, the unmatched bars sent to the diagonal."""
+    best = np.inf
+    for k in range(min(len(a), len(b)) + 1):
+        for chosen in itertools.combinations(range(len(a)), k):
+            for partners in itertools.permutations(range(len(b)), k):
+                pairs = sum(
+                    np.abs(a[i] - b[j]).max() for i, j in zip(chosen, partners, strict=True)
+                )
+                rest_a = sum((a[i, 1] - a[i, 0]) / 2 for i in range(len(a)) if i not in chosen)
+                rest_b = sum((b[j, 1] - b[j, 0]) / 2 for j in range(len(b)) if j not in partners)
+                best = min(best, pairs + rest_a + rest_b)
+    return float(best)
+
+
+def _random_diagram(rng: np.random.Generator, size: int) -> np.ndarray:
+    birth = rng.uniform(0, 1, size)
+    return np.column_stack([birth, birth + rng.exponential(0.5, size)])
+
+
+def test_diagram_wasserstein_is_the_optimal_matching_and_a_metric() -> None:
+    rng = np.random.default_rng(7)
+    for _ in range(30):
+        a, b = _random_diagram(rng, rng.integers(0, 4)), _random_diagram(rng, rng.integers(0, 4))
+        assert diagram_wasserstein(a, b) == pytest.approx(_brute_force_wasserstein(a, b))
+    for _ in range(30):
+        a, b, c = (_random_diagram(rng, rng.integers(1, 12)) for _ in range(3))
+        ab = diagram_wasserstein(a, b)
+        assert ab == pytest.approx(diagram_wasserstein(b, a))
+        assert ab <= diagram_wasserstein(a, c) + diagram_wasserstein(c, b) + 1e-12
+
+
 # ------------------------------------------------------------------ paired test over seeds
 
 
@@ -162,10 +240,16 @@ def test_rtd_autoencoder_quick_run_and_the_readme_recipe(tmp_path: Path) -> None
     for m in methods.values():
         assert set(m["knn_preservation"]) == {"5", "10", "20"}
         assert 0.5 < m["triplet_accuracy"] < 1.0 and 0.0 < m["distance_spearman"] < 1.0
+        # The barcode metrics, on a seeded subset of 200 held-out points in the quick run.
+        assert m["longest_bars_total"] > 0.0
+        assert m["wasserstein_h0"] > 0.0 and m["wasserstein_h1"] > 0.0
+    assert numbers["settings"]["topology_points"] == 200 and FULL.topology_points is None
+    assert FULL.longest_bars == 50
     # The paired differences are exactly the per-method numbers subtracted.
     diff = numbers["paired_differences"]["ae+rtd - ae"]
     plain, topo = methods["ae"], methods["ae+rtd"]
     assert diff["triplet_accuracy"] == topo["triplet_accuracy"] - plain["triplet_accuracy"]
+    assert diff["wasserstein_h1"] == topo["wasserstein_h1"] - plain["wasserstein_h1"]
     assert diff["knn_preservation"]["5"] == (
         topo["knn_preservation"]["5"] - plain["knn_preservation"]["5"]
     )
@@ -235,6 +319,17 @@ def test_committed_autoencoder_seeds_support_the_docs() -> None:
         assert better("t-sne", key)
     assert all(worse("t-sne", f"knn_preservation/{k}") for k in (5, 10, 20, 50))
     assert no_difference("t-sne", "knn_preservation/100")
+    # The barcode metrics (0.9-quantile scale): AE + RTD has shorter longest cross-barcode
+    # bars than AE and PCA but not t-SNE; its Rips barcodes are farther from the input's than
+    # those of AE and t-SNE in H0 and H1, closer than PCA's in H1 only.
+    assert better("ae", "longest_bars_total", lower_is_better=True)
+    assert better("pca", "longest_bars_total", lower_is_better=True)
+    assert worse("t-sne", "longest_bars_total", lower_is_better=True)
+    for other in ("ae", "t-sne"):
+        for key in ("wasserstein_h0", "wasserstein_h1"):
+            assert worse(other, key, lower_is_better=True)
+    assert better("pca", "wasserstein_h1", lower_is_better=True)
+    assert paired("pca", "wasserstein_h0")[2] > 0.05
     # The README's numbers for the recipe's training.
     assert s["methods/ae+rtd/final_train_rtd"]["mean"] == pytest.approx(6.75, abs=0.005)
     assert s["methods/ae+rtd/learned_scale"]["mean"] == pytest.approx(4.1, abs=0.05)

@@ -7,10 +7,11 @@ and its latent codes ("ae+rtd", the RTD-AE recipe, with a learnable latent scale
 on the training split) and t-SNE (fitted on the held-out split itself: it has no
 out-of-sample map) are the baselines. Every 2-d embedding of the held-out digits is then
 compared with the input by the RTD-AE paper's metrics: RTD, the Spearman and Pearson
-correlations of pairwise distances, triplet accuracy and k-NN preservation over a sweep of k
-(:mod:`rtdkit.experiments._embedding`). ``paired_differences`` holds "ae+rtd" minus each other
-method for every metric; the across-seed summary tests them with an exact paired sign-flip
-test.
+correlations of pairwise distances, triplet accuracy, k-NN preservation over a sweep of k,
+the total length of the 50 longest R-Cross-Barcode₁ bars and the 1-Wasserstein distances
+between the H0 and H1 Rips barcodes (:mod:`rtdkit.experiments._embedding`).
+``paired_differences`` holds "ae+rtd" minus each other method for every metric; the
+across-seed summary tests them with an exact paired sign-flip test.
 ``rtdkit experiment rtd-autoencoder`` runs :func:`run_rtd_autoencoder`.
 
 Why a learnable latent scale: each cloud's distances are divided by their 0.9-quantile, which
@@ -43,7 +44,14 @@ from rtdkit._validation import FloatArray, check_int
 from rtdkit.distances import normalized_distances
 from rtdkit.divergence import rtd, subsample_indices
 from rtdkit.experiments._digits import load_digits_split, one_torch_thread
-from rtdkit.experiments._embedding import distance_spearman, knn_preservation, triplet_accuracy
+from rtdkit.experiments._embedding import (
+    diagram_wasserstein,
+    distance_spearman,
+    knn_preservation,
+    longest_bars_total,
+    rips_diagrams,
+    triplet_accuracy,
+)
 from rtdkit.experiments._output import new_figure, save_outputs
 from rtdkit.torch import RTDLoss
 
@@ -76,15 +84,19 @@ class AutoencoderConfig:
     triplets: int
     tsne_perplexity: float
     test_fraction: float
+    longest_bars: int
+    topology_points: int | None  # held-out points for the barcode metrics (None: all)
 
 
 FULL = AutoencoderConfig(
     epochs=250, batch=64, lam=2.0, hidden=128, lr=2e-3, eval_batch=64, eval_trials=50,
     knn=(5, 10, 20, 50, 100), triplets=100_000, tsne_perplexity=30.0, test_fraction=0.25,
+    longest_bars=50, topology_points=None,
 )  # fmt: skip
 QUICK = AutoencoderConfig(
     epochs=40, batch=64, lam=2.0, hidden=128, lr=2e-3, eval_batch=64, eval_trials=5,
     knn=(5, 10, 20), triplets=10_000, tsne_perplexity=30.0, test_fraction=0.25,
+    longest_bars=50, topology_points=200,
 )  # fmt: skip
 
 
@@ -280,6 +292,22 @@ def _evaluate(x: FloatArray, z: FloatArray, cfg: AutoencoderConfig, seed: int) -
         "distance_pearson": float(pearsonr(pdist(x), pdist(z)).statistic),
         "triplet_accuracy": triplet_accuracy(x, z, triplets=cfg.triplets, seed=seed),
         "knn_preservation": {str(k): knn_preservation(x, z, k) for k in cfg.knn},
+        **_barcode_metrics(x, z, cfg, seed),
+    }
+
+
+def _barcode_metrics(
+    x: FloatArray, z: FloatArray, cfg: AutoencoderConfig, seed: int
+) -> dict[str, float]:
+    """The RTD-AE paper's barcode metrics on ``cfg.topology_points`` held-out points (all of
+    them when None; the same points for every method of a seed)."""
+    idx = subsample_indices(len(x), cfg.topology_points, 1, seed)[0]
+    x, z = x[idx], z[idx]
+    (x_h0, x_h1), (z_h0, z_h1) = rips_diagrams(x), rips_diagrams(z)
+    return {
+        "longest_bars_total": longest_bars_total(x, z, bars=cfg.longest_bars),
+        "wasserstein_h0": diagram_wasserstein(x_h0, z_h0),
+        "wasserstein_h1": diagram_wasserstein(x_h1, z_h1),
     }
 
 

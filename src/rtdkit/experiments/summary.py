@@ -106,6 +106,9 @@ def summarise_folder(folder: Path | str) -> dict[str, Any]:
 _AUTOENCODER_ROWS = (
     ("RTD, plain (lower is better)", "rtd", 2),
     ("RTD at the best latent scale (lower is better)", "rtd_scaled", 2),
+    ("sum of the 50 longest cross-barcode bars (lower is better)", "longest_bars_total", 2),
+    ("Wasserstein distance, H0 barcodes (lower is better)", "wasserstein_h0", 2),
+    ("Wasserstein distance, H1 barcodes (lower is better)", "wasserstein_h1", 3),
     ("distance Spearman", "distance_spearman", 3),
     ("distance Pearson", "distance_pearson", 3),
     ("triplet accuracy", "triplet_accuracy", 3),
