@@ -406,17 +406,16 @@ class Dim1Cone {
     }
 
     // Start an iterator over the cofacets of e (an edge of c) that come after p in the
-    // filtration, at the first that is in the column. Cofacets of a larger value than e's are reached by binary
-    // searches in the neighbour lists instead of being read one by one.
-    // first_x: the top of e's block when the caller knows it already (-2: not known).
-    void start_after(Work& work, const Edge& e, Priority p, int first_x = -2) {
+    // filtration, at the first that is in the column. Cofacets of a larger value than e's are
+    // reached by binary searches in the neighbour lists instead of being read one by one.
+    void start_after(Work& work, const Edge& e, Priority p) {
         ColIter it;
         it.e = e;
         bool live;
         if (p.value() <= e.mu) {
             it.iu = it.iv = 0;
             it.cone = false;
-            it.x = first_x == -2 ? next_in_block(e, n_) : first_x;
+            it.x = next_in_block(e, n_);
             if (it.x >= 0) {
                 it.head = Priority::of(e.mu, cofacet_index(e.u, e.v, static_cast<u32>(it.x)));
                 it.third = static_cast<u32>(it.x);
@@ -437,9 +436,9 @@ class Dim1Cone {
         work.push(it);
     }
 
-    // Add the edges of a stored column to c (each toggles) and their cofacets after p to the
-    // working column.
-    void add_stored(Work& work, const std::vector<u32>& edges, Priority p) {
+    // Add edges to c (each toggles: a stored column's edges, or the one edge of an apparent
+    // pair) and their cofacets after p to the working column.
+    void add_edges(Work& work, const std::vector<u32>& edges, Priority p) {
         removed_.clear();
         for (const u32 j : edges) {
             work.comb.push_back(j);
@@ -566,15 +565,8 @@ class Dim1Cone {
                     const Edge s = edge(sigma);
                     if (s.w != s.mu && s.mu == pivot.value() && next_in_block(s, n_) == x) {
                         ++stats.additions;
-                        work.comb.push_back(sigma);
-                        if (member(sigma)) {  // an edge leaves c
-                            set_member(sigma, false);
-                            removed_.assign(1, sigma);
-                            remove_edges(work, pivot);
-                        } else {
-                            set_member(sigma, true);
-                            start_after(work, s, pivot, x);
-                        }
+                        scratch_.assign(1, sigma);
+                        add_edges(work, scratch_, pivot);
                         continue;
                     }
                 }
@@ -590,7 +582,7 @@ class Dim1Cone {
             scratch_.assign(1, col.self);
             scratch_.insert(scratch_.end(), reduced.pool.begin() + col.offset,
                             reduced.pool.begin() + col.offset + col.length);
-            add_stored(work, scratch_, pivot);
+            add_edges(work, scratch_, pivot);
         }
         set_member(self, false);
         for (const u32 j : work.comb) set_member(j, false);
