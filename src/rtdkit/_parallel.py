@@ -1,0 +1,151 @@
+"""The one thread pool of rtdkit, and how Ctrl-C reaches work that runs in it.
+
+Threads, not processes: the native engines and numpy release the GIL, a script needs no
+``__main__`` guard, and nothing forks while a progress bar's thread runs.
+
+Python delivers SIGINT to the main thread only, and a native engine running in a pool thread
+never sees it (``PyErr_CheckSignals`` acts in the main thread alone). So every map here carries
+a *cancel token*: when the main thread is interrupted (or any item fails), the token is set,
+the items not yet started are dropped, and the items already running stop at their engine's
+next progress call (about every 0.2 s), because every engine call goes through
+:func:`engine_callback`, which raises :class:`WorkCancelled` once the token is set. The pool is
+then joined, so nothing keeps computing after the call has returned.
+
+Tokens travel in a context variable, copied into each pool thread, so that a map started inside
+a pool thread (a pair of ``pairwise`` running ``rtd``'s trials) is cancelled with its parent.
+"""
+
+from __future__ import annotations
+
+import contextvars
+import threading
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from typing import TypeVar
+
+from rtdkit._progress import progress_iter
+
+T = TypeVar("T")
+R = TypeVar("R")
+
+__all__ = [
+    "WorkCancelled",
+    "engine_callback",
+    "imap",
+    "map_ordered",
+    "raise_if_cancelled",
+]
+
+# The cancel tokens of every map that encloses the running code (outermost first).
+_TOKENS: contextvars.ContextVar[tuple[threading.Event, ...]] = contextvars.ContextVar(
+    "rtdkit_cancel_tokens", default=()
+)
+
+
+class WorkCancelled(Exception):
+    """Raised in a pool thread whose map was cancelled; never reaches the user, who sees the
+    ``KeyboardInterrupt`` (or the first error) that caused the cancellation."""
+
+
+def raise_if_cancelled() -> None:
+    """Raise :class:`WorkCancelled` if any map enclosing this code has been cancelled."""
+    if any(token.is_set() for token in _TOKENS.get()):
+        raise WorkCancelled("cancelled")
+
+
+def engine_callback(
+    progress: Callable[[int, int], None] | None,
+) -> Callable[[int, int], None]:
+    """The ``callback(done, total)`` to hand to a native engine (it calls it about every
+    0.2 s, holding the GIL): stops the engine if its map was cancelled, then reports progress.
+
+    The context is captured here, in the thread that starts the engine, so the check sees that
+    thread's tokens whichever thread the engine calls back from.
+    """
+    context = contextvars.copy_context()
+
+    def callback(done: int, total: int) -> None:
+        context.run(raise_if_cancelled)
+        if progress is not None:
+            progress(done, total)
+
+    return callback
+
+
+def _run_with_token(tokens: tuple[threading.Event, ...], fn: Callable[[T], R], item: T) -> R:
+    _TOKENS.set(tokens)
+    raise_if_cancelled()  # an item queued before the cancellation does not start
+    return fn(item)
+
+
+def imap(
+    fn: Callable[[T], R],
+    items: Iterable[T],
+    *,
+    n_jobs: int = 1,
+    ordered: bool = True,
+) -> Iterator[R]:
+    """``fn(item)`` for each item, on ``n_jobs`` threads (already validated by
+    ``check_n_jobs``; 1: in this thread, lazily).
+
+    Results come in the order of ``items`` (``ordered=True``) or as they complete. The first
+    error, a ``KeyboardInterrupt`` in the consumer, or closing the iterator early cancels the
+    rest (see the module's docstring) and joins the pool before the exception propagates.
+    """
+    work = list(items)
+    workers = min(n_jobs, len(work))
+    if workers <= 1:
+        for item in work:
+            raise_if_cancelled()
+            yield fn(item)
+        return
+    token = threading.Event()
+    tokens = (*_TOKENS.get(), token)
+    pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="rtdkit")
+    try:
+        futures = [
+            pool.submit(contextvars.copy_context().run, _run_with_token, tokens, fn, item)
+            for item in work
+        ]
+        yield from (_in_order(futures) if ordered else _as_completed(futures))
+    finally:
+        # Normal end: nothing left. Error, Ctrl-C or an early close: stop the rest promptly.
+        token.set()
+        pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _in_order(futures: list[Future[R]]) -> Iterator[R]:
+    for future in futures:
+        yield _result(future)
+
+
+def _as_completed(futures: list[Future[R]]) -> Iterator[R]:
+    pending = set(futures)
+    while pending:
+        # A timeout keeps the main thread responsive to Ctrl-C on every platform.
+        done, pending = wait(pending, timeout=0.25, return_when=FIRST_COMPLETED)
+        for future in done:
+            yield _result(future)
+
+
+def _result(future: Future[R]) -> R:
+    while True:
+        try:
+            return future.result(timeout=0.25)
+        except TimeoutError:
+            continue
+
+
+def map_ordered(
+    fn: Callable[[T], R],
+    items: Iterable[T],
+    *,
+    n_jobs: int = 1,
+    description: str = "",
+    progress: bool = False,
+) -> list[R]:
+    """``[fn(x) for x in items]`` on ``n_jobs`` threads, in order, with an optional progress
+    bar; results never depend on ``n_jobs``."""
+    work = list(items)
+    results = imap(fn, work, n_jobs=n_jobs)
+    return list(progress_iter(results, total=len(work), description=description, enabled=progress))
