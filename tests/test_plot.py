@@ -137,3 +137,12 @@ def test_mds_labels_of_coincident_points_neither_repeat_nor_overlap() -> None:
     for i, box in enumerate(boxes):
         assert not any(box.overlaps(other) for other in boxes[:i]), texts[i]
         assert frame.contains(box.x0, box.y0) and frame.contains(box.x1, box.y1), texts[i]
+
+
+@pytest.mark.parametrize(
+    ("largest", "shown"),
+    [(14.2, "14.2"), (9.41, "9.41"), (132.4, "132"), (0.452, "0.45"), (0.0452, "0.045")],
+)
+def test_heatmap_labels_show_three_digits_of_the_largest_value(largest: float, shown: str) -> None:
+    labels = _cell_labels(plot_heatmap(np.array([[0.0, largest]])))
+    assert labels[(0, 1)] == shown

@@ -164,20 +164,28 @@ def _cell_texts(values: np.ndarray) -> dict[tuple[int, int], str]:
     """The finite cells as short numbers: at most four digits, never exponent notation.
 
     Below 10 000 one number of decimals for the whole matrix, chosen from its largest such
-    value, keeps the cells comparable at a glance (``0.45`` beside ``0.05``, ``132`` beside
-    ``13``); from 10 000 up each cell gets a suffix (``13k``, ``1.2M``) instead of the
+    value, keeps the cells comparable at a glance (``0.45`` beside ``0.05``, ``13.2`` beside
+    ``9.4``); from 10 000 up each cell gets a suffix (``13k``, ``1.2M``) instead of the
     ``1.3e+04`` that overflows a cell.
     """
     finite = np.abs(values[np.isfinite(values)])
     plain = finite[finite < 1e4]
     largest = float(plain.max()) if plain.size else 0.0
-    # Two significant digits for the largest value; all its digits once it reaches 100.
-    decimals = min(max(1 - int(np.floor(np.log10(largest))), 0), 3) if largest > 0 else 0
+    decimals = _decimals(largest)
     texts = {}
     for (i, j), v in np.ndenumerate(values):
         if np.isfinite(v):
             texts[(i, j)] = _with_suffix(v) if abs(v) >= 1e4 else _plain(v, decimals)
     return texts
+
+
+def _decimals(largest: float) -> int:
+    """Three significant digits for the largest value (``13.2``, ``1.32``, ``132``) in at most
+    four digits: ``0.45`` below 1, ``0.045`` below 0.1, and never more than three decimals."""
+    if largest == 0:
+        return 0
+    exponent = int(np.floor(np.log10(largest)))
+    return max(2 - exponent, 0) if exponent >= 0 else min(1 - exponent, 3)
 
 
 def _plain(v: float, decimals: int) -> str:
