@@ -137,6 +137,8 @@ def test_mds_labels_of_coincident_points_neither_repeat_nor_overlap() -> None:
     for i, box in enumerate(boxes):
         assert not any(box.overlaps(other) for other in boxes[:i]), texts[i]
         assert frame.contains(box.x0, box.y0) and frame.contains(box.x1, box.y1), texts[i]
+    with pytest.raises(rtdkit.RTDInputError, match="7 labels for 8 points"):
+        plot_mds(d, labels=names[:-1])
 
 
 @pytest.mark.parametrize(

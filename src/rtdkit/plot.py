@@ -271,8 +271,8 @@ def plot_mds(
 def _label_points(ax: Axes, coords: np.ndarray, labels: list[str]) -> None:
     """Name each point without two names overlapping.
 
-    Points closer than a marker's width (coincident, such as representations at RTD 0) share
-    one label listing their names; each label then takes the first of a few spots around its
+    Points within 1% of the map's extent of each other, whose markers overlap (coincident
+    ones, such as representations at RTD 0), share one label listing their names; each label then takes the first of a few spots around its
     point where it overlaps no label placed before it.
     """
     if len(labels) != len(coords):
@@ -328,7 +328,6 @@ def _move_to_free_spot(text: Any, placed: list[Any]) -> None:
             (-3 - width, -3 - height - step * height),
         )
     ]
-
     frame = text.axes.get_window_extent()
 
     def overlap(spot: tuple[float, float]) -> float:
