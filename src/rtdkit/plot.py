@@ -272,8 +272,9 @@ def _label_points(ax: Axes, coords: np.ndarray, labels: list[str]) -> None:
     """Name each point without two names overlapping.
 
     Points within 1% of the map's extent of each other, whose markers overlap (coincident
-    ones, such as representations at RTD 0), share one label listing their names; each label then takes the first of a few spots around its
-    point where it overlaps no label placed before it.
+    ones, such as representations at RTD 0), share one label listing their names; each label
+    then takes the first of a few spots around its point where it overlaps no label placed
+    before it.
     """
     if len(labels) != len(coords):
         raise RTDInputError(f"{len(labels)} labels for {len(coords)} points")
