@@ -413,7 +413,7 @@ def test_matrix_command_writes_heatmap_and_mds(
         ({"measures": ("cka",), "metric": "precomputed"}, "applies to 'rtd' only"),
         ({"metric": "manhattan"}, "metric must be one of"),
         ({"normalize": 2.0}, r"normalize as a quantile must lie in \(0, 1\]"),
-        ({"seed": -1}, "seed must be >= 0"),
+        ({"seed": -1}, "seed must be an integer >= 0"),
         ({"measure_options": {"rtd": {"dim": 0}}}, "pairwise\\(\\)'s own arguments"),
         ({"executor": 3}, "executor must be None"),
         ({"executor": "localhost:8786"}, "tcp://host:8786"),

@@ -120,12 +120,29 @@ def _in_order(futures: list[Future[R]]) -> Iterator[R]:
 
 
 def _as_completed(futures: list[Future[R]]) -> Iterator[R]:
+    """Results as they complete. On a failed item or Ctrl-C, every result that had already
+    finished is handed over before the exception propagates, so that a caller who stores
+    results (``pairwise``) keeps all completed work."""
     pending = set(futures)
-    while pending:
-        # A timeout keeps the main thread responsive to Ctrl-C on every platform.
-        done, pending = wait(pending, timeout=0.25, return_when=FIRST_COMPLETED)
-        for future in done:
-            yield _result(future)
+    try:
+        while pending:
+            # A timeout keeps the main thread responsive to Ctrl-C on every platform.
+            done, pending = wait(pending, timeout=0.25, return_when=FIRST_COMPLETED)
+            for future in sorted(done, key=_failed):  # the successes of this round first
+                yield _result(future)
+    except GeneratorExit:
+        raise
+    except BaseException:
+        yield from (f.result() for f in futures if f in pending and _succeeded(f))
+        raise
+
+
+def _failed(future: Future[R]) -> bool:
+    return future.cancelled() or future.exception() is not None
+
+
+def _succeeded(future: Future[R]) -> bool:
+    return future.done() and not _failed(future)
 
 
 def _result(future: Future[R]) -> R:
