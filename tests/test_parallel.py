@@ -12,9 +12,9 @@ from typing import Any
 
 import numpy as np
 import pytest
-from conftest import assert_stops_on_ctrl_c
 
 import rtdkit
+from conftest import assert_stops_on_ctrl_c
 from rtdkit import engines
 from rtdkit._parallel import (
     WorkCancelled,

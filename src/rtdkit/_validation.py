@@ -1,7 +1,8 @@
 """Input validation shared by every public entry point.
 
 The ground floor of the package: it imports nothing of rtdkit (checks that need the engine
-registry live in :mod:`rtdkit.options`). All checks live here so that every function reports bad input the same way: an
+registry live in :mod:`rtdkit.options`). All checks live here so that every function reports
+bad input the same way: an
 :class:`RTDInputError` (a ``ValueError``) or :class:`RTDTypeError` (a ``TypeError``)
 whose message names the offending argument and says how to fix it.
 """

@@ -16,10 +16,10 @@ from rtdkit._validation import (
     FloatArray,
     RTDInputError,
     check_bool,
-    check_metric,
-    check_normalize,
     check_int,
+    check_metric,
     check_n_jobs,
+    check_normalize,
     check_optional_int,
     check_same_rows,
     check_seed,
@@ -281,7 +281,9 @@ def rtd_trial(
     return _trial(P, Q, options, check_bool(symmetric, "symmetric"))
 
 
-def _trial(p: FloatArray, q: FloatArray, options: RTDOptions, symmetric: bool) -> tuple[float, float]:
+def _trial(
+    p: FloatArray, q: FloatArray, options: RTDOptions, symmetric: bool
+) -> tuple[float, float]:
     """:func:`rtd_trial` with the options already checked (once per call of :func:`rtd`)."""
     w = normalized_distances(p, metric=options.metric, normalize=options.normalize, name="P")
     wt = normalized_distances(q, metric=options.metric, normalize=options.normalize, name="Q")
@@ -420,9 +422,7 @@ IDENTITY_TRIAL_BYTES_PER_N2 = 76.0
 FLOAT64_ROUTE_BYTES_PER_N2 = 48.0
 
 
-def check_trial_memory(
-    n: int, options: RTDOptions, *, n_jobs: int, caller: str = "rtd"
-) -> None:
+def check_trial_memory(n: int, options: RTDOptions, *, n_jobs: int, caller: str = "rtd") -> None:
     """Refuse ``n_jobs`` trials on ``n`` points at once that cannot fit in memory, before
     any N x N allocation (the error names ``batch=``)."""
     if options.method == "identity":

@@ -149,9 +149,7 @@ def compare_layers(
             symmetric=symmetric,
         )  # fmt: skip
 
-    values = map_ordered(
-        cell_values, cells, n_jobs=n_jobs, description="layers", progress=progress
-    )
+    values = map_ordered(cell_values, cells, n_jobs=n_jobs, description="layers", progress=progress)
     matrices = {name: np.full((len(left), len(right)), np.nan) for name in names}
     for (i, j, _), computed in zip(cells, values, strict=True):
         for name, value in computed.items():

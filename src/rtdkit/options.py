@@ -85,16 +85,16 @@ class RTDOptions:
         whether the caller's quantity is the identity's (the total bar length of H1); when it
         is not, ``method`` defaults to 'barcode' and 'identity' is refused.
         """
-        info = check_engine(engine, edges=edges, purpose=purpose)
-        dim = check_score_dim(dim, info)
+        dim = check_score_dim(dim)
         method = check_method(method, dim=dim if identity else 0, engine=engine)
+        name = None
+        if method == "barcode":  # the identity loads no barcode engine
+            info = check_engine(engine, edges=edges, purpose=purpose)
+            name = info.name
+            check_dim(dim, info)
         check_normalize(normalize)
         return cls(
-            dim=dim,
-            normalize=normalize,
-            metric=check_metric(metric),
-            engine=info.name if method == "barcode" else None,
-            method=method,
+            dim=dim, normalize=normalize, metric=check_metric(metric), engine=name, method=method
         )
 
     @property
@@ -150,7 +150,7 @@ def barcode_engine(
     return info, check_dim(maxdim, info, "maxdim")
 
 
-def check_score_dim(dim: Any, info: EngineInfo) -> int:
+def check_score_dim(dim: Any) -> int:
     """The dimension of an RTD score: >= 1, because RTD_0 is 0 for every input.
 
     R-Cross-Barcode_0 has no finite bar: at threshold 0 the doubled graph (eq. 2) already
@@ -162,7 +162,7 @@ def check_score_dim(dim: Any, info: EngineInfo) -> int:
             "dim=0 would report RTD = 0 for any input: the R-Cross-Barcode has no finite H0 "
             "bar (each point is joined to its copy at threshold 0). Use dim=1 (the default) or 2"
         )
-    return check_dim(dim, info, minimum=1)
+    return check_int(dim, "dim", minimum=1)
 
 
 def check_method(method: Any, *, dim: int, engine: Any) -> str:

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping, Sequence
+from contextlib import closing
 from itertools import combinations
 from typing import TYPE_CHECKING, Any
 
@@ -180,11 +181,13 @@ def _run(
     label = f"pairs ({resumed} already stored)" if resumed else "pairs"
     written = 0
     try:
-        for result in progress_iter(
-            backend.results(tasks), total=len(tasks), description=label, enabled=progress
-        ):
-            db.write(result)
-            written += 1
+        # closing: Ctrl-C here in the driver must reach (and stop) the backend's workers at once
+        with closing(backend.results(tasks)) as results:
+            for result in progress_iter(
+                results, total=len(tasks), description=label, enabled=progress
+            ):
+                db.write(result)
+                written += 1
     except (Exception, KeyboardInterrupt) as exc:
         exc.add_note(_resume_hint(db.path, written, len(tasks)))
         raise

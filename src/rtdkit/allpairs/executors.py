@@ -11,7 +11,8 @@ documents.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Generator, Iterable, Mapping
+from contextlib import closing
 from typing import Any, Protocol
 
 from rtdkit._parallel import imap
@@ -22,11 +23,14 @@ from rtdkit.allpairs.store import RepInfo, ResultRow
 
 __all__ = ["Backend", "open_backend"]
 
+# Pair results as they complete; closed by the driver (Ctrl-C there must stop the workers).
+Results = Generator[list[ResultRow], None, None]
+
 
 class Backend(Protocol):
     def describe(self, names: list[str]) -> dict[str, RepInfo]: ...
 
-    def results(self, tasks: list[PairTask]) -> Iterator[list[ResultRow]]: ...
+    def results(self, tasks: list[PairTask]) -> Results: ...
 
     def close(self) -> None: ...
 
@@ -43,10 +47,10 @@ class _LocalBackend:
         self._workers = workers
 
     def describe(self, names: list[str]) -> dict[str, RepInfo]:
-        infos = imap(self._cache.info, names, n_jobs=self._workers)
-        return dict(zip(names, infos, strict=True))
+        with closing(imap(self._cache.info, names, n_jobs=self._workers)) as infos:
+            return dict(zip(names, infos, strict=True))
 
-    def results(self, tasks: list[PairTask]) -> Iterator[list[ResultRow]]:
+    def results(self, tasks: list[PairTask]) -> Results:
         # As they complete; on an error or Ctrl-C the pairs already finished come first.
         return imap(self._pair, tasks, n_jobs=self._workers, ordered=False)
 
@@ -80,7 +84,7 @@ class _DaskBackend:
         futures = [self._client.submit(rep_info, self._data[n], pure=False) for n in names]
         return dict(zip(names, self._client.gather(futures), strict=True))
 
-    def results(self, tasks: list[PairTask]) -> Iterator[list[ResultRow]]:
+    def results(self, tasks: list[PairTask]) -> Results:
         from distributed import as_completed
 
         submit = self._client.submit
@@ -96,9 +100,7 @@ class _DaskBackend:
             self._client.close()
 
 
-def _as_completed(
-    futures: list[Any], completed: Callable[[list[Any]], Iterable[Any]]
-) -> Iterator[list[ResultRow]]:
+def _as_completed(futures: list[Any], completed: Callable[[list[Any]], Iterable[Any]]) -> Results:
     """Results in completion order. If one fails (or Ctrl-C), first hand over every other
     result that is already finished, so that the store keeps all completed work."""
     pending = set(futures)

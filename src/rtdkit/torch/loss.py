@@ -123,8 +123,7 @@ class RTDLoss(nn.Module):
         )
         self.quantile = self.options.quantile
         self.method = self.options.method
-        # The barcode engine (the identity uses none): its name, for the barcode path.
-        self.engine = self.options.info.name
+        self.engine = self.options.engine  # None with the identity, which uses no engine
 
     def forward(
         self, x: torch.Tensor, z: torch.Tensor, *, scale: torch.Tensor | float | None = None
@@ -262,7 +261,7 @@ def _directed_rtd(
     w_tilde: torch.Tensor,
     dims: tuple[int, ...],
     p: float,
-    engine: str,
+    engine: str | None,
     n_threads: int,
 ) -> torch.Tensor:
     """Sum of bar lengths ** p of R-Cross-Barcode(P, P̃), differentiable in ``w`` and ``w_tilde``."""
