@@ -151,6 +151,19 @@ def test_pairwise_needs_two_representations() -> None:
         rtdkit.pairwise({"only": x}, progress=False)
 
 
+def refuse_memory(monkeypatch: pytest.MonkeyPatch, *modules: Any) -> list[tuple[int, str]]:
+    """Make the memory guard of ``modules`` refuse everything; returns the (n, what) it saw."""
+    seen: list[tuple[int, str]] = []
+
+    def refuse(n: int, bytes_per_n2: float, *, what: str) -> None:
+        seen.append((n, what))
+        raise RTDInputError(f"{what} on {n} points needs more memory; use batch=...")
+
+    for module in modules:
+        monkeypatch.setattr(module, "check_memory", refuse)
+    return seen
+
+
 def test_memory_is_checked_before_copying_precomputed_matrices(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
@@ -159,14 +172,7 @@ def test_memory_is_checked_before_copying_precomputed_matrices(
     import rtdkit.critical as critical
     import rtdkit.divergence as divergence
 
-    calls: list[tuple[int, str]] = []
-
-    def refuse(n: int, bytes_per_n2: float, *, what: str) -> None:
-        calls.append((n, what))
-        raise RTDInputError(f"{what} on {n} points needs more memory; use batch=...")
-
-    for module in (loader, critical, divergence):
-        monkeypatch.setattr(module, "check_memory", refuse)
+    seen = refuse_memory(monkeypatch, loader, critical, divergence)
     d = np.zeros((30, 30))
     with pytest.raises(RTDInputError, match="batch="):
         rtdkit.rtd(d, d, metric="precomputed")
@@ -174,7 +180,7 @@ def test_memory_is_checked_before_copying_precomputed_matrices(
         critical_barcode(d, d)
     with pytest.raises(RTDInputError, match="batch="):
         critical_identity(d, d)
-    assert [n for n, _ in calls] == [30, 30, 30]
+    assert [n for n, _ in seen] == [30, 30, 30]
 
 
 def test_pairwise_checks_memory_per_pair_before_computing(
@@ -182,13 +188,7 @@ def test_pairwise_checks_memory_per_pair_before_computing(
 ) -> None:
     import rtdkit.divergence as divergence
 
-    seen: list[tuple[int, str]] = []
-
-    def refuse(n: int, bytes_per_n2: float, *, what: str) -> None:
-        seen.append((n, what))
-        raise RTDInputError(f"{what} on {n} points needs more memory; use batch=...")
-
-    monkeypatch.setattr(divergence, "check_memory", refuse)
+    seen = refuse_memory(monkeypatch, divergence)
     x = np.random.default_rng(0).normal(size=(60, 3))
     with pytest.raises(RTDInputError, match="batch="):
         rtdkit.pairwise({"a": x, "b": x[:, :2]}, batch=None, n_jobs=1, progress=False)
