@@ -62,6 +62,15 @@ def test_the_table_matches_every_public_signature() -> None:
         )
 
 
+def test_shared_options_have_one_default() -> None:
+    expected = {"progress": False, "seed": 0, "dim": 1, "normalize": "quantile", "engine": None}
+    for name, function in public_functions().items():
+        params = inspect.signature(function).parameters
+        for option, default in expected.items():
+            if option in params:
+                assert params[option].default == default, f"{name}({option}=...)"
+
+
 def test_options_are_checked_once_and_record_no_engine_on_the_identity() -> None:
     assert RTDOptions.check() == RTDOptions(engine=None, method="identity")
     assert RTDOptions.check(method="barcode").engine == "cone"

@@ -50,7 +50,7 @@ def pairwise(
     store: str | os.PathLike[str] | None = None,
     executor: Any = None,
     n_jobs: int | None = -1,
-    progress: bool = True,
+    progress: bool = False,
     batch: int | None = DEFAULT_BATCH,
     trials: int = DEFAULT_TRIALS,
     seed: int = 0,
@@ -89,9 +89,9 @@ def pairwise(
         requires).
     n_jobs : int or None, default -1
         Local threads: -1 every available core, None or 1 this thread only. Ignored with Dask.
-    progress : bool, default True
-        Progress bar of pairs done / to do, with ETA, on stderr (the one function whose
-        default is True: a study runs for minutes to hours; the others default to False).
+    progress : bool, default False
+        Progress bar of pairs done / to do, with ETA, on stderr (``rtdkit matrix`` shows it
+        by default, as every command does).
     batch, trials, seed, symmetric, dim, normalize, metric, engine, method
         As in :func:`rtdkit.rtd`. ``seed`` must be an int (it derives each pair's seed).
         A study needs at least two representations. ``symmetric=False`` gives the
