@@ -12,9 +12,9 @@ from typing import Any
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-__all__ = ["average_trials", "subsample_indices", "take_subset"]
+from rtdkit._validation import FloatArray
 
-FloatArray = NDArray[np.float64]
+__all__ = ["average_trials", "subsample_indices", "take_subset"]
 
 
 def subsample_indices(
