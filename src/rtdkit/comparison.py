@@ -17,8 +17,8 @@ import numpy as np
 from numpy.typing import NDArray
 
 from rtdkit._validation import FloatArray, RTDInputError, check_choice
-from rtdkit.baselines import MEASURES, Measure
 from rtdkit.divergence import subsample_indices, take_subset
+from rtdkit.measures import MEASURES, Measure
 
 __all__ = ["compare", "mean_value", "representation_measure", "trial_values"]
 

@@ -27,9 +27,9 @@ from rtdkit._validation import (
     check_optional_int,
     check_score_dim,
 )
-from rtdkit.baselines import MEASURES
 from rtdkit.comparison import compare, representation_measure
 from rtdkit.divergence import DEFAULT_BATCH, DEFAULT_TRIALS
+from rtdkit.measures import MEASURES
 
 if TYPE_CHECKING:
     import pandas as pd

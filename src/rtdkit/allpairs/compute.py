@@ -13,10 +13,10 @@ from numpy.typing import NDArray
 
 from rtdkit._validation import FloatArray, as_float_matrix, check_same_rows
 from rtdkit.allpairs.store import RepInfo, ResultRow
-from rtdkit.baselines import MEASURES
 from rtdkit.comparison import trial_values
 from rtdkit.distances import pairwise_distances
 from rtdkit.divergence import subsample_indices
+from rtdkit.measures import MEASURES
 
 if TYPE_CHECKING:
     from rtdkit.allpairs.plan import PairTask

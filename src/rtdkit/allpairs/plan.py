@@ -25,9 +25,9 @@ from rtdkit._validation import (
 )
 from rtdkit.allpairs.compute import FileRep, prepare
 from rtdkit.allpairs.store import ResultStore, canonical_json
-from rtdkit.baselines import MEASURES
 from rtdkit.comparison import representation_measure
 from rtdkit.io import split_path_key
+from rtdkit.measures import MEASURES
 
 __all__ = ["SEED_SCHEME", "Config", "PairTask", "Plan", "make_plan", "pair_seed", "pending"]
 
