@@ -87,27 +87,33 @@ def _graph() -> dict[str, set[str]]:
     return graph
 
 
-def _find_cycle(graph: dict[str, set[str]]) -> list[str] | None:
-    """One import circle as a path ``[a, b, ..., a]``, or None (depth-first search)."""
-    state: dict[str, int] = {}  # 1: on the current path, 2: finished
-    path: list[str] = []
+def _circles(graph: dict[str, set[str]]) -> list[list[str]]:
+    """The import circles: strongly connected components of more than one module (Tarjan)."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    found: list[list[str]] = []
 
-    def visit(node: str) -> list[str] | None:
-        state[node] = 1
-        path.append(node)
-        for target in sorted(graph[node]):
-            if state.get(target) == 1:
-                return [*path[path.index(target) :], target]
-            if target not in state and (cycle := visit(target)):
-                return cycle
-        path.pop()
-        state[node] = 2
-        return None
+    def visit(node: str) -> None:
+        index[node] = low[node] = len(index)
+        stack.append(node)
+        for target in sorted(graph.get(node, ())):
+            if target not in index:
+                visit(target)
+                low[node] = min(low[node], low[target])
+            elif target in stack:
+                low[node] = min(low[node], index[target])
+        if low[node] == index[node]:
+            component = [stack.pop()]
+            while component[-1] != node:
+                component.append(stack.pop())
+            if len(component) > 1:
+                found.append(sorted(component))
 
     for node in sorted(graph):
-        if node not in state and (cycle := visit(node)):
-            return cycle
-    return None
+        if node not in index:
+            visit(node)
+    return sorted(found)
 
 
 GRAPH = _graph()
@@ -121,14 +127,17 @@ def test_the_graph_reader_sees_module_and_function_level_imports() -> None:
     assert not any("matplotlib" in t for t in GRAPH["rtdkit.plot"])  # only our modules
 
 
-def test_find_cycle_reports_a_circle() -> None:
-    assert _find_cycle({"a": {"b"}, "b": {"c"}, "c": {"a"}}) == ["a", "b", "c", "a"]
-    assert _find_cycle({"a": {"b"}, "b": set(), "c": {"a", "b"}}) is None
+def test_circles_are_found() -> None:
+    assert _circles({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a", "e"}, "e": {"d"}}) == [
+        ["a", "b", "c"],
+        ["d", "e"],
+    ]
+    assert _circles({"a": {"b"}, "b": set(), "c": {"a", "b"}}) == []
 
 
 def test_no_import_circles() -> None:
-    cycle = _find_cycle(GRAPH)
-    assert cycle is None, "import circle: " + " -> ".join(cycle or [])
+    circles = _circles(GRAPH)
+    assert not circles, "import circles among: " + "; ".join(" <-> ".join(c) for c in circles)
 
 
 def test_no_module_imports_the_top_level_facade() -> None:

@@ -313,13 +313,14 @@ def test_experiment_prints_a_summary_not_the_json(tmp_path: Path) -> None:
 
 def test_ctrl_c_in_matrix_says_so_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     import rtdkit.allpairs
+    import rtdkit.study
 
     def interrupted(*args: object, **kwargs: object) -> None:
         exc = KeyboardInterrupt()
         exc.add_note(rtdkit.allpairs._resume_hint(None, 2, 5))
         raise exc
 
-    monkeypatch.setattr(rtdkit.allpairs, "pairwise", interrupted)
+    monkeypatch.setattr(rtdkit.study, "pairwise", interrupted)
     np.save(tmp_path / "a.npy", np.eye(4))
     result = runner.invoke(app, ["matrix", str(tmp_path), "--no-progress"])
     assert result.exit_code == 130

@@ -77,6 +77,11 @@ class Measure:
 
     def trial(self, p: FloatArray, q: FloatArray, **options: Any) -> tuple[float, ...]:
         """Values on one subsample, in the order of ``directions`` (forward = ``(p, q)``)."""
+        if self.trial_function is not None:
+            return tuple(float(v) for v in self.trial_function(p, q, **options))
+        if self.directions == FORWARD:
+            return (self(p, q, **options),)
+        return (self(p, q, **options), self(q, p, **options))
 
 
 #: The measures under one calling convention, ``MEASURES[name](X, Y, **options) -> float``.

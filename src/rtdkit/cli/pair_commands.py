@@ -52,13 +52,13 @@ def compare(
     progress: ProgressOpt = True,
 ) -> None:
     """Print the RTD score between the representations in files A and B, with its spread."""
-    import rtdkit
+    from rtdkit.divergence import rtd
     from rtdkit._validation import check_seed
 
     check_seed(seed, generator=False)
     normalization = parse_normalize(normalize)
     p, q = load_pair(a, b, allow_pickle, metric)
-    result = rtdkit.rtd(
+    result = rtd(
         p,
         q,
         batch=batch or None,
@@ -166,7 +166,7 @@ def barcode(
     progress: ProgressOpt = True,
 ) -> None:
     """R-Cross-Barcode(A, B) and R-Cross-Barcode(B, A) on all points: bar counts and totals."""
-    import rtdkit
+    from rtdkit.divergence import cross_barcode
 
     plot = checked_figure_path(plot, "--plot")
     options: dict[str, Any] = {
@@ -177,8 +177,8 @@ def barcode(
         "progress": progress,
     }
     p, q = load_pair(a, b, allow_pickle, metric)
-    forward = rtdkit.cross_barcode(p, q, **options)
-    backward = rtdkit.cross_barcode(q, p, **options)
+    forward = cross_barcode(p, q, **options)
+    backward = cross_barcode(q, p, **options)
     if as_json:
         payload = {
             name: {f"H{d}": bc[d].tolist() for d in range(bc.maxdim + 1)}

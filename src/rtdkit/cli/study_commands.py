@@ -46,7 +46,7 @@ def demo(
     radius 10; RTD on the full clouds should grow with k (paper: Kendall tau = 1.0).
     ``rtdkit experiment clusters`` adds CKA, SVCCA and IMD.
     """
-    import rtdkit
+    from rtdkit.divergence import rtd
     from rtdkit._progress import progress_iter
     from rtdkit.datasets import clusters
     from rtdkit.experiments._stats import kendall_tau
@@ -56,7 +56,7 @@ def demo(
     ks = tuple(range(2, 13)) if all_k else CLUSTER_COUNTS
     base = clusters(1)
     values = [
-        rtdkit.rtd(base, clusters(k), batch=None, engine=engine, n_jobs=n_jobs).value
+        rtd(base, clusters(k), batch=None, engine=engine, n_jobs=n_jobs).value
         for k in progress_iter(ks, total=len(ks), description="clusters", enabled=progress)
     ]
     typer.echo(" k  RTD(1 cluster, k clusters)")
