@@ -49,11 +49,23 @@ def test_top_level_names_still_resolve() -> None:
         rtdkit.nope  # noqa: B018
 
 
-@pytest.mark.parametrize("args", [["--version"], ["--help"], ["compare", "--help"]])
-def test_cli_start_loads_no_heavy_library(args: list[str]) -> None:
+@pytest.mark.parametrize(
+    ("args", "status"),
+    [
+        (["--version"], 0),
+        (["--help"], 0),
+        (["compare", "--help"], 0),
+        (["compare", "no-such-a.npy", "no-such-b.npy"], 2),  # an input error: one line
+        (["compare", "a.npy", "b.npy", "--batch", "x"], 2),  # a usage error, from Typer
+    ],
+)
+def test_cli_start_and_argument_errors_load_no_heavy_library(args: list[str], status: int) -> None:
     code = (
         "import sys\nfrom rtdkit.cli import main\n"
         f"sys.argv = ['rtdkit', *{args!r}]\n"
-        "try:\n    main()\nexcept SystemExit as exc:\n    assert exc.code in (0, None), exc.code"
+        "try:\n    main()\nexcept SystemExit as exc:\n"
+        f"    assert (exc.code or 0) == {status}, exc.code\n"
+        "else:\n"
+        f"    assert {status} == 0\n"
     )
     assert _heavy_loaded_after(code) == []

@@ -4,7 +4,7 @@
 >>> r = rtdkit.rtd(P, Q)            # doctest: +SKIP
 >>> bc = rtdkit.cross_barcode(P, Q)  # doctest: +SKIP
 
-``import rtdkit`` is cheap: each name below is imported from its module on first use
+``import rtdkit`` is cheap: each public name is imported from its module on first use
 (PEP 562), so a script, or ``rtdkit --help``, loads scipy, matplotlib, pandas or torch only
 when it computes with them.
 """
@@ -14,18 +14,19 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING, Any
 
-from rtdkit._version import __version__
-
 if TYPE_CHECKING:
     from rtdkit._validation import RTDInputError, RTDTypeError
+    from rtdkit._version import __version__
     from rtdkit.allpairs import pairwise
     from rtdkit.barcode import CrossBarcode
     from rtdkit.divergence import RTDResult, cross_barcode, rtd
     from rtdkit.engines import available_engines, register_engine
     from rtdkit.stats import permutation_test
 
-# Public name -> the module that defines it.
+# Public name -> the module that defines it. Even __version__ waits: importlib.metadata
+# costs more than the rest of ``import rtdkit``.
 _LAZY = {
+    "__version__": "rtdkit._version",
     "CrossBarcode": "rtdkit.barcode",
     "RTDInputError": "rtdkit._validation",
     "RTDResult": "rtdkit.divergence",

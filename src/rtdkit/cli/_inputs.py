@@ -31,7 +31,6 @@ def parse_normalize(value: str) -> str | float | None:
 def load(spec: str, allow_pickle: bool, *, metric: str | None = None) -> Any:
     """The array in ``spec``; with ``metric``, checked as a representation named by its file."""
     from rtdkit._validation import as_float_matrix
-    from rtdkit.distances import pairwise_distances
     from rtdkit.io import load_array, split_path_key
 
     path, key = split_path_key(spec)
@@ -39,11 +38,11 @@ def load(spec: str, allow_pickle: bool, *, metric: str | None = None) -> Any:
     if metric is None:
         return array
     checked = as_float_matrix(array, spec)
-    return (
-        pairwise_distances(checked, metric=metric, name=spec)
-        if metric == "precomputed"
-        else checked
-    )
+    if metric != "precomputed":
+        return checked
+    from rtdkit.distances import pairwise_distances  # scipy: only for a distance matrix
+
+    return pairwise_distances(checked, metric=metric, name=spec)
 
 
 def load_pair(a: str, b: str, allow_pickle: bool, metric: str) -> tuple[Any, Any]:

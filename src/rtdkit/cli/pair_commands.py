@@ -52,12 +52,14 @@ def compare(
     progress: ProgressOpt = True,
 ) -> None:
     """Print the RTD score between the representations in files A and B, with its spread."""
-    from rtdkit.divergence import rtd
     from rtdkit._validation import check_seed
 
     check_seed(seed, generator=False)
     normalization = parse_normalize(normalize)
     p, q = load_pair(a, b, allow_pickle, metric)
+    # Imported once the inputs are read: a typo in a file name is reported without scipy.
+    from rtdkit.divergence import rtd
+
     result = rtd(
         p,
         q,
@@ -121,10 +123,11 @@ def permutation_test_command(
     import numpy as np
 
     from rtdkit._validation import check_seed
-    from rtdkit.stats import permutation_test
 
     check_seed(seed, generator=False)
     p, q = load(a, allow_pickle), load(b, allow_pickle)
+    from rtdkit.stats import permutation_test  # after reading the files, as in compare
+
     options: dict[str, Any] = (
         {"batch": batch or None, "trials": trials_or_default(trials, batch, len(p))}
         if measure == "rtd"
@@ -166,8 +169,6 @@ def barcode(
     progress: ProgressOpt = True,
 ) -> None:
     """R-Cross-Barcode(A, B) and R-Cross-Barcode(B, A) on all points: bar counts and totals."""
-    from rtdkit.divergence import cross_barcode
-
     plot = checked_figure_path(plot, "--plot")
     options: dict[str, Any] = {
         "maxdim": maxdim,
@@ -177,6 +178,8 @@ def barcode(
         "progress": progress,
     }
     p, q = load_pair(a, b, allow_pickle, metric)
+    from rtdkit.divergence import cross_barcode  # after reading the files, as in compare
+
     forward = cross_barcode(p, q, **options)
     backward = cross_barcode(q, p, **options)
     if as_json:

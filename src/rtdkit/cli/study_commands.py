@@ -46,9 +46,9 @@ def demo(
     radius 10; RTD on the full clouds should grow with k (paper: Kendall tau = 1.0).
     ``rtdkit experiment clusters`` adds CKA, SVCCA and IMD.
     """
-    from rtdkit.divergence import rtd
     from rtdkit._progress import progress_iter
     from rtdkit.datasets import clusters
+    from rtdkit.divergence import rtd
     from rtdkit.experiments._stats import kendall_tau
     from rtdkit.experiments.clusters import CLUSTER_COUNTS
 
