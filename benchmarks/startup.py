@@ -30,21 +30,31 @@ CASES: dict[str, list[str]] = {
     "import rtdkit": ["-c", "import rtdkit"],
     "rtdkit --version": ["-c", _CLI, "--version"],
     "rtdkit --help": ["-c", _CLI, "--help"],
+    # The same help drawn by plain click instead of rich: what rich costs.
+    "rtdkit --help, TYPER_USE_RICH=0": ["-c", _CLI, "--help"],
     "rtdkit compare --help": ["-c", _CLI, "compare", "--help"],
     "rtdkit compare (missing file)": ["-c", _CLI, "compare", "no-such-a.npy", "no-such-b.npy"],
     "rtdkit compare --batch x (usage error)": ["-c", _CLI, "compare", "a", "b", "--batch", "x"],
 }
 
 
-def _time_once(args: list[str]) -> float:
+def _environment(case: str) -> dict[str, str]:
+    env = dict(os.environ)
+    if "TYPER_USE_RICH=0" in case:
+        env["TYPER_USE_RICH"] = "0"
+    return env
+
+
+def _time_once(args: list[str], env: dict[str, str]) -> float:
     start = time.perf_counter()
-    subprocess.run([sys.executable, *args], capture_output=True, check=False)
+    subprocess.run([sys.executable, *args], capture_output=True, check=False, env=env)
     return time.perf_counter() - start
 
 
-def _median_time(args: list[str], runs: int) -> float:
-    _time_once(args)  # cold run: file-system caches
-    return statistics.median(_time_once(args) for _ in range(runs))
+def _median_time(case: str, runs: int) -> float:
+    args, env = CASES[case], _environment(case)
+    _time_once(args, env)  # cold run: file-system caches
+    return statistics.median(_time_once(args, env) for _ in range(runs))
 
 
 def _heavy_modules(args: list[str]) -> list[str]:
@@ -79,11 +89,11 @@ def main() -> None:
     machine = f"Python {platform.python_version()}, {platform.machine()}, {os.cpu_count()} CPUs"
     load = f"load average {os.getloadavg()[0]:.2f}"
     print(f"{machine}; {load}; median of {args.runs} runs per case\n")
-    baseline = _median_time(CASES["python -c pass (baseline)"], args.runs)
+    baseline = _median_time("python -c pass (baseline)", args.runs)
     print("| case | median [s] | x `python -c pass` | heavy modules loaded |")
     print("|---|---:|---:|---|")
     for name, case in CASES.items():
-        seconds = baseline if "baseline" in name else _median_time(case, args.runs)
+        seconds = baseline if "baseline" in name else _median_time(name, args.runs)
         heavy = ", ".join(_heavy_modules(case)) or "none"
         print(f"| {name} | {seconds:.3f} | {seconds / baseline:.1f} | {heavy} |")
 
