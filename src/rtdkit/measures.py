@@ -84,7 +84,6 @@ class Measure:
         return (self(p, q, **options), self(q, p, **options))
 
 
-#: The measures under one calling convention, ``MEASURES[name](X, Y, **options) -> float``.
 MEASURES: dict[str, Measure] = {
     m.name: m
     for m in (
@@ -113,6 +112,7 @@ MEASURES: dict[str, Measure] = {
                 description="fraction of differing predictions; labels= normalises it"),
     )
 }  # fmt: skip
+"""The measures under one calling convention, ``MEASURES[name](X, Y, **options) -> float``."""
 
 
 def register_measure(measure: Measure, *, replace: bool = False) -> None:
