@@ -27,10 +27,10 @@ from rtdkit import RTDInputError
 from rtdkit.allpairs import pair_seed, pairwise
 from rtdkit.allpairs.plan import make_plan, pending
 from rtdkit.allpairs.store import ResultStore
-from rtdkit.baselines import MEASURES, Measure
-from rtdkit.cli import matrix_command
 from rtdkit.divergence import subsample_indices
 from rtdkit.io import find_representations
+from rtdkit.measures import MEASURES, Measure
+from rtdkit.study import pairwise_files as matrix_command
 
 if TYPE_CHECKING:
     from distributed import Client

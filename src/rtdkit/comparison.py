@@ -18,7 +18,7 @@ from numpy.typing import NDArray
 
 from rtdkit._trials import average_trials, subsample_indices, take_subset
 from rtdkit._validation import FloatArray, RTDInputError, RTDTypeError, check_choice
-from rtdkit.baselines import MEASURES, Measure
+from rtdkit.measures import MEASURES, Measure
 
 __all__ = [
     "check_measure_options",

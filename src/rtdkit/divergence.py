@@ -108,7 +108,7 @@ class RTDResult:
         >>> bool(low <= r.value <= high)
         True
         """
-        from rtdkit.stats import t_interval
+        from rtdkit._intervals import t_interval
 
         if self.trials < 2:
             raise RTDInputError(

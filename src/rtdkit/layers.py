@@ -24,9 +24,9 @@ from rtdkit._validation import (
     check_optional_int,
     check_seed,
 )
-from rtdkit.baselines import MEASURES
 from rtdkit.comparison import check_measure_options, compare, representation_measure
 from rtdkit.divergence import DEFAULT_BATCH, DEFAULT_TRIALS
+from rtdkit.measures import MEASURES
 from rtdkit.options import RTDOptions
 
 if TYPE_CHECKING:

@@ -34,8 +34,8 @@ from rtdkit.allpairs.compute import FileRep, rep_info
 from rtdkit.allpairs.executors import Backend, open_backend
 from rtdkit.allpairs.plan import PairTask, Plan, effective_trials, make_plan, pair_seed, pending
 from rtdkit.allpairs.store import ResultStore
-from rtdkit.baselines import MEASURES
 from rtdkit.divergence import DEFAULT_BATCH, DEFAULT_TRIALS, check_trial_memory
+from rtdkit.measures import MEASURES
 
 if TYPE_CHECKING:
     import pandas as pd

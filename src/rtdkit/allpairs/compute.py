@@ -15,8 +15,8 @@ from rtdkit._loader import load_representation
 from rtdkit._trials import subsample_indices
 from rtdkit._validation import FloatArray, check_same_rows
 from rtdkit.allpairs.store import RepInfo, ResultRow
-from rtdkit.baselines import MEASURES
 from rtdkit.comparison import trial_values
+from rtdkit.measures import MEASURES
 
 if TYPE_CHECKING:
     from rtdkit.allpairs.plan import PairTask

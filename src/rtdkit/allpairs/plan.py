@@ -21,9 +21,9 @@ from rtdkit._validation import (
 )
 from rtdkit.allpairs.compute import FileRep, prepare
 from rtdkit.allpairs.store import ResultStore, canonical_json
-from rtdkit.baselines import MEASURES
 from rtdkit.comparison import check_measure_options, representation_measure
 from rtdkit.io import split_path_key
+from rtdkit.measures import MEASURES
 from rtdkit.options import RTDOptions
 
 __all__ = ["SEED_SCHEME", "Config", "PairTask", "Plan", "make_plan", "pair_seed", "pending"]
