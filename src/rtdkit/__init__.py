@@ -15,12 +15,13 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from rtdkit._validation import RTDInputError, RTDTypeError
+    from rtdkit._validation import RTDInputError, RTDInputWarning, RTDTypeError
     from rtdkit._version import __version__
     from rtdkit.allpairs import pairwise
     from rtdkit.barcode import CrossBarcode
     from rtdkit.divergence import RTDResult, cross_barcode, rtd
     from rtdkit.engines import available_engines, register_engine
+    from rtdkit.options import RTDOptions
     from rtdkit.stats import permutation_test
 
 # Public name -> the module that defines it. Even __version__ waits: importlib.metadata
@@ -29,6 +30,8 @@ _LAZY = {
     "__version__": "rtdkit._version",
     "CrossBarcode": "rtdkit.barcode",
     "RTDInputError": "rtdkit._validation",
+    "RTDInputWarning": "rtdkit._validation",
+    "RTDOptions": "rtdkit.options",
     "RTDResult": "rtdkit.divergence",
     "RTDTypeError": "rtdkit._validation",
     "available_engines": "rtdkit.engines",
@@ -51,6 +54,8 @@ _SUBMODULES = frozenset(
 __all__ = [
     "CrossBarcode",
     "RTDInputError",
+    "RTDInputWarning",
+    "RTDOptions",
     "RTDResult",
     "RTDTypeError",
     "__version__",

@@ -2,7 +2,7 @@
 
 Section 3.4 of the paper averages every measure "for five random batches of 500
 representations"; Algorithm 2 does the same for RTD. :func:`trial_values` is that step for any
-measures of :data:`rtdkit.baselines.MEASURES`: every measure sees the same index sets (those
+measures of :data:`rtdkit.measures.MEASURES`: every measure sees the same index sets (those
 :func:`rtdkit.rtd` would draw with the same seed), and each trial gives one number per
 direction the measure reports. :func:`compare` averages them into one score per measure;
 all-pairs studies (:func:`rtdkit.pairwise`) store them per trial instead.

@@ -67,7 +67,7 @@ def compare_layers(
     reps_a, reps_b : mapping of str to array-like (N, features)
         Layer representations, e.g. from :func:`rtdkit.torch.capture`.
     measures : str or sequence of str, default ('rtd', 'cka')
-        Names from :data:`rtdkit.baselines.MEASURES` that compare representations.
+        Names from :data:`rtdkit.measures.MEASURES` that compare representations.
     batch, trials, seed : as in :func:`rtdkit.rtd`
         Every measure of every cell is averaged over the same ``trials`` random subsets of
         ``batch`` samples (``batch=None``: all samples, one trial), the paper's protocol.

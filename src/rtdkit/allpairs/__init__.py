@@ -76,7 +76,7 @@ def pairwise(
         Names to ``(N, D)`` arrays (D may differ; N must not), or to files (``.npy``, ``.npz``,
         ``FILE.npz:KEY``, ``.csv``, ``.pt``, ``.safetensors``) read lazily by the workers.
     measures : str or sequence of str, default ("rtd",)
-        Names in :data:`rtdkit.baselines.MEASURES` that compare representations.
+        Names in :data:`rtdkit.measures.MEASURES` that compare representations.
     store : path, optional
         SQLite file that receives every finished pair at once. Rerunning with the same file
         computes only what is missing. Parameters that change stored numbers must match
