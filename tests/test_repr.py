@@ -35,3 +35,27 @@ def test_summary_repr_counts_values_that_are_not_finite() -> None:
     assert "null=<4 values in [1, 2], 2 not finite>" in repr(_Result(0.0, values, (0, 0), ""))
     assert "null=<1 value, none finite>" in repr(_Result(0.0, np.array([np.nan]), (0, 0), ""))
     assert "null=<no values>" in repr(_Result(0.0, np.array([]), (0, 0), ""))
+
+
+def test_result_objects_print_one_short_line() -> None:
+    import rtdkit
+    from rtdkit.stats import compare_correlations, correlate, mantel
+
+    rng = np.random.default_rng(0)
+    p = rng.normal(size=(40, 3))
+    q = p + 0.1 * rng.normal(size=p.shape)
+    test = rtdkit.permutation_test(p, q, measure="cka", n_permutations=99, progress=False)
+    low, high = test.null.min(), test.null.max()
+    assert f"null=<99 values in [{low:.4g}, {high:.4g}]>" in repr(test)
+    d = np.linalg.norm(p[:, None] - p[None], axis=-1)
+    x, y, z = rng.normal(size=(3, 30))
+    results = [
+        test,
+        mantel(d, d + 0.1, permutations=99),
+        correlate(x, x + y, n_boot=200),
+        compare_correlations(x, x + y, x + z, n_boot=200),
+    ]
+    for result in results:
+        text = repr(result)
+        assert "\n" not in text and len(text) < 250, text
+        assert text.startswith(type(result).__name__ + "(")

@@ -10,7 +10,7 @@ import numpy as np
 
 from rtdkit._loader import load_representation
 from rtdkit._parallel import engine_callback, map_ordered
-from rtdkit._progress import progress_callback
+from rtdkit._progress import Progress, check_progress, progress_callback
 from rtdkit._trials import average_trials, subsample_indices, take_subset
 from rtdkit._validation import (
     FloatArray,
@@ -170,11 +170,12 @@ def _engine_barcode(
     engine: EngineInfo,
     return_edges: bool,
     n_threads: int,
-    progress: bool = False,
+    progress: Progress = False,
 ) -> CrossBarcode:
     options: dict[str, Any] = {"return_edges": return_edges, "n_threads": n_threads}
     with progress_callback(
-        f"R-Cross-Barcode ({engine.name}), columns", enabled=progress and engine.supports_progress
+        f"R-Cross-Barcode ({engine.name}), columns",
+        enabled=progress if engine.supports_progress else False,
     ) as report:
         if engine.supports_progress:
             # Also when no bar is drawn: the callback is how Ctrl-C reaches a pool thread.
@@ -194,7 +195,7 @@ def cross_barcode(
     engine: str | None = None,
     return_edges: bool = False,
     n_threads: int = 1,
-    progress: bool = False,
+    progress: Progress = "auto",
 ) -> CrossBarcode:
     """R-Cross-Barcode(P, Q): where the multi-scale topology of Q departs from that of P.
 
@@ -221,9 +222,11 @@ def cross_barcode(
         Also report each bar's critical edges (used by the differentiable loss).
     n_threads : int, default 1
         Threads the engine may use inside this one barcode (-1: every core).
-    progress : bool, default False
+    progress : bool or 'auto', default 'auto'
         Show the engine's progress (columns reduced) on stderr, for engines that report it
-        (the default one does). Ctrl-C stops a long barcode within about a second either way.
+        (the default one does): True always, False never, 'auto' once the call has run for
+        2 s and stderr is a terminal (never in a pipe, a log file or CI). Ctrl-C stops a long
+        barcode within about a second either way.
 
     Returns
     -------
@@ -240,7 +243,7 @@ def cross_barcode(
     return_edges = check_bool(return_edges, "return_edges")
     info, maxdim = barcode_engine(engine, maxdim, edges=return_edges)
     n_threads = check_n_jobs(n_threads, "n_threads")
-    progress = check_bool(progress, "progress")
+    progress = check_progress(progress)
     check_metric(metric)
     check_normalize(normalize)
     p, q = _as_pair(P, Q, metric)
@@ -314,7 +317,7 @@ def rtd(
     engine: str | None = None,
     method: str | None = None,
     n_jobs: int = 1,
-    progress: bool = False,
+    progress: Progress = "auto",
 ) -> RTDResult:
     """Representation Topology Divergence between two representations (Algorithm 2).
 
@@ -353,8 +356,9 @@ def rtd(
         Threads running the trials side by side (None: 1, -1: every core). The default
         engine releases the GIL, so they run in parallel; 'reference' (giotto-ph) holds it,
         so its trials run one at a time. Results do not depend on it.
-    progress : bool, default False
-        Show a progress bar on stderr.
+    progress : bool or 'auto', default 'auto'
+        A progress bar of the trials on stderr: True always, False never, 'auto' once the call has
+        run for 2 s and stderr is a terminal (never in a pipe, a log file or CI).
 
     Returns
     -------
@@ -378,7 +382,7 @@ def rtd(
     trials = check_int(trials, "trials", minimum=1)
     seed = check_seed(seed)
     n_jobs = check_n_jobs(n_jobs)
-    progress = check_bool(progress, "progress")
+    progress = check_progress(progress)
     p, q = _as_pair(P, Q, options.metric)
     index_sets = subsample_indices(len(p), batch, trials, seed)
     check_trial_memory(len(index_sets[0]), options, n_jobs=min(n_jobs, len(index_sets)))

@@ -10,6 +10,8 @@ import numpy as np
 from numpy.typing import NDArray
 
 from rtdkit._parallel import map_ordered
+from rtdkit._progress import Progress, check_progress
+from rtdkit._repr import summary_repr
 from rtdkit._validation import (
     FloatArray,
     RTDInputError,
@@ -44,6 +46,8 @@ class PermutationResult:
     measure: str
     alternative: Literal["less", "greater"]
     seed: int
+
+    __repr__ = summary_repr  # arrays as size and range: one line at the prompt
 
     def to_dict(self) -> dict[str, Any]:
         """Plain-Python dictionary, ready for ``json.dumps``."""
@@ -120,7 +124,7 @@ def permutation_test(
     seed: int | None = 0,
     measure: str = "rtd",
     n_jobs: int | None = 1,
-    progress: bool = False,
+    progress: Progress = "auto",
     **options: Any,
 ) -> PermutationResult:
     """Are P and Q related? A permutation test of the row correspondence.
@@ -156,8 +160,9 @@ def permutation_test(
     n_jobs : int or None, default 1
         Threads computing the permutations (None or 1: serial; -1: all cores). The result
         does not depend on it.
-    progress : bool, default False
-        Show a progress bar on stderr.
+    progress : bool or 'auto', default 'auto'
+        A progress bar of the permutations on stderr: True always, False never, 'auto' once the call
+        has run for 2 s and stderr is a terminal (never in a pipe, a log file or CI).
     **options
         Passed to the measure (e.g. ``batch``, ``trials``, ``dim`` for RTD; ``kernel`` for CKA).
 
@@ -181,6 +186,7 @@ def permutation_test(
     if seed is None:
         seed = int(np.random.SeedSequence().generate_state(1)[0])
     threads = check_n_jobs(n_jobs)
+    progress = check_progress(progress)
     stat = _measure_statistic(measure, options, seed)
     p, q = _as_rows(P, Q, stat.inputs)
     square = options.get("metric") == "precomputed"
