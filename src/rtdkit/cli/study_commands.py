@@ -9,7 +9,7 @@ from typing import Annotated, Any
 
 import typer
 
-from rtdkit.cli._inputs import parse_normalize
+from rtdkit.cli._inputs import given, parse_normalize
 from rtdkit.cli._options import (
     DEFAULT_JOBS,
     DEFAULT_TRIALS,
@@ -36,7 +36,14 @@ def demo(
     all_k: Annotated[
         bool, typer.Option("--all", help="Use every k = 2..12 instead of the paper's subset.")
     ] = False,
-    engine: EngineOpt = None,
+    engine: Annotated[
+        str | None,
+        typer.Option(
+            help="Sum each RTD from the barcode of this engine (cone or reference; see "
+            "`rtdkit engines`) instead of the exact identity.",
+            show_default=False,
+        ),
+    ] = None,
     n_jobs: JobsOpt = DEFAULT_JOBS,
     progress: ProgressOpt = True,
 ) -> None:
@@ -44,7 +51,7 @@ def demo(
 
     300 points from a 2-D normal distribution are split into k clusters on a circle of
     radius 10; RTD on the full clouds should grow with k (paper: Kendall tau = 1.0).
-    ``rtdkit experiment clusters`` adds CKA, SVCCA and IMD.
+    `rtdkit experiment clusters` adds CKA, SVCCA and IMD.
     """
     from rtdkit._progress import progress_iter
     from rtdkit.datasets import clusters
@@ -56,7 +63,7 @@ def demo(
     ks = tuple(range(2, 13)) if all_k else CLUSTER_COUNTS
     base = clusters(1)
     values = [
-        rtd(base, clusters(k), batch=None, engine=engine, n_jobs=n_jobs).value
+        rtd(base, clusters(k), batch=None, engine=engine, n_jobs=n_jobs, progress=False).value
         for k in progress_iter(ks, total=len(ks), description="clusters", enabled=progress)
     ]
     typer.echo(" k  RTD(1 cluster, k clusters)")
@@ -68,6 +75,7 @@ def demo(
 
 
 def matrix(
+    ctx: typer.Context,
     specs: Annotated[
         list[str],
         typer.Argument(
@@ -98,7 +106,7 @@ def matrix(
     ] = None,
     mds: Annotated[Path | None, typer.Option(help="Save 2-D MDS maps of the matrices.")] = None,
     batch: BatchOpt = 500,
-    trials: TrialsOpt = None,
+    trials: TrialsOpt = DEFAULT_TRIALS,
     seed: Annotated[
         int,
         typer.Option(
@@ -117,8 +125,8 @@ def matrix(
     """All-pairs comparison of many representations, on this machine or a Dask cluster.
 
     Each pair is subsampled with its own seed, derived from --seed and the two names, so an
-    entry does not depend on which other files are in the study; `rtdkit compare A B --seed
-    S` with S = rtdkit.allpairs.pair_seed(seed, A, B) reproduces it.
+    entry does not depend on which other files are in the study; `rtdkit compare A B --seed S`
+    with `S = rtdkit.allpairs.pair_seed(seed, A, B)` reproduces it.
     """
     from rtdkit.study import pairwise_files
 
@@ -133,7 +141,7 @@ def matrix(
             plot=plot,
             mds=mds,
             batch=batch or None,
-            trials=DEFAULT_TRIALS if trials is None else trials,
+            trials=trials,
             seed=seed,
             metric=metric,
             normalize=parse_normalize(normalize),
@@ -149,7 +157,7 @@ def matrix(
         typer.echo(f"rtdkit: interrupted. {notes}".rstrip(), err=True)
         raise typer.Exit(EXIT_INTERRUPTED) from None
     frames = list(matrices.values())
-    if trials not in (None, 1) and frames and frames[0].attrs.get("trials") == 1:
+    if trials != 1 and given(ctx, "trials") and frames and frames[0].attrs.get("trials") == 1:
         typer.echo(
             f"rtdkit: warning: --trials {trials} ignored: --batch covers every point, so each "
             "pair was computed once on all points",
