@@ -309,6 +309,11 @@ def test_experiment_prints_a_summary_not_the_json(tmp_path: Path) -> None:
     assert len(result.stdout.splitlines()) < 25 < len(json.dumps(record, indent=2).splitlines())
     assert "experiment: clusters" in result.stdout
     assert f"figure written to {tmp_path / 'clusters.png'}" in result.stderr
+    # The headline: each measure's Kendall tau against k, next to the paper's.
+    taus = record["authors_draw"]["kendall_tau"]
+    shown = ", ".join(f"{name} {tau:.4g}" for name, tau in taus.items())
+    assert f"authors_draw.kendall_tau: {shown}" in result.stdout
+    assert "paper.kendall_tau: rtd 1," in result.stdout
 
 
 def test_ctrl_c_in_matrix_says_so_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -428,3 +433,19 @@ def test_errors_use_the_command_lines_names(
     assert result.returncode == 2
     assert result.stderr.startswith("rtdkit: error: ") and result.stderr.count("\n") == 1
     assert says.format(**names) in result.stderr and never not in result.stderr
+
+
+def test_experiment_summary_caps_long_records() -> None:
+    from rtdkit.cli.study_commands import SUMMARY_TABLES, _summary
+
+    tables = {
+        f"shift{i}": {"rtd": i + 0.5, "label": "text", "curve": [1.0, 2.0]} for i in range(40)
+    }
+    record = {"experiment": "x", "runtime_s": 1.25, **tables, "paper": {"tau": {"rtd": 0.9}}}
+    lines = _summary(record)
+    assert lines[:2] == ["experiment: x", "runtime_s: 1.25"]
+    assert lines[2:4] == ["shift0: rtd 0.5", "shift1: rtd 1.5"]  # numbers only, in order
+    assert lines[-2:] == [
+        f"... {40 - SUMMARY_TABLES} more tables of results in the JSON",
+        "paper.tau: rtd 0.9",
+    ]

@@ -186,19 +186,41 @@ def _check_out_folder(out: Path) -> None:
         raise RTDInputError(f"--out {str(out)!r}: the folder is not writable; choose another")
 
 
+SUMMARY_TABLES = 16  # result lines printed before "... more in NAME.json"
+
+
 def _summary(record: Mapping[str, Any]) -> list[str]:
-    """The scalars of an experiment's record, and flat tables on one line each."""
+    """The run's scalars, then its results: every table of numbers in the record, one line
+    each under its dotted path (``authors_draw.kendall_tau: rtd 1, 1-cka -0.24``), the first
+    :data:`SUMMARY_TABLES` of them and the paper's numbers to compare with."""
+    lines = [
+        f"{key}: {value:.4g}" if isinstance(value, float) else f"{key}: {value}"
+        for key, value in record.items()
+        if isinstance(value, (str, int, float, bool)) or value is None
+    ]
+    results = _number_tables({k: v for k, v in record.items() if k not in ("settings", "paper")})
+    lines += results[:SUMMARY_TABLES]
+    if len(results) > SUMMARY_TABLES:
+        lines.append(f"... {len(results) - SUMMARY_TABLES} more tables of results in the JSON")
+    return lines + _number_tables({"paper": record.get("paper", {})})
+
+
+def _number_tables(tree: Mapping[str, Any], path: str = "") -> list[str]:
+    """``path.key: name value, ...`` for each mapping in ``tree`` that holds numbers."""
     lines = []
-    for key, value in record.items():
-        if isinstance(value, (str, int, float, bool)) or value is None:
-            lines.append(f"{key}: {value:.4g}" if isinstance(value, float) else f"{key}: {value}")
-        elif (
-            isinstance(value, Mapping)
-            and 0 < len(value) <= 8
-            and all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in value.values())
-        ):
-            lines.append(f"{key}: " + ", ".join(f"{k} {v:.4g}" for k, v in value.items()))
+    for key, value in tree.items():
+        if not isinstance(value, Mapping):
+            continue
+        numbers = {k: v for k, v in value.items() if _is_number(v)}
+        if numbers:
+            shown = ", ".join(f"{k} {v:.4g}" for k, v in numbers.items())
+            lines.append(f"{path}{key}: {shown}")
+        lines += _number_tables(value, f"{path}{key}.")
     return lines
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
 
 
 def experiment(
