@@ -114,3 +114,16 @@ def test_rtd_draws_its_bar_by_default_on_a_terminal(
     rtdkit.rtd(x, x[:, :2], batch=10, trials=2)
     rtdkit.rtd(x, x[:, :2], batch=10, trials=2, progress=False)
     assert bars == ["RTD trials"]
+
+
+def test_no_auto_bar_inside_work_asked_to_show_none(
+    bars: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(_progress, "AUTO_DELAY_S", 0.0)
+    for _ in progress_iter(range(2), total=2, description="quiet loop", enabled=False):
+        list(progress_iter(range(2), total=2, description="inner", enabled="auto"))
+    with progress_callback("quiet engine", enabled=False):
+        list(progress_iter(range(2), total=2, description="inner", enabled="auto"))
+    assert bars == []
+    list(progress_iter(range(2), total=2, description="after", enabled="auto"))
+    assert bars == ["after"]  # the silence ended with the loop

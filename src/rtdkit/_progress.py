@@ -23,7 +23,9 @@ Progress = bool | Literal["auto"]
 AUTO_DELAY_S = 2.0
 """Seconds of work after which ``progress="auto"`` draws its bar."""
 
-_active_bars = 0  # bars started (drawn or waiting for their delay) and not yet closed
+# Bars started (drawn or waiting for their delay) and loops run with progress=False, not yet
+# finished: while there is one, an "auto" bar is not drawn.
+_active_bars = 0
 _active_lock = threading.Lock()
 
 
@@ -156,7 +158,8 @@ def progress_callback(
     """
     delay = _delay(enabled)
     if delay is None:
-        yield None
+        with _silencing(enabled is False):
+            yield None
         return
     with _late_bar(description, None, with_eta=False, delay=delay, auto=enabled == "auto") as bar:
         yield bar.update
@@ -168,12 +171,30 @@ def progress_iter(
     """Yield ``items``, drawing a rich progress bar with ETA on stderr when ``enabled``."""
     delay = _delay(enabled)
     if delay is None:
-        yield from items
+        with _silencing(enabled is False):
+            yield from items
         return
     with _late_bar(description, total, with_eta=True, delay=delay, auto=enabled == "auto") as bar:
         for done, item in enumerate(items, start=1):
             yield item
             bar.update(done)
+
+
+@contextmanager
+def _silencing(asked: bool) -> Iterator[None]:
+    """Work asked to show no progress (``progress=False``) shows none inside either: the
+    ``rtd`` calls of a loop keep their default ``"auto"`` and would otherwise draw bars."""
+    global _active_bars
+    if not asked:
+        yield
+        return
+    with _active_lock:
+        _active_bars += 1
+    try:
+        yield
+    finally:
+        with _active_lock:
+            _active_bars -= 1
 
 
 @contextmanager
