@@ -420,6 +420,11 @@ def test_test_takes_the_rtd_options_of_compare(files: tuple) -> None:
             "npy.reshape",
         ),
         (["compare", "{a}", "{flat}"], "of {flat}'s pairwise distances is 0", "B's"),
+        (  # no --engine given: the error does not blame one as if it had been chosen
+            ["compare", "{a}", "{a}", "--dim", "5"],
+            "the default engine 'cone' computes (3); lower it or name another with --engine",
+            "what engine 'cone'",
+        ),
     ],
 )
 def test_errors_use_the_command_lines_names(

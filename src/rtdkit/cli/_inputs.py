@@ -87,15 +87,21 @@ def trials_for(ctx: typer.Context, trials: int, batch: int, n_points: int) -> in
 
 
 @contextmanager
-def files_named(a: str, b: str) -> Iterator[None]:
-    """API errors inside name the files: the API calls its inputs P and Q, the user passed
-    the files ``a`` and ``b`` ("the 0.9-quantile of b.npy's distances is 0", not "of B's")."""
+def files_named(a: str, b: str, *, engine: str | None = None) -> Iterator[None]:
+    """API errors inside in the user's terms: the API calls its inputs P and Q, the user
+    passed the files ``a`` and ``b`` ("the 0.9-quantile of b.npy's distances is 0", not "of
+    B's"); and without ``--engine`` the engine an error names is the default one, which the
+    user did not choose ("what the default engine 'cone' computes", "name another with
+    --engine")."""
     from rtdkit._validation import RTDInputError
 
     try:
         yield
     except RTDInputError as exc:
         text = re.sub(r"(?<![\w./-])[PQ](?![\w./-])", lambda m: a if m[0] == "P" else b, str(exc))
+        if engine is None:
+            text = re.sub(r"\bengine '", "the default engine '", text)
+            text = text.replace("choose another engine", "name another with --engine")
         raise type(exc)(text) from None
 
 

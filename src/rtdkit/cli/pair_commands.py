@@ -68,7 +68,7 @@ def compare(
     # Imported once the inputs are read: a typo in a file name is reported without scipy.
     from rtdkit.divergence import rtd
 
-    with files_named(a, b):
+    with files_named(a, b, engine=engine):
         result = rtd(
             p,
             q,
@@ -155,7 +155,7 @@ def permutation_test_command(
             "engine": engine,
             "method": method,
         }
-    with files_named(a, b):
+    with files_named(a, b, engine=engine):
         result = permutation_test(
             p,
             q,
@@ -211,9 +211,9 @@ def barcode(
     p, q = load_pair(a, b, allow_pickle, metric)
     from rtdkit.divergence import cross_barcode  # after reading the files, as in compare
 
-    with files_named(a, b):
+    with files_named(a, b, engine=engine):
         forward = cross_barcode(p, q, **options)
-    with files_named(b, a):
+    with files_named(b, a, engine=engine):
         backward = cross_barcode(q, p, **options)
     if as_json:
         payload = {
