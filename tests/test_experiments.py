@@ -400,6 +400,22 @@ def test_summary_averages_every_shared_number_over_seeds(tmp_path: Path) -> None
     assert not any(k.startswith(("runtime_s", "settings", "series")) for k in out["summary"])
 
 
+def test_summary_pairs_each_pvalue_with_its_own_seeds_difference() -> None:
+    """A seed whose test is undefined has a difference but no p-value; the p-values of the
+    other seeds must still be read with their own differences, not shifted onto earlier ones."""
+    from rtdkit.experiments.summary import summarise
+
+    tests = [
+        {"difference": -0.1, "undefined": "degenerate"},  # seed 0: no p-value
+        {"difference": 0.2, "pvalue": 0.01},  # seed 1: significant, favours RTD
+        {"difference": 0.3, "pvalue": 0.5},  # seed 2: not significant
+    ]
+    records = [{"seed": seed, "spearman": test} for seed, test in enumerate(tests)]
+    counted = summarise(records)["spearman/pvalue"]
+    assert counted == {"seeds": 2, "p_below_0.05": 1, "of_which_positive_difference": 1}
+    assert summarise(records)["spearman/difference"]["n"] == 3
+
+
 def test_committed_summary_is_regenerated_from_the_seeds() -> None:
     from rtdkit.experiments.summary import summarise_folder
 
