@@ -475,6 +475,29 @@ def test_committed_noisy_digits_runs_support_the_docs() -> None:
             f"{base}/disagreement/rtd_vs_1-cka/spearman/difference"
         ]
         assert abs(rho["mean"]) < 0.01
+    # Williams' test on Spearman's rho: defined for blur (1 seed) and rotation (3 seeds) only;
+    # significant 11 times, 2 of them for RTD (rotation, seed 3).
+    spearman = {
+        (shift, target): summary["distribution-shift"]["summary"].get(
+            f"noisy_digits/shifts/{shift}/correlation/{target}/rtd_vs_1-cka/spearman/pvalue"
+        )
+        for shift in ("noise", "gaussian blur", "rotation", "contrast")
+        for target in ("disagreement", "raw_disagreement", "error")
+    }
+    defined = {key: entry for key, entry in spearman.items() if entry is not None}
+    assert {shift: entry["seeds"] for (shift, _), entry in defined.items()} == {
+        "gaussian blur": 1,
+        "rotation": 3,
+    }
+    assert sum(entry["p_below_0.05"] for entry in defined.values()) == 11
+    assert {key: entry["of_which_positive_difference"] for key, entry in defined.items()} == {
+        ("gaussian blur", "disagreement"): 0,
+        ("gaussian blur", "raw_disagreement"): 0,
+        ("gaussian blur", "error"): 0,
+        ("rotation", "disagreement"): 1,
+        ("rotation", "raw_disagreement"): 1,
+        ("rotation", "error"): 0,
+    }
     transfer = summary["transfer"]["summary"]
     source = "noisy_digits/tasks/source/correlation/disagreement"
     target = "noisy_digits/tasks/target/correlation"
