@@ -86,6 +86,15 @@ def test_clusters_rtd_ranks_the_number_of_clusters(out_dir: Path) -> None:
     assert np.mean(slq) > np.mean(exact) > 0.0
 
 
+def test_committed_clusters_run_supports_the_docs() -> None:
+    """docs/experiments.md: RTD grows strictly with k on 26 of the 30 committed random draws;
+    on the other 4 exactly one of the 21 pairs of cluster counts is out of order."""
+    record = json.loads((FIGURES / "clusters.json").read_text())
+    taus = np.array(record["random_draws"]["rtd"]["per_draw"])
+    assert len(taus) == 30 and np.sum(taus == 1.0) == 26
+    assert np.allclose(taus[taus < 1.0], (20 - 1) / 21)  # 20 concordant pairs, 1 discordant
+
+
 def test_clusters_authors_draw_is_the_notebooks_seed_7_draw() -> None:
     from rtdkit.experiments.clusters import CLUSTER_COUNTS, cluster_family
 
@@ -498,6 +507,16 @@ def test_committed_noisy_digits_runs_support_the_docs() -> None:
         ("rotation", "raw_disagreement"): 1,
         ("rotation", "error"): 0,
     }
+    # Training dynamics on the noisy digits: rho is higher for 1 - CKA by 0.006-0.010, the
+    # interval excluding 0 except for the VGG-like network against the disagreement.
+    dynamics = summary["training-dynamics"]["summary"]
+    for arch in ("vgg-like", "resnet-like"):
+        for target in ("disagreement", "error"):
+            base = f"noisy_digits/architectures/{arch}/correlation/{target}"
+            rho = dynamics[f"{base}/rtd_vs_1-cka/spearman/difference"]
+            assert -0.0105 < rho["mean"] < -0.0055
+            crosses = rho["ci95"][0] < 0 < rho["ci95"][1]
+            assert crosses == (arch == "vgg-like" and target == "disagreement")
     transfer = summary["transfer"]["summary"]
     source = "noisy_digits/tasks/source/correlation/disagreement"
     target = "noisy_digits/tasks/target/correlation"
