@@ -249,3 +249,18 @@ def test_bad_input_is_refused_naming_the_argument() -> None:
         with pytest.raises(error, match=message):
             capture_hidden_states(bad_model, **options)
     assert isinstance(capture_hidden_states(NoPositions(), batch), HiddenStates)
+
+
+def test_a_result_larger_than_the_memory_is_refused_naming_the_options(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import rtdkit.torch.transformers as module
+
+    batch = padded(sequences(), 9, "right")
+    rows, layers, width = sum(LENGTHS), 3, 16
+    monkeypatch.setattr(module, "available_memory", lambda: 8 * rows * layers * width - 1)
+    with pytest.raises(RTDInputError, match=r"layers=\[\.\.\.\]\), pool per sequence"):
+        capture_hidden_states(tiny_bert(), batch, pooling="token")
+    # The same budget holds one row per sequence, and the per-token rows of one layer.
+    assert len(capture_hidden_states(tiny_bert(), batch, pooling="mean")) == layers
+    assert len(capture_hidden_states(tiny_bert(), batch, pooling="token", layers=[-1])) == 1

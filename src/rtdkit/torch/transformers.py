@@ -23,6 +23,7 @@ from torch import nn
 
 from rtdkit._progress import progress_iter
 from rtdkit._validation import RTDInputError, RTDTypeError, check_choice, check_int
+from rtdkit.distances import available_memory
 from rtdkit.torch.capture import _default_device, _eval_mode
 
 __all__ = ["POOLINGS", "HiddenStates", "capture_hidden_states"]
@@ -168,27 +169,43 @@ def capture_hidden_states(
     check_choice(pooling, "pooling", POOLINGS)
     batch_size = check_int(batch_size, "batch_size", minimum=1)
     wanted = _check_layer_indices(layers)
-    batches = _batches(inputs, batch_size)
+    # Every batch is checked before the first forward pass, so bad input costs no compute.
+    batches = [_prepare(batch, number) for number, batch in enumerate(_batches(inputs, batch_size))]
+    if not batches:
+        raise RTDInputError("inputs yielded no batches; nothing was captured")
+    rows = sum(int(mask.sum()) if pooling == "token" else len(mask) for _, mask, _ in batches)
     target = _default_device(model) if device is None else torch.device(device)
     takes_positions = _forward_takes(model, "position_ids")
     parts: list[_Pooled] = []
     names: list[str] = []
     with _eval_mode(model), torch.no_grad():
-        batch_iter = progress_iter(
-            batches, total=len(batches), description="hidden states", enabled=progress
+        numbered = progress_iter(
+            enumerate(batches), total=len(batches), description="hidden states", enabled=progress
         )
-        for number, batch in enumerate(batch_iter):
-            ids, mask = _check_batch(batch, number)
-            kwargs = {k: v for k, v in batch.items() if k not in ("input_ids", "attention_mask")}
+        for number, (ids, mask, kwargs) in numbered:
             if "position_ids" not in kwargs and _left_padded(mask):
                 kwargs["position_ids"] = _positions_from_mask(mask, takes_positions, number)
             hidden = _hidden_states(model, ids, mask, kwargs, target)
             indices = _resolve_layers(wanted, len(hidden))
+            if not parts:
+                _check_output_memory(rows, [hidden[i].shape[-1] for i in indices], pooling)
             names = [_layer_name(i) for i in indices]
             parts.append(_pool_batch([hidden[i] for i in indices], mask, pooling))
-    if not parts:
-        raise RTDInputError("inputs yielded no batches; nothing was captured")
     return _assemble(parts, names, pooling)
+
+
+def _check_output_memory(rows: int, widths: list[int], pooling: str) -> None:
+    """Refuse, after one batch, a result that cannot fit (per-token rows of every layer of a
+    large corpus easily exceed the memory)."""
+    needed = 8 * rows * sum(widths)
+    available = available_memory()
+    if available is not None and needed > available:
+        raise RTDInputError(
+            f"the hidden states would take {needed / 2**30:.1f} GiB ({rows} rows of "
+            f"{len(widths)} layers, pooling={pooling!r}) but only {available / 2**30:.1f} GiB "
+            "are available; keep fewer layers (layers=[...]), pool per sequence "
+            "(pooling='mean') or pass fewer sequences"
+        )
 
 
 def _check_layer_indices(layers: int | Sequence[int] | None) -> list[int] | None:
@@ -267,9 +284,9 @@ def _as_tensor(batch: Mapping[str, Any], key: str, where: str) -> torch.Tensor:
         ) from exc
 
 
-def _check_batch(batch: Any, number: int) -> tuple[torch.Tensor, torch.Tensor]:
-    """``input_ids`` and ``attention_mask`` of one batch: integer (B, T), a 0/1 mask, no
-    sequence without a valid token."""
+def _prepare(batch: Any, number: int) -> tuple[torch.Tensor, torch.Tensor, dict[str, Any]]:
+    """``input_ids``, ``attention_mask`` and the other model arguments of one batch, checked:
+    integer (B, T) ids, a 0/1 mask of the same shape, no sequence without a valid token."""
     where = f"batch {number}"
     if not isinstance(batch, Mapping):
         raise RTDTypeError(
@@ -300,7 +317,8 @@ def _check_batch(batch: Any, number: int) -> tuple[torch.Tensor, torch.Tensor]:
             f"{where}: sequence(s) {empty[:10]} have no valid token (attention_mask all 0); "
             "remove empty sequences before capturing"
         )
-    return ids, mask
+    others = {k: v for k, v in batch.items() if k not in ("input_ids", "attention_mask")}
+    return ids, mask, others
 
 
 def _left_padded(mask: torch.Tensor) -> bool:
