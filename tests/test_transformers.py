@@ -161,6 +161,11 @@ def test_an_iterable_of_batches_numbers_sequences_across_batches(model: torch.nn
         np.testing.assert_allclose(states[name], whole[name], rtol=0, atol=1e-6)
     generated = capture_hidden_states(model, iter(loader), pooling="mean")
     assert generated["layer 1"].shape == (len(LENGTHS), 16)
+    # A tokenizer's output without return_tensors holds lists: cut into the same batches.
+    as_lists = {key: value.tolist() for key, value in padded(seqs, 9, "right").items()}
+    listed = capture_hidden_states(model, as_lists, pooling="token", batch_size=3)
+    for name in whole:
+        np.testing.assert_allclose(listed[name], whole[name], rtol=0, atol=1e-6)
 
 
 def test_layers_select_hidden_states_and_extra_keys_reach_the_model() -> None:

@@ -262,8 +262,11 @@ def _batches(
 
 
 def _split_rows(value: Any, start: int, size: int, rows: int) -> Any:
-    """Rows ``start:start + size`` of a per-sequence tensor; anything else is passed whole."""
+    """Rows ``start:start + size`` of a per-sequence tensor, array or list (a tokenizer's
+    output without return_tensors); anything else is passed whole."""
     if isinstance(value, (torch.Tensor, np.ndarray)) and value.ndim and value.shape[0] == rows:
+        return value[start : start + size]
+    if isinstance(value, list) and len(value) == rows:
         return value[start : start + size]
     return value
 
