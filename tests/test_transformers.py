@@ -181,6 +181,9 @@ def test_layers_select_hidden_states_and_extra_keys_reach_the_model() -> None:
     )
     assert not np.allclose(typed["embeddings"], everything["embeddings"])
     assert chosen.token is None and "2 layers of 7 x 16" in repr(chosen)
+    assert repr(capture_hidden_states(model, batch, layers=-1)).startswith(
+        "HiddenStates(1 layer of 7 x 16, pooling='mean', 7 sequences"
+    )
 
 
 def test_training_flags_are_restored_and_dropout_is_off() -> None:

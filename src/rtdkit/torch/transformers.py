@@ -34,7 +34,7 @@ FloatArray = NDArray[np.float64]
 IntArray = NDArray[np.int64]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # compared as a mapping, like a dict of arrays
 class HiddenStates(Mapping[str, FloatArray]):
     """Per-layer representations: a mapping of layer name to an ``(rows, hidden)`` array.
 
@@ -78,8 +78,9 @@ class HiddenStates(Mapping[str, FloatArray]):
 
     def __repr__(self) -> str:
         rows, width = next(iter(self.layers.values())).shape
+        layers = f"{len(self.layers)} layer{'s' if len(self.layers) > 1 else ''}"
         return (
-            f"HiddenStates({len(self.layers)} layers of {rows} x {width}, "
+            f"HiddenStates({layers} of {rows} x {width}, "
             f"pooling={self.pooling!r}, {len(self.lengths)} sequences)"
         )
 
