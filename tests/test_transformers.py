@@ -225,6 +225,13 @@ class NoHiddenStates(torch.nn.Module):
         return input_ids.float()
 
 
+class PooledHiddenStates(torch.nn.Module):
+    """A model whose hidden states are not one vector per token."""
+
+    def forward(self, input_ids: Any, **kwargs: Any) -> dict[str, Any]:
+        return {"hidden_states": (input_ids.float().unsqueeze(-1).mean(dim=1),)}
+
+
 def test_bad_input_is_refused_naming_the_argument() -> None:
     model = tiny_bert()
     batch = padded(sequences(), 9, "right")
@@ -251,6 +258,7 @@ def test_bad_input_is_refused_naming_the_argument() -> None:
         ),
         (NoPositions(), {"inputs": padded(sequences(), 9, "left")}, RTDInputError, "right"),
         (NoHiddenStates(), {}, RTDInputError, "returned no hidden_states"),
+        (PooledHiddenStates(), {}, RTDInputError, r"hidden state 0 has shape \(7, 1\)"),
     ]
     for bad_model, options, error, message in cases:
         options = {"inputs": batch, **options}

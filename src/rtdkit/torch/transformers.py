@@ -12,6 +12,7 @@ the attention mask so that how a batch was padded never changes a number.
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -331,8 +332,6 @@ def _left_padded(mask: torch.Tensor) -> bool:
 
 
 def _forward_takes(model: nn.Module, name: str) -> bool:
-    import inspect
-
     try:
         return name in inspect.signature(model.forward).parameters
     except (TypeError, ValueError):  # a forward without a readable signature
@@ -373,6 +372,13 @@ def _hidden_states(
             f"{type(model).__name__} returned no hidden_states with output_hidden_states=True; "
             "pass a transformers model (a PreTrainedModel)"
         )
+    for index, states in enumerate(hidden):
+        if states.ndim != 3 or tuple(states.shape[:2]) != tuple(ids.shape):
+            raise RTDInputError(
+                f"hidden state {index} has shape {tuple(states.shape)}, not (sequences, tokens, "
+                f"hidden) for input_ids of shape {tuple(ids.shape)}, so its rows cannot be "
+                "matched to the tokens; capture_hidden_states needs one hidden vector per token"
+            )
     return tuple(hidden)
 
 
