@@ -198,9 +198,9 @@ def test_training_flags_are_restored_and_dropout_is_off() -> None:
 
 
 def test_two_models_compare_layer_by_layer() -> None:
-    batch = padded(sequences(), 9, "right")
-    a = capture_hidden_states(tiny_bert(0), batch)
-    b = capture_hidden_states(tiny_bert(0), padded(sequences(), 12, "left"))
+    batch = padded(sequences(), 9, "right")  # 35 tokens: more rows than the 16 features
+    a = capture_hidden_states(tiny_bert(0), batch, pooling="token")
+    b = capture_hidden_states(tiny_bert(0), padded(sequences(), 12, "left"), pooling="token")
     assert rtdkit.rtd(a["layer 2"], b["layer 2"], batch=None).value == pytest.approx(0, abs=1e-6)
     scores = rtdkit.layers.compare_layers(a, b, ["cka"], batch=None)
     np.testing.assert_allclose(np.diag(scores["cka"].to_numpy()), 1.0, atol=1e-9)
