@@ -211,3 +211,10 @@ def _refuse_stale_quick_names(items: list[pytest.Item]) -> None:
     )
     if stale:
         raise pytest.UsageError(f"QUICK_TESTS in tests/conftest.py names no test {stale}")
+
+
+def pytest_report_header() -> str:
+    """Which rtdkit is under test: .ci/run checks that it is the installed wheel's copy."""
+    import rtdkit
+
+    return f"rtdkit {rtdkit.__version__} from {rtdkit.__file__}"
