@@ -46,17 +46,21 @@ double tree_total(const std::vector<rtdscore::Edge>& tree, const Matrix& m, int 
 // RTD_1(w -> w~) by the identity, checking each critical edge on the way.
 double identity_total(const Matrix& w, const Matrix& mu, int n) {
     const rtdscore::MuSide mu_side = rtdscore::compute_mu_side(mu.data(), n);
-    const rtdscore::WSide w_side = rtdscore::compute_w_side(w.data(), n, mu_side);
+    const rtdscore::WSide w_side = rtdscore::compute_w_side(w.data(), mu.data(), n, mu_side);
     double total = tree_total(w_side.mst, w, n) - tree_total(mu_side.mst, mu, n);
     for (const auto& b : mu_side.bars) {
         CHECK(b.death > b.birth);
-        CHECK(entry(mu, n, b.bu, b.bv) == b.birth && entry(mu, n, b.du, b.dv) == b.death);
+        CHECK(!b.born.in_w && !b.dies.in_w);
+        CHECK(entry(mu, n, b.born.u, b.born.v) == b.birth &&
+              entry(mu, n, b.dies.u, b.dies.v) == b.death);
         total += static_cast<double>(b.death) - b.birth;
     }
     with_image += !w_side.image.empty();
     for (const auto& b : w_side.image) {
         CHECK(b.death > b.birth);
-        CHECK(entry(w, n, b.bu, b.bv) == b.birth && entry(mu, n, b.du, b.dv) == b.death);
+        CHECK(b.born.in_w && !b.dies.in_w);
+        CHECK(entry(w, n, b.born.u, b.born.v) == b.birth &&
+              entry(mu, n, b.dies.u, b.dies.v) == b.death);
         total -= static_cast<double>(b.death) - b.birth;
     }
     CHECK(mu_side.cocycles.size() == mu_side.bars.size());
