@@ -90,7 +90,7 @@ _cone = import_native("_cone", meanwhile="engine='reference'")
 MAX_DIM: int = _cone.MAX_DIM
 MAX_POINTS: int = _cone.MAX_POINTS
 
-ProgressCallback = Callable[[int, int], object]
+ProgressCallback = Callable[[int, int], None]
 
 # Peak of cross_barcode(P, Q) with this engine, for the up-front memory check: the float32 w and
 # mu (8 bytes per N²) plus the engine's arrays (8-10). benchmarks/memory.py measured 16.1 at

@@ -44,7 +44,7 @@ _score = import_native("_score", meanwhile="method='barcode'")
 
 MAX_POINTS: int = _score.MAX_POINTS
 
-ProgressCallback = Callable[[int, int], object]
+ProgressCallback = Callable[[int, int], None]
 
 IntArray = NDArray[np.int64]
 
@@ -112,6 +112,11 @@ def identity_terms(
     direction, exactly as the barcode path does. ``progress(done, total)``, if given, is called
     about every 0.2 s; an exception it raises stops the computation and propagates.
     """
+    if len(w) > MAX_POINTS:  # refused before anything is copied or allocated
+        raise RTDInputError(
+            f"the score engine takes at most {MAX_POINTS} points (32-bit edge indices), got "
+            f"{len(w)}; subsample with rtdkit.rtd(..., batch=...)"
+        )
     w_fwd, mu_fwd = cross_matrices(w, w_tilde)
     if not both:
         mu_out, (w_out,) = _compute(mu_fwd, [w_fwd], progress)
@@ -128,13 +133,8 @@ def identity_terms(
 def _compute(
     mu: FloatArray, ws: list[FloatArray], progress: ProgressCallback | None
 ) -> tuple[dict[str, Any], list[dict[str, Any]]]:
-    """The native terms; its input checks (size, symmetry, ``w >= mu``, float32 range) and
-    size limit become :class:`rtdkit.RTDInputError`."""
-    if len(mu) > MAX_POINTS:  # refused before anything is copied or allocated
-        raise RTDInputError(
-            f"the score engine takes at most {MAX_POINTS} points (32-bit edge indices), got "
-            f"{len(mu)}; subsample with rtdkit.rtd(..., batch=...)"
-        )
+    """The native terms; its input checks (size, symmetry, zero diagonal, ``w >= mu``,
+    float32 range) become :class:`rtdkit.RTDInputError`."""
     # always a callable: a cancelled pool map stops an engine running in a worker thread
     callback = engine_callback(progress)
     as_c = [np.ascontiguousarray(m, dtype=np.float64) for m in (mu, *ws)]
