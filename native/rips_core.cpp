@@ -205,6 +205,7 @@ struct H1Reducer<Faces>::State {
         nbr_.resize(static_cast<std::size_t>(n) * (n - 1));
         nbr_ready_.assign(n, 0);
         member_.assign((static_cast<std::size_t>(n) * (n - 1) / 2 + 63) / 64, 0);
+        kept_bits_.assign(member_.size(), 0);
         touched_.assign(n, 0);
     }
 
@@ -379,11 +380,15 @@ struct H1Reducer<Faces>::State {
     // its facets enters or leaves c. An edge entering c gets an iterator from the current pivot
     // on; when an edge leaves c, the iterators of the edges that share a vertex with it (the
     // other facets of its cofacets) restart from the current pivot (remove_edges).
-    bool member(u32 edge) const { return (member_[edge >> 6] >> (edge & 63)) & 1; }
-    void set_member(u32 edge, bool on) {
-        const u64 bit = u64(1) << (edge & 63);
-        member_[edge >> 6] = on ? (member_[edge >> 6] | bit) : (member_[edge >> 6] & ~bit);
+    static bool bit(const std::vector<u64>& bits, u32 edge) {
+        return (bits[edge >> 6] >> (edge & 63)) & 1;
     }
+    static void set_bit(std::vector<u64>& bits, u32 edge, bool on) {
+        const u64 mask = u64(1) << (edge & 63);
+        bits[edge >> 6] = on ? (bits[edge >> 6] | mask) : (bits[edge >> 6] & ~mask);
+    }
+    bool member(u32 edge) const { return bit(member_, edge); }
+    void set_member(u32 edge, bool on) { set_bit(member_, edge, on); }
 
     bool in_column(const ColIter& it) const {  // the iterator's cofacet is in the column
         if (kCone && it.third == static_cast<u32>(n_)) return true;  // the cone triangle
@@ -461,19 +466,21 @@ struct H1Reducer<Faces>::State {
         for (ColIter& it : work_.iters) {
             if (it.status == ColIter::kStopped) continue;
             const u32 j = edge_index(it.e.u, it.e.v);
-            if (!member(j) || touched_[it.e.u] || touched_[it.e.v])
+            if (!member(j) || touched_[it.e.u] || touched_[it.e.v]) {
                 it.status = ColIter::kStopped;
-            else
+            } else {
                 kept_.push_back(j);
+                set_bit(kept_bits_, j, true);
+            }
         }
-        std::sort(kept_.begin(), kept_.end());
         restart_.clear();
         const auto needs_start = [&](u32 j) {
-            return member(j) && (touches(j) || !std::binary_search(kept_.begin(), kept_.end(), j));
+            return member(j) && (touches(j) || !bit(kept_bits_, j));
         };
         if (needs_start(work_.self)) restart_.push_back(work_.self);
         for (const u32 j : work_.comb)
             if (needs_start(j)) restart_.push_back(j);
+        for (const u32 j : kept_) set_bit(kept_bits_, j, false);
         kept_.clear();
         for (const u32 j : removed_) {
             const auto [u, v] = edge_vertices(j);
@@ -588,7 +595,7 @@ struct H1Reducer<Faces>::State {
 
     std::size_t bytes() const {
         return pivots_.bytes() + nbr_.capacity() * sizeof(u32) + sort_buf_.capacity() * 8 +
-               reduced_.bytes() + member_.capacity() * sizeof(u64) + work_bytes_;
+               reduced_.bytes() + 2 * member_.capacity() * sizeof(u64) + work_bytes_;
     }
 
     int n_;
@@ -599,6 +606,7 @@ struct H1Reducer<Faces>::State {
     std::vector<char> nbr_ready_;
     std::vector<u64> sort_buf_;
     std::vector<u64> member_;  // the working column's cochain, a bit per edge
+    std::vector<u64> kept_bits_;  // remove_edges: the edges whose iterator is kept (kept_)
     std::vector<char> touched_;  // endpoints of the removed edges, by vertex
     std::vector<u32> removed_, restart_, kept_, scratch_;
     Work work_;

@@ -81,13 +81,6 @@ void check_dominates(const double* w, const double* mu, int n) {
         }
 }
 
-// Edges listed by increasing colex index (v outer, u inner), sorted stably by value: then they
-// are in an order (value, index ascending) that the image reduction needs only by value.
-void sort_by_value(std::vector<Edge>& edges) {
-    std::stable_sort(edges.begin(), edges.end(),
-                     [](const Edge& a, const Edge& b) { return a.value < b.value; });
-}
-
 // Prim's algorithm on the complete graph, O(n^2): the minimum spanning tree's edges.
 std::vector<Edge> minimum_spanning_tree(const Rows& m, const Progress& progress) {
     const int n = m.size();
@@ -225,18 +218,18 @@ class ImageReduction {
     using Bits = std::vector<u64>;
 
     float earliest_non_tree_value() {
-        in_tree_.assign(static_cast<std::size_t>(n_) * n_, 0);
+        in_tree_.assign((static_cast<std::size_t>(n_) * (n_ - 1) / 2 + 63) / 64, 0);
         for (const Edge& e : tree_) {
-            in_tree_[static_cast<std::size_t>(e.u) * n_ + e.v] = 1;
-            in_tree_[static_cast<std::size_t>(e.v) * n_ + e.u] = 1;
+            const u32 j = rtdcore::pair_index(static_cast<u32>(e.u), static_cast<u32>(e.v));
+            in_tree_[j >> 6] |= u64(1) << (j & 63);
         }
         float first = std::numeric_limits<float>::infinity();
         for (u32 v = 1; v < n_; ++v)
             for (u32 u = 0; u < v; ++u)
-                if (!tree(u, v)) first = std::min(first, w_(u, v));
+                if (!tree(edge_index(u, v))) first = std::min(first, w_(u, v));
         return first;
     }
-    bool tree(u32 u, u32 v) const { return in_tree_[static_cast<std::size_t>(u) * n_ + v] != 0; }
+    bool tree(u32 edge) const { return (in_tree_[edge >> 6] >> (edge & 63)) & 1; }
 
     // Only bars that die after the first cycle of L can meet one.
     void choose_coordinates(float first_cycle) {
@@ -293,21 +286,21 @@ class ImageReduction {
 
     void reduce_columns(const Progress& progress) {
         const float last_death = mu_.bars[coords_.back()].death;
-        std::vector<Edge> columns;
-        for (u32 v = 1; v < n_; ++v)
-            for (u32 u = 0; u < v; ++u)
-                if (!tree(u, v) && w_(u, v) < last_death)
-                    columns.push_back(Edge{w_(u, v), static_cast<std::int32_t>(u), static_cast<std::int32_t>(v)});
-        sort_by_value(columns);
+        // the non-tree edges of w below the last death, by increasing w (from the back)
+        const std::vector<u64> columns = rtdcore::edges_in_reverse_order(
+            w_.data(), static_cast<int>(n_), last_death,
+            [&](u32 e, float value) { return value < last_death && !tree(e); });
         const std::size_t r = coords_.size();
         std::vector<Bits> pivot_of(r);
         std::size_t first_alive = 0;  // coordinates below it died at or before the current w
         std::size_t alive_pivots = 0;
         Bits vec(words_);
         Ticker ticker(progress, static_cast<std::int64_t>(columns.size()));
-        std::int64_t done = 0;
-        for (const Edge& col : columns) {
-            ticker.tick(++done);
+        for (std::size_t k = columns.size(); k-- > 0;) {
+            ticker.tick(static_cast<i64>(columns.size() - k));
+            const auto [cu, cv] = edge_vertices(rtdcore::record_edge(columns[k]));
+            const Edge col{rtdcore::record_value(columns[k]), static_cast<std::int32_t>(cu),
+                           static_cast<std::int32_t>(cv)};
             while (first_alive < r && mu_.bars[coords_[first_alive]].death <= col.value) {
                 if (!pivot_of[first_alive].empty()) --alive_pivots;
                 ++first_alive;
@@ -340,7 +333,7 @@ class ImageReduction {
     const std::vector<Edge>& tree_;
     const MuSide& mu_;
     WSide& out_;
-    std::vector<char> in_tree_;
+    std::vector<u64> in_tree_;                       // edges of the tree, a bit per edge index
     std::vector<std::size_t> coords_;                // indices into mu_.bars, by death
     std::size_t words_ = 0;
     std::unordered_map<u32, Bits> cochain_;          // edge -> which cocycles contain it
