@@ -182,16 +182,6 @@ void test_values_at_the_top_of_float32() {
     }
 }
 
-template <typename F>
-bool throws_invalid_argument(F f, const char* needle) {
-    try {
-        f();
-    } catch (const std::invalid_argument& e) {
-        return std::string(e.what()).find(needle) != std::string::npos;
-    }
-    return false;
-}
-
 void test_input_errors_and_limits() {
     const Matrix w = {0, 1e39, 1e39, 0};  // finite in float64, infinite in float32
     const Matrix mu = {0, 1, 1, 0};

@@ -136,16 +136,6 @@ void test_rips_h1_against_brute_force() {
     std::printf("H1 of Rips(mu) against brute force: %d cases, %d bars\n", cases, bars);
 }
 
-template <typename F>
-bool throws_invalid_argument(F f, const char* needle) {
-    try {
-        f();
-    } catch (const std::invalid_argument& e) {
-        return std::string(e.what()).find(needle) != std::string::npos;
-    }
-    return false;
-}
-
 // Always-on checks (not assert): sizes are refused before the matrices are read (these
 // pointers hold 4 entries only), bad entries name the problem.
 void test_input_errors_and_limits() {
