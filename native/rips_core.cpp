@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <memory>
 
 namespace rtdcore {
 
@@ -109,6 +110,29 @@ std::pair<u32, u32> edge_vertices(u32 index) {
     return {index - edge_index(0, v), v};
 }
 
+void sort_bucket(std::vector<u64>& order, const std::vector<std::size_t>& start, std::size_t k,
+                 std::vector<u64>& tmp) {
+    const std::size_t len = start[k + 1] - start[k];
+    if (len < 2) return;
+    if (tmp.size() < len) tmp.resize(len);
+    radix_sort_by_high_bits(order.data() + start[k], tmp.data(), len, 32, 48);
+}
+
+bool EdgesInOrder::next(u64& record) {
+    if (pos_ == 0) return false;
+    --pos_;
+    const bool first = bucket_ == 65536;
+    if (first) bucket_ = 65535;
+    if (first || pos_ < start_[bucket_]) {
+        // entering the next bucket towards smaller values (larger ~bits): the last bucket that
+        // starts at or before pos_; sort it
+        while (start_[bucket_] > pos_) --bucket_;
+        sort_bucket(order_, start_, bucket_, tmp_);
+    }
+    record = order_[pos_];
+    return true;
+}
+
 std::vector<u32> ReducedColumns::cocycle(u32 position) const {
     const Col& c = cols[position];
     std::vector<u32> out(1, c.self);
@@ -202,7 +226,9 @@ struct H1Reducer<Faces>::State {
     State(const float* mu, int n, float threshold, const float* cone)
         : n_(n), alpha_(threshold), mu_(mu), cone_(cone), pivots_(1024) {
         assert(n >= 2 && n <= kMaxPoints && (cone != nullptr) == kCone);
-        nbr_.resize(static_cast<std::size_t>(n) * (n - 1));
+        // not zeroed: a list is written in full when it is first needed (most never are on
+        // easy pairs), and zeroing n(n-1) entries would cost as much as a pass over mu
+        nbr_.reset(new u32[static_cast<std::size_t>(n) * (n - 1)]);
         nbr_ready_.assign(n, 0);
         member_.assign((static_cast<std::size_t>(n) * (n - 1) / 2 + 63) / 64, 0);
         kept_bits_.assign(member_.size(), 0);
@@ -594,7 +620,8 @@ struct H1Reducer<Faces>::State {
     }
 
     std::size_t bytes() const {
-        return pivots_.bytes() + nbr_.capacity() * sizeof(u32) + sort_buf_.capacity() * 8 +
+        const std::size_t lists = static_cast<std::size_t>(n_) * (n_ - 1);
+        return pivots_.bytes() + lists * sizeof(u32) + sort_buf_.capacity() * 8 +
                reduced_.bytes() + 2 * member_.capacity() * sizeof(u64) + work_bytes_;
     }
 
@@ -602,7 +629,7 @@ struct H1Reducer<Faces>::State {
     float alpha_;
     const float* mu_;    // n x n, full rows (the caller's)
     const float* cone_;  // w by edge index (cone triangles), or nullptr
-    std::vector<u32> nbr_;  // neighbour lists, n - 1 per vertex (built on demand)
+    std::unique_ptr<u32[]> nbr_;  // neighbour lists, n - 1 per vertex (built on demand)
     std::vector<char> nbr_ready_;
     std::vector<u64> sort_buf_;
     std::vector<u64> member_;  // the working column's cochain, a bit per edge

@@ -181,6 +181,35 @@ int highest_bit(u64 word);
 template <typename Keep>
 std::vector<u64> edges_in_reverse_order(const float* mu, int n, float threshold, Keep keep);
 
+// The same records handed out in filtration order (value ascending), each bucket of equal top
+// 16 bits sorted only when it is first reached: a consumer that stops early (the score
+// engine's image reduction) pays for the sort of what it reads only.
+class EdgesInOrder {
+   public:
+    template <typename Keep>
+    EdgesInOrder(const float* mu, int n, float threshold, Keep keep);
+    std::size_t size() const { return order_.size(); }
+    bool next(u64& record);  // false when every record has been handed out
+
+   private:
+    std::vector<u64> order_;         // bucketed by top 16 bits; sorted up to the current bucket
+    std::vector<std::size_t> start_;  // bucket k is order_[start_[k], start_[k + 1])
+    std::size_t pos_;                // records at positions >= pos_ have been handed out
+    std::size_t bucket_ = 65536;     // the bucket pos_ is in (65536: none yet)
+    std::vector<u64> tmp_;
+};
+
+// Counting pass and scatter of edges_in_reverse_order: order receives the records bucketed by
+// their top 16 bits (in index order within a bucket), start the 65537 bucket bounds.
+template <typename Keep>
+void bucket_edges(const float* mu, int n, float threshold, Keep keep, std::vector<u64>& order,
+                  std::vector<std::size_t>& start);
+
+// Sorts one bucket of bucket_edges' output by the remaining 16 value bits (stable: index order
+// is kept among equal values).
+void sort_bucket(std::vector<u64>& order, const std::vector<std::size_t>& start, std::size_t k,
+                 std::vector<u64>& tmp);
+
 inline u32 record_edge(u64 record) { return static_cast<u32>(record); }
 inline float record_value(u64 record) { return bits_float(~static_cast<u32>(record >> 32)); }
 
@@ -245,12 +274,10 @@ extern template class H1Reducer<ConeOverL>;
 // ---- template definitions ---------------------------------------------------------------------
 
 template <typename Keep>
-std::vector<u64> edges_in_reverse_order(const float* mu, int n, float threshold, Keep keep) {
-    // Bucketed by their top 16 bits (counting pass + scatter), then each bucket sorted by a
-    // stable radix sort on the remaining 16 value bits: within a bucket the records are
-    // generated in index order, which the stable sort keeps.
+void bucket_edges(const float* mu, int n, float threshold, Keep keep, std::vector<u64>& order,
+                  std::vector<std::size_t>& start) {
     const auto record = [](u32 e, float m) { return (static_cast<u64>(~float_bits(m)) << 32) | e; };
-    std::vector<std::size_t> start(65537, 0);
+    start.assign(65537, 0);
     for (int v = 1; v < n; ++v)
         for (int u = 0; u < v; ++u) {
             const float m = mu[static_cast<std::size_t>(u) * n + v];
@@ -258,7 +285,7 @@ std::vector<u64> edges_in_reverse_order(const float* mu, int n, float threshold,
             if (m <= threshold && keep(e, m)) ++start[(record(e, m) >> 48) + 1];
         }
     for (std::size_t k = 0; k < 65536; ++k) start[k + 1] += start[k];
-    std::vector<u64> order(start[65536]);
+    order.resize(start[65536]);
     std::vector<std::size_t> fill(start.begin(), start.end() - 1);
     for (int v = 1; v < n; ++v)
         for (int u = 0; u < v; ++u) {
@@ -269,14 +296,21 @@ std::vector<u64> edges_in_reverse_order(const float* mu, int n, float threshold,
                 order[fill[r >> 48]++] = r;
             }
         }
-    std::vector<u64> tmp;
-    for (std::size_t k = 0; k < 65536; ++k) {
-        const std::size_t len = start[k + 1] - start[k];
-        if (len < 2) continue;
-        if (tmp.size() < len) tmp.resize(len);
-        radix_sort_by_high_bits(order.data() + start[k], tmp.data(), len, 32, 48);
-    }
+}
+
+template <typename Keep>
+std::vector<u64> edges_in_reverse_order(const float* mu, int n, float threshold, Keep keep) {
+    std::vector<u64> order, tmp;
+    std::vector<std::size_t> start;
+    bucket_edges(mu, n, threshold, keep, order, start);
+    for (std::size_t k = 0; k < 65536; ++k) sort_bucket(order, start, k, tmp);
     return order;
+}
+
+template <typename Keep>
+EdgesInOrder::EdgesInOrder(const float* mu, int n, float threshold, Keep keep) {
+    bucket_edges(mu, n, threshold, keep, order_, start_);
+    pos_ = order_.size();
 }
 
 }  // namespace rtdcore

@@ -286,20 +286,20 @@ class ImageReduction {
 
     void reduce_columns(const Progress& progress) {
         const float last_death = mu_.bars[coords_.back()].death;
-        // the non-tree edges of w below the last death, by increasing w (from the back)
-        const std::vector<u64> columns = rtdcore::edges_in_reverse_order(
-            w_.data(), static_cast<int>(n_), last_death,
-            [&](u32 e, float value) { return value < last_death && !tree(e); });
+        // the non-tree edges of w below the last death, by increasing w, sorted as they are read
+        rtdcore::EdgesInOrder columns(w_.data(), static_cast<int>(n_), last_death,
+                                      [&](u32 e, float value) { return value < last_death && !tree(e); });
         const std::size_t r = coords_.size();
         std::vector<Bits> pivot_of(r);
         std::size_t first_alive = 0;  // coordinates below it died at or before the current w
         std::size_t alive_pivots = 0;
         Bits vec(words_);
-        Ticker ticker(progress, static_cast<std::int64_t>(columns.size()));
-        for (std::size_t k = columns.size(); k-- > 0;) {
-            ticker.tick(static_cast<i64>(columns.size() - k));
-            const auto [cu, cv] = edge_vertices(rtdcore::record_edge(columns[k]));
-            const Edge col{rtdcore::record_value(columns[k]), static_cast<std::int32_t>(cu),
+        Ticker ticker(progress, static_cast<i64>(columns.size()));
+        i64 done = 0;
+        for (u64 record; columns.next(record);) {
+            ticker.tick(++done);
+            const auto [cu, cv] = edge_vertices(rtdcore::record_edge(record));
+            const Edge col{rtdcore::record_value(record), static_cast<std::int32_t>(cu),
                            static_cast<std::int32_t>(cv)};
             while (first_alive < r && mu_.bars[coords_[first_alive]].death <= col.value) {
                 if (!pivot_of[first_alive].empty()) --alive_pivots;
