@@ -20,7 +20,12 @@ timed with their own preparation (``cross_matrices``, the doubled matrix), as in
 * cone      the native barcode engine, ``get_engine("cone")``, total of the H1 bars;
 * giotto-ph ``ripser_parallel`` with ``n_threads=2`` on the paper's 2N × 2N doubled matrix;
 * tda       the Rust ``tda`` package, ``persistent_homology(m, distance_matrix=True)`` on the
-            same doubled matrix in float32 (it parallelises over all cores by itself).
+            same doubled matrix in float32 (it parallelises over all cores by itself);
+* ripser    not an RTD: Ripser's own H1 barcode of μ = min(w, w̃) alone (the hardest of the
+            identity's three terms), Ripser master's single C++ file vendored in
+            ``benchmarks/ripser/`` and compiled there as its Makefile does (``-O3``, one thread),
+            run on μ written as a lower-distance-matrix text file in float32 (the time includes
+            Ripser reading that file); its total is checked against the identity's H1(μ) term.
 
 Each measurement runs in a forked child process that is killed when it exceeds ``--budget``
 seconds; a method over budget at some N is not run at larger N, nor when a growth of at least
@@ -42,12 +47,14 @@ import shlex
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from importlib import metadata
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -230,6 +237,47 @@ RUNNERS: dict[str, Callable[[np.ndarray, np.ndarray], float]] = {
     "tda": run_tda,
 }
 
+RIPSER_DIR = Path(__file__).resolve().parent / "ripser"
+
+
+@functools.cache
+def ripser_binary() -> str:
+    """benchmarks/ripser/build/ripser, compiled from the vendored ripser.cpp when missing or
+    older than the source (the flags of Ripser's own Makefile: one thread, -O3)."""
+    source, binary = RIPSER_DIR / "ripser.cpp", RIPSER_DIR / "build" / "ripser"
+    if not binary.exists() or binary.stat().st_mtime < source.stat().st_mtime:
+        binary.parent.mkdir(exist_ok=True)
+        command = ["c++", "-std=c++11", "-O3", "-D", "NDEBUG", str(source), "-o", str(binary)]
+        subprocess.run(command, check=True)
+    return str(binary)
+
+
+def write_lower_distance(mu: np.ndarray, path: Path) -> None:
+    """The strict lower triangle of μ, row by row, in float32 (the engines' values; 9
+    significant digits give each float32 back exactly when Ripser parses it)."""
+    m32 = mu.astype(np.float32)
+    with open(path, "w", encoding="ascii") as fh:
+        for i in range(1, len(m32)):
+            fh.write(",".join(f"{x:.9g}" for x in m32[i, :i].tolist()) + "\n")
+
+
+def run_ripser(path: Path) -> tuple[float, float]:
+    """Total length of the finite H1 bars Ripser prints for the matrix in ``path``, and the
+    most its printing can move that total: Ripser prints 6 significant digits, so each bar end
+    is off by up to 5e-6 of its value."""
+    command = [ripser_binary(), "--dim", "1", "--format", "lower-distance", str(path)]
+    out = subprocess.run(command, capture_output=True, text=True, check=True).stdout
+    total, rounding, in_dim1 = 0.0, 0.0, False
+    for line in out.splitlines():
+        if line.startswith("persistence intervals in dim"):
+            in_dim1 = line.strip().endswith("1:")
+        elif in_dim1 and line.strip().startswith("["):
+            birth, death = (float(x) if x.strip() else None for x in line.strip()[1:-1].split(","))
+            if birth is not None and death is not None:  # " [b, )" is an essential class
+                total += death - birth
+                rounding += 5e-6 * (abs(birth) + abs(death))
+    return total, rounding
+
 
 # --------------------------------------------------------------------------- timing
 
@@ -319,6 +367,8 @@ class Row:
     direction: str
     timings: dict[str, Timing]
     both: Timing | None
+    ripser: Timing = field(default_factory=Timing)  # Ripser's H1(μ) alone
+    h1_mu: float | None = None  # the identity's H1(μ) term, to check Ripser's total
 
 
 def _fmt_time(t: Timing) -> str:
@@ -351,6 +401,11 @@ def agreement(row: Row) -> str:
             devs[name] = abs(other - score) / max(abs(score), 1.0)
     if row.both is not None and row.both.total is not None:
         devs["both"] = abs(row.both.total - score) / max(abs(score), 1.0)
+    if row.ripser.total is not None and row.h1_mu is not None:
+        # judged against the rounding of Ripser's printed values, not TOLERANCE
+        ripser_total, rounding = row.ripser.total
+        if abs(ripser_total - row.h1_mu) > rounding + TOLERANCE * max(abs(row.h1_mu), 1.0):
+            return f"**NO**: ripser H1(μ) {ripser_total:.6f} vs {row.h1_mu:.6f}"
     if not devs:
         return "— (score only)"
     bad = {k: v for k, v in devs.items() if not v <= TOLERANCE}
@@ -367,8 +422,9 @@ def verdict(deviation: float) -> str:
 
 HEADER = (
     "| workload | N | direction | RTD₁ | score s | both dirs s | cone s | giotto-ph(2) s | tda s "
-    "| cone/score | giotto/score | tda/score | totals agree |\n"
-    "| --- | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |"
+    "| ripser H1(μ) s | cone/score | giotto/score | tda/score | ripser/score | totals agree |\n"
+    "| --- | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: "
+    "| ---: | --- |"
 )
 
 
@@ -385,7 +441,9 @@ def format_row(row: Row, budget: float) -> str:
         _fmt_time(score),
         both,
         *(_fmt_time(t[m]) for m in METHODS[1:]),
+        _fmt_time(row.ripser),
         *(_fmt_ratio(t[m], score, budget) for m in METHODS[1:]),
+        _fmt_ratio(row.ripser, score, budget),
         agreement(row),
     ]
     return "| " + " | ".join(cells) + " |"
@@ -501,11 +559,28 @@ def run_workload(name: str, sizes: list[int], budget: float, report: Report) -> 
             if k == 1 and both.seconds is not None:
                 row_both.note = "″"
             row = Row(name, n, label, timings, row_both)
+            h = HISTORIES.setdefault((name, label, "ripser"), History())
+            row.ripser, row.h1_mu = ripser_h1(*pair, n, h, budget)
             rows.append(row)
             report.add(format_row(row, budget))
             stamp = datetime.now(UTC).strftime("%H:%M:%S")
             print(f"  [{stamp}] {name} N={n} {label}: {agreement(row)}", file=sys.stderr)
     return rows
+
+
+def ripser_h1(
+    w: np.ndarray, w_tilde: np.ndarray, n: int, h: History, budget: float
+) -> tuple[Timing, float | None]:
+    """Ripser's H1(μ) of this direction, timed on its own file, and the identity's H1(μ) term
+    (computed untimed) to check it against."""
+    if h.over:
+        return Timing(note="> budget"), None
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "mu.lower_distance"
+        write_lower_distance(cross_matrices(w, w_tilde)[1], path)
+        timing = timed_or_skipped(functools.partial(run_ripser, path), n, h, budget)
+    forward, _ = identity_terms(w, w_tilde, both=False)
+    return timing, forward.h1_mu
 
 
 HISTORIES: dict[tuple[str, str, str], History] = {}
@@ -562,12 +637,13 @@ def end_to_end(report: Report, *, digits_barcode: bool, tour_barcode: bool) -> d
 
 def exponents_table(names: list[str]) -> list[str]:
     lines = [
-        "| workload | direction | score | cone | giotto-ph(2) | tda |",
-        "| --- | --- | ---: | ---: | ---: | ---: |",
+        "| workload | direction | score | cone | giotto-ph(2) | tda | ripser H1(μ) |",
+        "| --- | --- | ---: | ---: | ---: | ---: | ---: |",
     ]
     for name in names:
         for label in ("P → Q", "Q → P"):
-            cells = [exponent(HISTORIES.get((name, label, m), History()).points) for m in METHODS]
+            methods = (*METHODS, "ripser")
+            cells = [exponent(HISTORIES.get((name, label, m), History()).points) for m in methods]
             lines.append(f"| {name} | {label} | " + " | ".join(cells) + " |")
     return lines
 
@@ -607,9 +683,11 @@ def targets(rows: list[Row], e2e: dict[str, float]) -> list[str]:
         for r in slower[:6]
     )
     lines.append(
-        f"- score path no slower than the cone barcode: slower in {len(slower)} of "
+        f"- score path no slower than the cone barcode, per direction: slower in {len(slower)} of "
         f"{len(both_ran)} cells where both ran" + (f" (worst ratios: {worst})" if slower else "")
     )
+    lines.extend(per_trial_target(rows))
+    lines.extend(ripser_targets(rows))
     steep = [
         f"{name} {label} {exponent(h.points)}"
         for (name, label, method), h in HISTORIES.items()
@@ -626,6 +704,49 @@ def targets(rows: list[Row], e2e: dict[str, float]) -> list[str]:
         + ("; ".join(disagreements) if disagreements else "none")
     )
     return lines
+
+
+def per_trial_target(rows: list[Row]) -> list[str]:
+    """A trial computes both directions: the score's one ``both`` call against the cone's two
+    barcodes, same workload and N."""
+    slower, compared = [], 0
+    for forward, backward in zip(rows[::2], rows[1::2], strict=True):
+        both = forward.both.seconds if forward.both is not None else None
+        cones = [forward.timings["cone"].seconds, backward.timings["cone"].seconds]
+        if both is None or cones[0] is None or cones[1] is None:
+            continue
+        compared += 1
+        if both > cones[0] + cones[1]:
+            slower.append(
+                f"{forward.workload} N={forward.n} {both:.3f} s vs {cones[0] + cones[1]:.3f} s"
+            )
+    return [
+        f"- score path no slower than the cone barcode per trial (both directions): slower in "
+        f"{len(slower)} of {compared} (workload, N)" + (f": {'; '.join(slower)}" if slower else "")
+    ]
+
+
+RIPSER_TARGET_WORKLOADS = ("widths", "digits-pca2", "rings")
+
+
+def ripser_targets(rows: list[Row]) -> list[str]:
+    """Score at least 2x faster than Ripser's H1(μ) alone at N = 1000 on three workloads."""
+    cells = [r for r in rows if r.n == 1000 and r.workload in RIPSER_TARGET_WORKLOADS]
+    if not cells:
+        return []
+    shown, met = [], True
+    for r in cells:
+        score, ripser = r.timings["score"].seconds, r.ripser.seconds
+        if score is None or ripser is None:
+            shown.append(f"{r.workload} {r.direction} not measured")
+            met = False
+            continue
+        shown.append(f"{r.workload} {r.direction} {ripser / score:.2f}x")
+        met = met and ripser >= 2 * score
+    return [
+        "- score at least 2x faster than Ripser's H1(μ) alone at N = 1000 (Ripser time / score "
+        f"time): {'; '.join(shown)} — {'met' if met else 'NOT met'}"
+    ]
 
 
 # --------------------------------------------------------------------------- main

@@ -7,7 +7,7 @@
 #include <string>
 #include <type_traits>
 
-#include "cone_core.hpp"
+#include "cone_internal.hpp"
 
 namespace rtdcone {
 namespace {

@@ -5,24 +5,21 @@
 #pragma once
 
 #include <cstdint>
-#include <functional>
 #include <vector>
+
+#include "engine_types.hpp"
 
 namespace rtdcone {
 
-using value_t = float;
-
-// Largest number of points: edge indices n(n-1)/2 are 32-bit in the dimension-1 path.
-constexpr int kMaxPoints = 90000;
+// Largest number of points (rips_core.hpp ties it to the index widths).
+using rtdcore::kMaxPoints;
 constexpr int kMaxDim = 3;
 
-// One finite bar and its critical edges in the indexing of the doubled matrix
-// [[0, w], [w, mu]]: vertices 0..n-1 are the copies A', n..2n-1 the originals A.
-struct Bar {
-    value_t birth;
-    value_t death;
-    std::int64_t edge[4];  // birth edge (edge[0], edge[1]), death edge (edge[2], edge[3])
-};
+// One finite bar and its critical edges in point indexing: an edge of K is an entry of mu, a
+// cone simplex reports an entry of w (in the doubled matrix [[0, w], [w, mu]], (u, v) in w is
+// the entry (u, N + v) and (u, v) in mu the entry (N + u, N + v)).
+using rtdcore::Bar;
+using rtdcore::CriticalEdge;
 
 struct Stats {
     double alpha = 0.0;               // enclosing radius min_i max_j w_ij (in float32)
@@ -46,7 +43,7 @@ struct Result {
 // Called about every 0.2 s during a reduction with the columns done and the columns in total
 // (of the dimension being reduced). It may throw to cancel the computation: the exception
 // leaves compute() unchanged and nothing leaks.
-using Progress = std::function<void(std::int64_t done, std::int64_t total)>;
+using rtdcore::Progress;
 
 // w, mu: n x n row-major float64, symmetric, zero diagonal, 0 <= mu <= w, w finite in float32;
 // only the upper triangles are read. maxdim == 1 uses the cone over L (fast path, O(n^2)

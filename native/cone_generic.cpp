@@ -6,7 +6,7 @@
 #include <stdexcept>
 #include <string>
 
-#include "cone_core.hpp"
+#include "cone_internal.hpp"
 
 namespace rtdcone {
 namespace detail {
@@ -194,18 +194,14 @@ class GenericCone {
         return fmu(s, count);
     }
 
-    // Critical edge of a simplex in the doubled matrix: the entry that realises its value.
-    void value_edge(const int* s, int count, float val, i64* out) const {
+    // Critical edge of a simplex: the entry of mu or w that realises its value.
+    CriticalEdge value_edge(const int* s, int count, float val) const {
         const bool apex = s[count - 1] == n_;
         const int tc = apex ? count - 1 : count;
         if (!apex || fmu(s, tc) == val) {
             for (int j = tc - 1; j >= 1; --j)
                 for (int i = j - 1; i >= 0; --i)
-                    if (mu(s[i], s[j]) == val) {
-                        out[0] = n_ + s[i];
-                        out[1] = n_ + s[j];
-                        return;
-                    }
+                    if (mu(s[i], s[j]) == val) return CriticalEdge{s[i], s[j], false};
         }
         if (apex && tc >= 1) {
             for (int l = 0; l < n_; ++l) {
@@ -213,15 +209,11 @@ class GenericCone {
                 for (int i = 0; i < tc; ++i) a = std::max(a, wv(s[i], l));
                 if (a == val) {
                     for (int i = 0; i < tc; ++i)
-                        if (wv(s[i], l) == val) {
-                            out[0] = l;
-                            out[1] = n_ + s[i];
-                            return;
-                        }
+                        if (wv(s[i], l) == val) return CriticalEdge{l, s[i], true};
                 }
             }
         }
-        out[0] = out[1] = -1;  // a value 0 cone simplex (never a bar end)
+        return CriticalEdge{-1, -1, false};  // a value 0 cone simplex (never a bar end)
     }
 
     // All cofacets with value <= alpha, in decreasing index order (apex first).
@@ -372,15 +364,11 @@ class GenericCone {
     }
 
     Bar make_bar(u64 idx, int count, float birth, u64 t, float death) const {
-        Bar b;
-        b.birth = birth;
-        b.death = death;
         int s[kMaxVertices];
         vertices(idx, count, s);
-        value_edge(s, count, birth, &b.edge[0]);
+        const CriticalEdge born = value_edge(s, count, birth);
         vertices(t, count + 1, s);
-        value_edge(s, count + 1, death, &b.edge[2]);
-        return b;
+        return Bar{birth, death, born, value_edge(s, count + 1, death)};
     }
 
     int n_;

@@ -3,7 +3,6 @@
 #include <nanobind/nanobind.h>
 #include <nanobind/ndarray.h>
 
-#include <cstring>
 #include <stdexcept>
 #include <string>
 
@@ -12,8 +11,9 @@
 
 namespace nb = nanobind;
 
+using rtdbind::bars_arrays;
 using rtdbind::InMatrix;
-using rtdbind::owned_array;
+using rtdbind::Indexing;
 using rtdbind::python_progress;
 
 namespace {
@@ -31,16 +31,9 @@ nb::tuple compute(InMatrix<T> w, InMatrix<T> mu, int maxdim, int n_threads, nb::
     }
     nb::list bars, edges;
     for (const auto& dim_bars : res.bars) {
-        const std::size_t k = dim_bars.size();
-        auto* b = new double[2 * k + 1];
-        auto* e = new std::int64_t[4 * k + 1];
-        for (std::size_t i = 0; i < k; ++i) {
-            b[2 * i] = dim_bars[i].birth;
-            b[2 * i + 1] = dim_bars[i].death;
-            std::memcpy(e + 4 * i, dim_bars[i].edge, 4 * sizeof(std::int64_t));
-        }
-        bars.append(owned_array(b, k, 2));
-        edges.append(owned_array(e, k, 4));
+        const nb::tuple arrays = bars_arrays(dim_bars, n, Indexing::kDoubled);
+        bars.append(arrays[0]);
+        edges.append(arrays[1]);
     }
     const rtdcone::Stats& s = res.stats;
     nb::dict stats;

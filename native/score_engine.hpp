@@ -9,8 +9,9 @@
 // (TL = total bar length). This module computes the three terms exactly on the float32
 // filtration used by every engine:
 //   * the minimum spanning trees of w and mu;
-//   * the H1 barcode of Rips(mu), by persistent cohomology with clearing, apparent pairs and
-//     the enclosing-radius truncation, keeping a representative cocycle for each bar;
+//   * the H1 barcode of Rips(mu), by the H1 reducer shared with the cone engine
+//     (rips_core.hpp: persistent cohomology with clearing, apparent pairs and the
+//     enclosing-radius truncation), keeping a representative cocycle for each bar;
 //   * the image barcode, by evaluating those cocycles on the fundamental cycles of the
 //     minimum spanning tree of w and reducing the resulting bit vectors in w-order.
 // Every bar comes with its critical edges (for the gradient of the differentiable loss).
@@ -19,18 +20,20 @@
 #pragma once
 
 #include <cstdint>
-#include <functional>
 #include <vector>
+
+#include "engine_types.hpp"
 
 namespace rtdscore {
 
-// One finite bar and its critical edges: (bu, bv) realises the birth, (du, dv) the death.
-struct ScoreBar {
-    float birth;
-    float death;
-    std::int32_t bu, bv, du, dv;
-};
+// Largest number of points (rips_core.hpp ties it to the index widths).
+using rtdcore::kMaxPoints;
 
+// One finite bar and its critical edges (rtdcore::Bar, in point indexing).
+using rtdcore::Bar;
+using rtdcore::CriticalEdge;
+
+// An edge of a minimum spanning tree and its value.
 struct Edge {
     float value;
     std::int32_t u, v;
@@ -49,26 +52,31 @@ struct Counters {
 struct MuSide {
     float radius = 0.0f;                        // enclosing radius of mu (float32)
     std::vector<Edge> mst;                      // minimum spanning tree of mu
-    std::vector<ScoreBar> bars;                 // finite H1 bars of Rips(mu), death > birth
-    std::vector<std::vector<std::uint32_t>> cocycles;  // edge indices (colex) of each bar's cocycle
+    std::vector<Bar> bars;                 // finite H1 bars of Rips(mu), death > birth
+    std::vector<std::vector<std::uint32_t>> cocycles;  // each bar's cocycle: edge indices (colex)
     Counters counters;
 };
 
 // The terms that depend on w as well.
 struct WSide {
     std::vector<Edge> mst;          // minimum spanning tree of w
-    std::vector<ScoreBar> image;    // bars of the image of H1 Rips(w) -> H1 Rips(mu)
+    std::vector<Bar> image;    // bars of the image of H1 Rips(w) -> H1 Rips(mu)
     Counters counters;
 };
 
-// Called about every 0.2 s with (columns done, columns in this step); an exception it throws
-// (the binding raises KeyboardInterrupt on Ctrl-C) stops the computation.
-using Progress = std::function<void(std::int64_t done, std::int64_t total)>;
+// Called about every 0.2 s with (work done, work in this step); an exception it throws (the
+// binding raises KeyboardInterrupt on Ctrl-C) stops the computation.
+using rtdcore::Progress;
 
-// mu: n x n row-major float64, symmetric, zero diagonal, non-negative; read in float32.
+// mu: n x n row-major float64, symmetric, zero diagonal, finite and non-negative in float32;
+// read in float32. Throws std::invalid_argument (naming the problem) otherwise, or for
+// n outside 1..kMaxPoints.
 MuSide compute_mu_side(const double* mu, int n, const Progress& progress = {});
 
-// w: n x n row-major float64 with w >= mu entrywise (mu the matrix given to compute_mu_side).
-WSide compute_w_side(const double* w, int n, const MuSide& mu_side, const Progress& progress = {});
+// w: n x n row-major float64, symmetric, zero diagonal, w >= mu entrywise, finite in float32;
+// mu and mu_side as given to and returned by compute_mu_side. Throws std::invalid_argument
+// otherwise.
+WSide compute_w_side(const double* w, const double* mu, int n, const MuSide& mu_side,
+                     const Progress& progress = {});
 
 }  // namespace rtdscore

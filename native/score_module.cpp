@@ -1,9 +1,10 @@
-// nanobind binding of the score engine: rtdkit.engines._score.compute(mu, ws).
+// nanobind binding of the score engine: rtdkit.engines._score.compute(mu, ws, progress).
 #include <nanobind/nanobind.h>
 #include <nanobind/ndarray.h>
 #include <nanobind/stl/vector.h>
 
 #include <stdexcept>
+#include <string>
 #include <vector>
 
 #include "binding.hpp"
@@ -16,18 +17,9 @@ using rtdbind::owned_array;
 
 namespace {
 
-// (k, 2) values and (k, 4) critical edges of a list of bars.
-nb::tuple bars_arrays(const std::vector<rtdscore::ScoreBar>& bars) {
-    const std::size_t k = bars.size();
-    auto* values = new double[2 * k + 1];
-    auto* edges = new std::int64_t[4 * k + 1];
-    for (std::size_t i = 0; i < k; ++i) {
-        values[2 * i] = bars[i].birth;
-        values[2 * i + 1] = bars[i].death;
-        const std::int64_t e[4] = {bars[i].bu, bars[i].bv, bars[i].du, bars[i].dv};
-        for (int j = 0; j < 4; ++j) edges[4 * i + j] = e[j];
-    }
-    return nb::make_tuple(owned_array(values, k, 2), owned_array(edges, k, 4));
+// (k, 2) values and (k, 4) critical edges (pairs of points) of a list of bars.
+nb::tuple bars_arrays(const std::vector<rtdscore::Bar>& bars, std::size_t n) {
+    return rtdbind::bars_arrays(bars, static_cast<std::int64_t>(n), rtdbind::Indexing::kPoints);
 }
 
 // (k, 1) values and (k, 2) vertex pairs of a spanning tree.
@@ -60,31 +52,35 @@ void check_square(const InMatrix& m, std::size_t n, const char* name) {
                                     " must be a square matrix of the same size as mu");
 }
 
-nb::tuple compute(InMatrix mu, std::vector<InMatrix> ws) {
+nb::tuple compute(InMatrix mu, std::vector<InMatrix> ws, nb::object progress) {
     const std::size_t n = mu.shape(0);
     check_square(mu, n, "mu");
     for (const auto& w : ws) check_square(w, n, "w");
-    const nb::object no_callback = nb::none();  // Ctrl-C is still checked
-    const rtdscore::Progress interruptible = rtdbind::python_progress(no_callback);
+    if (n > static_cast<std::size_t>(rtdscore::kMaxPoints))  // before the int conversion
+        throw std::invalid_argument("score engine supports at most " +
+                                    std::to_string(rtdscore::kMaxPoints) + " points, got " +
+                                    std::to_string(n) + "; use fewer points (batch=)");
+    const rtdscore::Progress report = rtdbind::python_progress(progress);
     rtdscore::MuSide mu_side;
     std::vector<rtdscore::WSide> w_sides;
     {
         nb::gil_scoped_release release;
-        mu_side = rtdscore::compute_mu_side(mu.data(), static_cast<int>(n), interruptible);
+        const int size = static_cast<int>(n);
+        mu_side = rtdscore::compute_mu_side(mu.data(), size, report);
         for (const auto& w : ws)
             w_sides.push_back(
-                rtdscore::compute_w_side(w.data(), static_cast<int>(n), mu_side, interruptible));
+                rtdscore::compute_w_side(w.data(), mu.data(), size, mu_side, report));
     }
     nb::dict mu_out;
     mu_out["radius"] = mu_side.radius;
     mu_out["mst"] = tree_arrays(mu_side.mst);
-    mu_out["h1"] = bars_arrays(mu_side.bars);
+    mu_out["h1"] = bars_arrays(mu_side.bars, n);
     mu_out["counters"] = counters_dict(mu_side.counters);
     nb::list w_out;
     for (const auto& side : w_sides) {
         nb::dict d;
         d["mst"] = tree_arrays(side.mst);
-        d["image"] = bars_arrays(side.image);
+        d["image"] = bars_arrays(side.image, n);
         d["counters"] = counters_dict(side.counters);
         w_out.append(d);
     }
@@ -95,8 +91,11 @@ nb::tuple compute(InMatrix mu, std::vector<InMatrix> ws) {
 
 NB_MODULE(_score, m) {
     m.doc() = "Native terms of the RTD_1 identity (see rtdkit.engines.score).";
-    m.def("compute", &compute, nb::arg("mu"), nb::arg("ws"),
+    m.attr("MAX_POINTS") = rtdscore::kMaxPoints;
+    m.def("compute", &compute, nb::arg("mu"), nb::arg("ws"), nb::arg("progress") = nb::none(),
           "The minimum spanning tree and H1 bars of Rips(mu) and, for each w in ws, the minimum "
           "spanning tree of w and the image bars of H1 Rips(w) -> H1 Rips(mu); returns "
-          "(mu_terms, [w_terms, ...]) with float32 values as float64 and critical edges.");
+          "(mu_terms, [w_terms, ...]) with float32 values as float64 and critical edges (pairs "
+          "of points). progress(done, total) is called about every 0.2 s; Ctrl-C interrupts "
+          "the computation. Bad input raises ValueError.");
 }

@@ -8,6 +8,9 @@ engine (giotto-ph on the paper's doubled matrix) on every family of inputs the e
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Callable
+
 import numpy as np
 import pytest
 from gph import ripser_parallel
@@ -17,10 +20,11 @@ from scipy.sparse.csgraph import minimum_spanning_tree
 
 import rtdkit
 from conftest import assert_stops_on_ctrl_c
+from rtdkit._parallel import WorkCancelled, imap
 from rtdkit.datasets import clusters, rings
 from rtdkit.distances import cross_matrices, normalized_distances, pairwise_distances
 from rtdkit.engines import get_engine
-from rtdkit.engines.score import identity_terms
+from rtdkit.engines.score import MAX_POINTS, identity_terms
 
 # The barcode engines sum float32 bar ends in float64; the identity sums the same float32
 # values grouped differently, so they agree to float32 precision (in practice, exactly).
@@ -228,20 +232,67 @@ def test_rtd_refuses_a_whole_cloud_that_cannot_fit_in_memory(method: str) -> Non
         rtdkit.rtd(huge, huge, batch=None, method=method)
 
 
-def test_cross_barcode_shows_the_engines_progress(capfd: pytest.CaptureFixture[str]) -> None:
-    # a hard pair (a cloud against its noisy 2-d image), long enough for a few reports
-    p, q = _family("projection-2d", 90, seed=1)
-    quiet = rtdkit.cross_barcode(p, q)
-    shown = rtdkit.cross_barcode(p, q, progress=True)
-    np.testing.assert_array_equal(quiet[1], shown[1])
-    err = capfd.readouterr().err
-    assert "R-Cross-Barcode (cone), columns" in err
-    assert "Traceback" not in err
-
-
 def test_ctrl_c_interrupts_a_long_identity_within_a_second() -> None:
     """An N = 3000 pair takes several seconds in the score engine; Ctrl-C stops it."""
     rng = np.random.default_rng(0)
     p = rng.normal(size=(3000, 32))
     w, wt = normalized_distances(p), normalized_distances(p + 0.5 * rng.normal(size=p.shape))
     assert_stops_on_ctrl_c(lambda: identity_terms(w, wt))
+
+
+def test_identity_refuses_more_points_than_its_indices_hold() -> None:
+    # broadcast views: N x N without the memory; refused before anything is copied
+    huge = np.broadcast_to(np.zeros(1), (MAX_POINTS + 1, MAX_POINTS + 1))
+    with pytest.raises(rtdkit.RTDInputError, match=f"at most {MAX_POINTS} points"):
+        identity_terms(huge, huge)
+
+
+@pytest.mark.parametrize(
+    ("defect", "message"), [("asymmetric", "symmetric w"), ("diagonal", "zero diagonal")]
+)
+def test_native_input_errors_are_rtd_input_errors(defect: str, message: str) -> None:
+    w = normalized_distances(np.random.default_rng(0).normal(size=(12, 3)))
+    bad = w.copy()
+    if defect == "asymmetric":
+        bad[2, 5] += 0.5
+    else:
+        bad[3, 3] = 0.25
+    with pytest.raises(rtdkit.RTDInputError, match=message):
+        identity_terms(bad, w)
+
+
+@pytest.mark.parametrize("engine", ["score", "cone"])
+def test_a_cancelled_pool_stops_a_native_engine_in_a_worker_thread(engine: str) -> None:
+    """An engine runs in a pool thread; another item fails once the engine has reported
+    progress, which cancels the map: the engine must stop at its next progress call
+    (WorkCancelled) instead of running to the end. Event-driven: no clock is read."""
+    rng = np.random.default_rng(0)
+    if engine == "score":  # several seconds of work each
+        p = rng.normal(size=(3000, 32))
+        w, wt = normalized_distances(p), normalized_distances(p + 0.5 * rng.normal(size=p.shape))
+    else:  # a hard pair: a cloud against a noisy 2-d image of it
+        p = rng.normal(size=(250, 64))
+        w, wt = normalized_distances(p), normalized_distances(p @ rng.normal(size=(64, 2)))
+    w2, mu = cross_matrices(w, wt)
+
+    def long_call(report: Callable[[int, int], None]) -> None:
+        if engine == "score":
+            identity_terms(w, wt, progress=report)
+        else:
+            get_engine("cone").function(w2, mu, maxdim=1, progress=report)
+
+    running, cancelled = threading.Event(), threading.Event()
+
+    def item(kind: str) -> None:
+        if kind == "fail":
+            running.wait()
+            raise ValueError("the other item failed")
+        try:
+            long_call(lambda done, total: running.set())
+        except WorkCancelled:
+            cancelled.set()
+            raise
+
+    with pytest.raises(ValueError, match="the other item failed"):
+        list(imap(item, ["fail", "long"], n_jobs=2))
+    assert cancelled.is_set()  # stopped by the cancellation, not finished

@@ -18,88 +18,16 @@
 #include <utility>
 #include <vector>
 
-#include "../cone_core.hpp"
+#include "../cone_internal.hpp"
 #include "../cone_engine.hpp"
+#include "brute_force.hpp"
 #include "check.hpp"
 
 int failures = 0;
 
 namespace {
 
-using Bars = std::vector<std::pair<float, float>>;
 using Matrix = std::vector<double>;  // n x n, row-major
-
-// ---- brute force ------------------------------------------------------------------------------
-
-struct Simplex {
-    float value;
-    std::vector<int> vertices;
-};
-
-// Finite bars (death > birth) in dimensions 0..maxdim of the Rips filtration of d (m x m).
-std::vector<Bars> brute_force_barcode(const std::vector<float>& d, int m, int maxdim) {
-    std::vector<Simplex> simplices;
-    std::vector<int> current;
-    std::function<void(int)> extend = [&](int next) {
-        if (!current.empty()) {
-            float value = 0.0f;
-            for (std::size_t i = 0; i < current.size(); ++i)
-                for (std::size_t j = i + 1; j < current.size(); ++j)
-                    value = std::max(value, d[current[i] * m + current[j]]);
-            simplices.push_back(Simplex{value, current});
-        }
-        if (static_cast<int>(current.size()) == maxdim + 2) return;
-        for (int v = next; v < m; ++v) {
-            current.push_back(v);
-            extend(v + 1);
-            current.pop_back();
-        }
-    };
-    extend(0);
-    // a face comes before its cofaces: by value, then by dimension
-    std::stable_sort(simplices.begin(), simplices.end(), [](const Simplex& a, const Simplex& b) {
-        if (a.value != b.value) return a.value < b.value;
-        return a.vertices.size() < b.vertices.size();
-    });
-    auto find = [&](const std::vector<int>& face) {
-        for (std::size_t i = 0; i < simplices.size(); ++i)
-            if (simplices[i].vertices == face) return static_cast<int>(i);
-        throw std::logic_error("face not found");
-    };
-    // boundary columns as sorted row lists, reduced left to right
-    std::vector<std::vector<int>> columns(simplices.size());
-    for (std::size_t j = 0; j < simplices.size(); ++j) {
-        const std::vector<int>& s = simplices[j].vertices;
-        if (s.size() < 2) continue;
-        for (std::size_t drop = 0; drop < s.size(); ++drop) {
-            std::vector<int> face;
-            for (std::size_t i = 0; i < s.size(); ++i)
-                if (i != drop) face.push_back(s[i]);
-            columns[j].push_back(find(face));
-        }
-        std::sort(columns[j].begin(), columns[j].end());
-    }
-    std::vector<int> owner(simplices.size(), -1);  // low row -> column
-    std::vector<Bars> bars(maxdim + 1);
-    for (std::size_t j = 0; j < columns.size(); ++j) {
-        std::vector<int>& col = columns[j];
-        while (!col.empty() && owner[col.back()] >= 0) {
-            const std::vector<int>& other = columns[owner[col.back()]];
-            std::vector<int> sum;
-            std::set_symmetric_difference(col.begin(), col.end(), other.begin(), other.end(),
-                                          std::back_inserter(sum));
-            col.swap(sum);
-        }
-        if (col.empty()) continue;
-        owner[col.back()] = static_cast<int>(j);
-        const Simplex& born = simplices[col.back()];
-        const int dim = static_cast<int>(born.vertices.size()) - 1;
-        if (dim <= maxdim && simplices[j].value > born.value)
-            bars[dim].emplace_back(born.value, simplices[j].value);
-    }
-    for (Bars& b : bars) std::sort(b.begin(), b.end());
-    return bars;
-}
 
 // The doubled matrix [[0, w], [w, mu]] in float32.
 std::vector<float> doubled(const Matrix& w, const Matrix& mu, int n) {
@@ -254,16 +182,6 @@ void test_values_at_the_top_of_float32() {
     }
 }
 
-template <typename F>
-bool throws_invalid_argument(F f, const char* needle) {
-    try {
-        f();
-    } catch (const std::invalid_argument& e) {
-        return std::string(e.what()).find(needle) != std::string::npos;
-    }
-    return false;
-}
-
 void test_input_errors_and_limits() {
     const Matrix w = {0, 1e39, 1e39, 0};  // finite in float64, infinite in float32
     const Matrix mu = {0, 1, 1, 0};
@@ -290,7 +208,7 @@ void test_input_errors_and_limits() {
 }
 
 void test_priority_order() {
-    using rtdcone::detail::Priority;
+    using rtdcore::Priority;
     // by value ascending, then by index descending (Ripser's filtration order)
     CHECK(Priority::of(1.0f, 5) < Priority::of(2.0f, 9));
     CHECK(Priority::of(1.0f, 9) < Priority::of(1.0f, 5));
@@ -304,7 +222,7 @@ void test_progress_ticker_and_cancellation() {
     const rtdcone::Progress record = [&](std::int64_t done, std::int64_t total) {
         calls.emplace_back(done, total);
     };
-    rtdcone::detail::Ticker ticker(record, 1000);
+    rtdcore::Ticker ticker(record, 1000);
     const auto start = std::chrono::steady_clock::now();
     std::int64_t done = 0;
     while (calls.empty() && std::chrono::steady_clock::now() - start < std::chrono::seconds(5)) {

@@ -55,8 +55,10 @@ route. The doubled matrix alone takes 8 B/N² in giotto-ph's float32 triangle.
 
 Progress and Ctrl-C: about every 0.2 s the engine takes the GIL back for a moment, lets Python
 handle pending signals (Ctrl-C raises ``KeyboardInterrupt`` within about a second, and the
-engine's memory is freed) and calls ``progress(done, total)`` if given: the columns reduced so
-far and in total, for the dimension being reduced (the counts restart for each dimension).
+engine's memory is freed), stops if the :mod:`rtdkit._parallel` map running it was cancelled
+(:func:`rtdkit._parallel.engine_callback`) and calls ``progress(done, total)`` if given: the
+columns reduced so far and in total, for the dimension being reduced (the counts restart for
+each dimension).
 
 Threads: the engine is single-threaded — the reduction is sequential, and on the 2-core target
 machine a parallel reduction does not pay; ``n_threads`` is accepted and ignored. The GIL is
@@ -71,6 +73,7 @@ from typing import Any
 
 import numpy as np
 
+from rtdkit._parallel import engine_callback
 from rtdkit._validation import FloatArray, RTDInputError
 from rtdkit.engines._api import (
     EngineInfo,
@@ -87,7 +90,7 @@ _cone = import_native("_cone", meanwhile="engine='reference'")
 MAX_DIM: int = _cone.MAX_DIM
 MAX_POINTS: int = _cone.MAX_POINTS
 
-ProgressCallback = Callable[[int, int], object]
+ProgressCallback = Callable[[int, int], None]
 
 # Peak of cross_barcode(P, Q) with this engine, for the up-front memory check: the float32 w and
 # mu (8 bytes per N²) plus the engine's arrays (8-10). benchmarks/memory.py measured 16.1 at
@@ -124,8 +127,10 @@ def _compute(
             f"{len(w)}; subsample with rtdkit.rtd(..., batch=...)"
         )
     w, mu = _as_matrices(w, mu)
+    # always a callable: a cancelled pool map stops an engine running in a worker thread
+    callback = engine_callback(progress)
     try:
-        bars, edges, stats = _cone.compute(w, mu, int(maxdim), int(n_threads), progress)
+        bars, edges, stats = _cone.compute(w, mu, int(maxdim), int(n_threads), callback)
     except ValueError as exc:  # the engine's input checks and size limits
         raise RTDInputError(str(exc)) from None
     return bars, edges, dict(stats)

@@ -17,22 +17,34 @@ of the minimum spanning tree of ``w``), so the identity reproduces the barcode e
 float32 precision. It gives the score, not the bars: the exact sequence of persistence modules
 need not split, so the bars of H1(K, L) are not the union of the two sides' bars.
 
-Both directions of a symmetric score share ``mu``, so ``K``'s barcode is computed once.
+Both directions of a symmetric score share ``mu``, so ``K``'s barcode is computed once. The H1
+reduction of Rips(mu) is the cone engine's own (``native/rips_core.cpp``), specialised to the
+faces of Rips(mu).
+
+Progress and Ctrl-C: as for the cone engine, the native code calls back about every 0.2 s
+(:func:`rtdkit._parallel.engine_callback`): Ctrl-C, or the cancellation of the pool map running
+it, stops it promptly, and ``progress(done, total)`` is called if given.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
 
-from rtdkit._validation import FloatArray
+from rtdkit._parallel import engine_callback
+from rtdkit._validation import FloatArray, RTDInputError
 from rtdkit.distances import cross_matrices
 from rtdkit.engines._api import import_native
 
 _score = import_native("_score", meanwhile="method='barcode'")
+
+MAX_POINTS: int = _score.MAX_POINTS
+
+ProgressCallback = Callable[[int, int], None]
 
 IntArray = NDArray[np.int64]
 
@@ -87,26 +99,47 @@ def _terms(mu_out: dict[str, Any], w_out: dict[str, Any]) -> IdentityTerms:
 
 
 def identity_terms(
-    w: FloatArray, w_tilde: FloatArray, *, both: bool = True
+    w: FloatArray,
+    w_tilde: FloatArray,
+    *,
+    both: bool = True,
+    progress: ProgressCallback | None = None,
 ) -> tuple[IdentityTerms, IdentityTerms | None]:
     """The identity's terms for RTD_1(P, P̃) and, with ``both``, for RTD_1(P̃, P).
 
     ``w`` and ``w_tilde`` are the normalised distance matrices of P and P̃ (as for the barcode
     engines); the zero floor of :func:`rtdkit.distances.cross_matrices` is applied per
-    direction, exactly as the barcode path does.
+    direction, exactly as the barcode path does. ``progress(done, total)``, if given, is called
+    about every 0.2 s; an exception it raises stops the computation and propagates.
     """
+    if len(w) > MAX_POINTS:  # refused before anything is copied or allocated
+        raise RTDInputError(
+            f"the score engine takes at most {MAX_POINTS} points (32-bit edge indices), got "
+            f"{len(w)}; subsample with rtdkit.rtd(..., batch=...)"
+        )
     w_fwd, mu_fwd = cross_matrices(w, w_tilde)
     if not both:
-        mu_out, (w_out,) = _score.compute(_c(mu_fwd), [_c(w_fwd)])
+        mu_out, (w_out,) = _compute(mu_fwd, [w_fwd], progress)
         return _terms(mu_out, w_out), None
     w_bwd, mu_bwd = cross_matrices(w_tilde, w)
     if np.array_equal(mu_fwd, mu_bwd):  # the usual case: one Rips(mu) for both directions
-        mu_out, (fwd, bwd) = _score.compute(_c(mu_fwd), [_c(w_fwd), _c(w_bwd)])
+        mu_out, (fwd, bwd) = _compute(mu_fwd, [w_fwd, w_bwd], progress)
         return _terms(mu_out, fwd), _terms(mu_out, bwd)
-    mu_out, (fwd,) = _score.compute(_c(mu_fwd), [_c(w_fwd)])
-    mu_out_b, (bwd,) = _score.compute(_c(mu_bwd), [_c(w_bwd)])
+    mu_out, (fwd,) = _compute(mu_fwd, [w_fwd], progress)
+    mu_out_b, (bwd,) = _compute(mu_bwd, [w_bwd], progress)
     return _terms(mu_out, fwd), _terms(mu_out_b, bwd)
 
 
-def _c(x: FloatArray) -> FloatArray:
-    return np.ascontiguousarray(x, dtype=np.float64)
+def _compute(
+    mu: FloatArray, ws: list[FloatArray], progress: ProgressCallback | None
+) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """The native terms; its input checks (size, symmetry, zero diagonal, ``w >= mu``,
+    float32 range) become :class:`rtdkit.RTDInputError`."""
+    # always a callable: a cancelled pool map stops an engine running in a worker thread
+    callback = engine_callback(progress)
+    as_c = [np.ascontiguousarray(m, dtype=np.float64) for m in (mu, *ws)]
+    try:
+        mu_out, w_outs = _score.compute(as_c[0], as_c[1:], callback)
+    except ValueError as exc:
+        raise RTDInputError(str(exc)) from None
+    return mu_out, list(w_outs)
