@@ -69,6 +69,26 @@ def test_an_error_cancels_the_running_items_and_joins_the_pool() -> None:
     assert not [t for t in threading.enumerate() if t.name.startswith("rtdkit")]
 
 
+def test_a_later_items_error_stops_an_earlier_running_item() -> None:
+    """In order, results wait for item 0; item 1's error must not wait for it too."""
+    cancelled = threading.Event()
+    running = threading.Event()
+
+    def work(item: int) -> str:
+        if item == 1:
+            running.wait()  # fail only once item 0 is provably running
+            raise ValueError("item 1 failed")
+        try:
+            return poll_until_cancelled(running)
+        except WorkCancelled:
+            cancelled.set()
+            raise
+
+    with pytest.raises(ValueError, match="item 1 failed"):
+        map_ordered(work, [0, 1], n_jobs=2)
+    assert cancelled.is_set()
+
+
 def test_finished_results_are_handed_over_before_the_error() -> None:
     """What lets pairwise() store every pair that finished before another one failed."""
     finished = threading.Event()

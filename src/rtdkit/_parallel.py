@@ -21,7 +21,7 @@ import contextvars
 import itertools
 import threading
 from collections.abc import Callable, Generator, Iterable, Iterator
-from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from concurrent.futures import FIRST_COMPLETED, FIRST_EXCEPTION, Future, ThreadPoolExecutor, wait
 from contextlib import closing
 from typing import TypeVar
 
@@ -60,7 +60,7 @@ def raise_if_cancelled() -> None:
 
 
 def engine_callback(
-    progress: Callable[[int, int], None] | None,
+    progress: Callable[[int, int], object] | None,
 ) -> Callable[[int, int], None]:
     """The ``callback(done, total)`` to hand to a native engine (it calls it about every
     0.2 s, holding the GIL): stops the engine if its map was cancelled, then reports progress.
@@ -134,8 +134,16 @@ def _join_threads(prefix: str) -> None:
 
 
 def _in_order(futures: list[Future[R]]) -> Iterator[R]:
-    for future in futures:
-        yield _result(future)
+    """Results in order; a later item's error is raised as soon as it happens, not once the
+    items before it have finished, so that the cancellation it causes stops them at once."""
+    for position, future in enumerate(futures):
+        while not future.done():
+            # A timeout keeps the main thread responsive to Ctrl-C on every platform.
+            wait(futures[position:], timeout=0.25, return_when=FIRST_EXCEPTION)
+            failed = next((f for f in futures[position + 1 :] if f.done() and _failed(f)), None)
+            if failed is not None:
+                failed.result()  # raises the item's error (or CancelledError)
+        yield future.result()
 
 
 def _as_completed(futures: list[Future[R]]) -> Iterator[R]:
