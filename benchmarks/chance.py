@@ -36,10 +36,15 @@ from workloads import machine
 
 import rtdkit
 from rtdkit.baselines import cka_from_gram, gram_linear
-from rtdkit.distances import normalized_distances
-from rtdkit.divergence import subsample_indices
 from rtdkit.mst_measures import nts_from_distances, rtd_lite_from_distances
-from rtdkit.null import ChanceLevel, Statistic, draw_shuffles, rtd_statistic, run_null
+from rtdkit.null import (
+    ChanceLevel,
+    Statistic,
+    draw_shuffles,
+    rtd_statistic,
+    run_null,
+    subsample_null,
+)
 
 BATCH, TRIALS, SEED = 500, 10, 0
 
@@ -60,14 +65,8 @@ def subsample_chance(
     p: np.ndarray, q: np.ndarray, statistic: Statistic, shuffles: int, *, n_jobs: int = 1
 ) -> ChanceLevel:
     """The statistic on rtd's default subsamples and on ``shuffles`` re-pairings of each."""
-    index_sets = subsample_indices(len(p), BATCH, TRIALS, SEED)
-    run = run_null(
-        statistic,
-        lambda rows: normalized_distances(p[rows], name="P"),
-        lambda rows: normalized_distances(q[rows], name="Q"),
-        index_sets,
-        draw_shuffles(index_sets, shuffles, SEED),
-        n_jobs=n_jobs,
+    run = subsample_null(
+        p, q, statistic, batch=BATCH, trials=TRIALS, shuffles=shuffles, seed=SEED, n_jobs=n_jobs
     )
     return ChanceLevel.from_run(run)
 

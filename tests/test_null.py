@@ -14,10 +14,12 @@ from rtdkit.divergence import rtd_trial, subsample_indices
 from rtdkit.null import (
     ChanceLevel,
     Scope,
+    distance_sides,
     draw_shuffles,
     permute_matrix,
     rtd_statistic,
     run_null,
+    subsample_null,
 )
 
 
@@ -26,13 +28,6 @@ def _assert_calibrated(pvalues: np.ndarray, cuts: tuple[float, ...] = (0.05, 0.5
     for cut in cuts:
         sd = math.sqrt(cut * (1.0 - cut) / len(pvalues))
         assert abs(float(np.mean(pvalues <= cut)) - cut) <= 3.0 * sd, cut
-
-
-def _sides(p: np.ndarray, q: np.ndarray):  # type: ignore[no-untyped-def]
-    return (
-        lambda rows: normalized_distances(p[rows], name="P"),
-        lambda rows: normalized_distances(q[rows], name="Q"),
-    )
 
 
 def _rtd_chance(
@@ -46,9 +41,17 @@ def _rtd_chance(
     n_jobs: int = 1,
     scope: Scope = "trial",
 ) -> ChanceLevel:
-    index_sets = subsample_indices(len(p), batch, trials, seed)
-    perms = draw_shuffles(index_sets, shuffles, seed, scope=scope, n=len(p))
-    run = run_null(rtd_statistic(), *_sides(p, q), index_sets, perms, n_jobs=n_jobs)
+    run = subsample_null(
+        p,
+        q,
+        rtd_statistic(),
+        batch=batch,
+        trials=trials,
+        shuffles=shuffles,
+        seed=seed,
+        scope=scope,
+        n_jobs=n_jobs,
+    )
     return ChanceLevel.from_run(run, scope=scope)
 
 
@@ -76,7 +79,7 @@ def test_each_shuffled_value_is_the_rtd_of_the_shuffled_pair(scope: Scope) -> No
     p, q = related_pair(80, seed=1)
     index_sets = subsample_indices(80, 30, 3, 5)
     shuffles = draw_shuffles(index_sets, 4, 5, scope=scope, n=80)
-    run = run_null(rtd_statistic(), *_sides(p, q), index_sets, shuffles)
+    run = run_null(rtd_statistic(), *distance_sides(p, q), index_sets, shuffles)
     assert run.shuffled.shape == (3, 4, 2)
     for t, idx in enumerate(index_sets):
         assert tuple(run.observed[t]) == rtd_trial(p[idx], q[idx])
@@ -249,3 +252,21 @@ def test_relabelled_pvalues_are_uniform_with_overlapping_subsamples() -> None:
         ]
     )
     _assert_calibrated(pvalues)
+
+
+def test_precomputed_inputs_are_shuffled_as_blocks() -> None:
+    from scipy.spatial.distance import pdist, squareform
+
+    p, q = related_pair(50, seed=6)
+    on_features = _rtd_chance(p, q, batch=20, trials=2, shuffles=3, seed=1)
+    run = subsample_null(
+        squareform(pdist(p)),
+        squareform(pdist(q)),
+        rtd_statistic(),
+        batch=20,
+        trials=2,
+        shuffles=3,
+        seed=1,
+        metric="precomputed",
+    )
+    assert np.allclose(run.shuffled.mean(axis=-1), on_features.shuffled, rtol=1e-6)

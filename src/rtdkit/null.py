@@ -58,10 +58,12 @@ __all__ = [
     "NullRun",
     "Side",
     "Statistic",
+    "distance_sides",
     "draw_shuffles",
     "permute_matrix",
     "rtd_statistic",
     "run_null",
+    "subsample_null",
 ]
 
 #: A statistic of one pair of normalised distance matrices ``(w, w̃)``: one or more numbers
@@ -248,6 +250,72 @@ def run_null(
     observed = np.array([obs for obs, _ in results], dtype=np.float64).reshape(-1, width)
     shuffled = np.array([null for _, null in results], dtype=np.float64)
     return NullRun(observed, shuffled.reshape(len(results), len(shuffles[0]), width))
+
+
+def distance_sides(
+    p: FloatArray,
+    q: FloatArray,
+    *,
+    metric: str = "euclidean",
+    normalize: str | float | None = "quantile",
+) -> tuple[Side, Side]:
+    """The normalised distance matrices of P and of Q on given rows, as :func:`rtdkit.rtd`
+    computes them for a trial (with ``metric='precomputed'``: the rows' block, normalised)."""
+    from rtdkit.distances import normalized_distances
+    from rtdkit.divergence import take_subset
+
+    def side(x: FloatArray, name: str) -> Side:
+        def matrix(rows: NDArray[np.intp]) -> FloatArray:
+            block = take_subset(x, rows, metric)
+            return normalized_distances(block, metric=metric, normalize=normalize, name=name)
+
+        return matrix
+
+    return side(p, "P"), side(q, "Q")
+
+
+def subsample_null(
+    p: FloatArray,
+    q: FloatArray,
+    statistic: Statistic,
+    *,
+    batch: int | None,
+    trials: int,
+    shuffles: int,
+    seed: int | np.random.Generator | None,
+    scope: Scope = "trial",
+    metric: str = "euclidean",
+    normalize: str | float | None = "quantile",
+    n_jobs: int = 1,
+    progress: bool = False,
+) -> NullRun:
+    """``statistic`` on the subsamples of :func:`rtdkit.rtd` and on shuffles of each.
+
+    The trials' rows are :func:`rtdkit.divergence.subsample_indices` of ``seed`` (so
+    ``observed`` is exactly what ``rtd`` computes), the shuffles :func:`draw_shuffles` of
+    ``scope``; inputs are already validated float64 arrays.
+
+    Examples
+    --------
+    >>> rng = np.random.default_rng(0)
+    >>> x = rng.normal(size=(60, 3))
+    >>> run = subsample_null(x, x[:, :2], rtd_statistic(), batch=30, trials=2, shuffles=3,
+    ...                      seed=0)
+    >>> run.observed.shape, run.shuffled.shape
+    ((2, 2), (2, 3, 2))
+    """
+    from rtdkit.divergence import subsample_indices
+
+    index_sets = subsample_indices(len(p), batch, trials, seed)
+    return run_null(
+        statistic,
+        *distance_sides(p, q, metric=metric, normalize=normalize),
+        index_sets,
+        draw_shuffles(index_sets, shuffles, seed, scope=scope, n=len(p)),
+        n_jobs=n_jobs,
+        description="trials",
+        progress=progress,
+    )
 
 
 Kind = Literal["dissimilarity", "similarity"]
