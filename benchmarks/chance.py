@@ -39,6 +39,7 @@ from rtdkit.baselines import cka_from_gram, gram_linear
 from rtdkit.mst_measures import nts_from_distances, rtd_lite_from_distances
 from rtdkit.null import (
     ChanceLevel,
+    Kind,
     Statistic,
     draw_shuffles,
     rtd_statistic,
@@ -62,13 +63,19 @@ def second_representations(digits: np.ndarray) -> dict[str, np.ndarray]:
 
 
 def subsample_chance(
-    p: np.ndarray, q: np.ndarray, statistic: Statistic, shuffles: int, *, n_jobs: int = 1
+    p: np.ndarray,
+    q: np.ndarray,
+    statistic: Statistic,
+    shuffles: int,
+    *,
+    n_jobs: int = 1,
+    kind: Kind = "dissimilarity",
 ) -> ChanceLevel:
     """The statistic on rtd's default subsamples and on ``shuffles`` re-pairings of each."""
     run = subsample_null(
         p, q, statistic, batch=BATCH, trials=TRIALS, shuffles=shuffles, seed=SEED, n_jobs=n_jobs
     )
-    return ChanceLevel.from_run(run)
+    return ChanceLevel.from_run(run, kind=kind)
 
 
 def cka_chance(p: np.ndarray, q: np.ndarray, shuffles: int) -> ChanceLevel:
@@ -106,7 +113,7 @@ def table(digits: np.ndarray, shuffles: int) -> list[str]:
         assert r.value == plain.value, (r.value, plain.value)  # the same score, same path
         c = cka_chance(digits, q, shuffles)
         lite = subsample_chance(digits, q, rtd_lite_from_distances, shuffles)
-        nts = subsample_chance(digits, q, _nts, shuffles)
+        nts = subsample_chance(digits, q, _nts, shuffles, kind="similarity")
         lines.append(
             f"| {name} | {r.value:.2f} | {r.chance:.2f} ± {r.chance_std:.2f} | "
             f"{_with_interval(r)} | {c.value:.3f} ({c.chance:.4f}) | {c.relative:.3f} | "

@@ -55,7 +55,9 @@ from rtdkit._validation import FloatArray, RTDInputError
 
 __all__ = [
     "ChanceLevel",
+    "Kind",
     "NullRun",
+    "Scope",
     "Side",
     "Statistic",
     "distance_sides",
