@@ -253,9 +253,8 @@ def nts(P: Any, Q: Any, *, variant: str = "merge", metric: str = "euclidean") ->
 
     Parameters
     ----------
-    P, Q : array-like, shape (N, D) and (N, D')
-        Two representations of the same N objects (N x N distance matrices with
-        ``metric='precomputed'``).
+    P, Q
+        As in :func:`rtd_lite`.
     variant : {'merge', 'edge'}, default 'merge'
         NTS-M (merge times) or NTS-E (distances) of the core pairs.
     metric : str, default 'euclidean'
@@ -264,9 +263,8 @@ def nts(P: Any, Q: Any, *, variant: str = "merge", metric: str = "euclidean") ->
     Examples
     --------
     >>> import numpy as np
-    >>> rng = np.random.default_rng(0)
-    >>> P = rng.normal(size=(100, 5))
-    >>> round(nts(P, 2 * P + 1), 12), nts(P, rng.normal(size=(100, 5))) < 0
+    >>> x = np.random.default_rng(0).normal(size=(100, 5))
+    >>> round(nts(x, 2 * x + 1), 12), nts(x, x[::-1]) < 0
     (1.0, True)
     """
     p, q = _pair(P, Q)
