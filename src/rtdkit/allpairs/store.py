@@ -111,7 +111,7 @@ def _now() -> str:
 
 def _package_version() -> str:
     # Imported late: rtdkit/__init__ imports this module's importers.
-    from rtdkit import __version__
+    from rtdkit._version import __version__
 
     return __version__
 
