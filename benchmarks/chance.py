@@ -35,6 +35,7 @@ from sklearn.manifold import TSNE
 from workloads import machine
 
 import rtdkit
+from rtdkit._trials import subsample_indices
 from rtdkit.baselines import cka_from_gram, gram_linear
 from rtdkit.mst_measures import nts_from_distances, rtd_lite_from_distances
 from rtdkit.null import (
@@ -72,9 +73,8 @@ def subsample_chance(
     kind: Kind = "dissimilarity",
 ) -> ChanceLevel:
     """The statistic on rtd's default subsamples and on ``shuffles`` re-pairings of each."""
-    run = subsample_null(
-        p, q, statistic, batch=BATCH, trials=TRIALS, shuffles=shuffles, seed=SEED, n_jobs=n_jobs
-    )
+    index_sets = subsample_indices(len(p), BATCH, TRIALS, SEED)
+    run = subsample_null(p, q, statistic, index_sets, shuffles=shuffles, seed=SEED, n_jobs=n_jobs)
     return ChanceLevel.from_run(run, kind=kind)
 
 

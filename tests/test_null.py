@@ -9,8 +9,9 @@ import pytest
 
 from conftest import related_pair
 from rtdkit import RTDInputError
+from rtdkit._trials import subsample_indices
 from rtdkit.distances import normalized_distances
-from rtdkit.divergence import rtd_trial, subsample_indices
+from rtdkit.divergence import rtd_trial
 from rtdkit.null import (
     ChanceLevel,
     Scope,
@@ -45,8 +46,7 @@ def _rtd_chance(
         p,
         q,
         rtd_statistic(),
-        batch=batch,
-        trials=trials,
+        subsample_indices(len(p), batch, trials, seed),
         shuffles=shuffles,
         seed=seed,
         scope=scope,
@@ -263,8 +263,7 @@ def test_precomputed_inputs_are_shuffled_as_blocks() -> None:
         squareform(pdist(p)),
         squareform(pdist(q)),
         rtd_statistic(),
-        batch=20,
-        trials=2,
+        subsample_indices(50, 20, 2, 1),
         shuffles=3,
         seed=1,
         metric="precomputed",

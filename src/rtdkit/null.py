@@ -57,12 +57,14 @@ __all__ = [
     "ChanceLevel",
     "Kind",
     "NullRun",
+    "Permute",
     "Scope",
     "Side",
     "Statistic",
     "distance_sides",
     "draw_shuffles",
     "permute_matrix",
+    "permute_rows",
     "rtd_statistic",
     "run_null",
     "subsample_null",
@@ -70,10 +72,11 @@ __all__ = [
 
 #: A statistic of one pair of normalised distance matrices ``(w, w̃)``: one or more numbers
 #: (RTD gives its forward and backward directions).
-Statistic = Callable[[FloatArray, FloatArray], tuple[float, ...]]
+Statistic = Callable[[Any, Any], tuple[float, ...]]
 
-#: The matrix of one cloud on the given rows (its normalised distances on ``x[rows]``).
-Side = Callable[[NDArray[np.intp]], FloatArray]
+#: The matrix of one cloud on the given rows (its normalised distances on ``x[rows]``, or the
+#: rows themselves for a measure of raw representations).
+Side = Callable[[NDArray[np.intp]], Any]
 
 Scope = Literal["trial", "all"]
 
@@ -181,15 +184,25 @@ class NullRun:
     shuffled: FloatArray
 
 
+#: Re-orders the rows of one trial's matrix of Q (:func:`permute_matrix` for a square distance
+#: or Gram matrix; ``x[positions]`` for feature rows or predictions).
+Permute = Callable[[Any, NDArray[np.intp]], Any]
+
+
+def permute_rows(x: Any, positions: NDArray[np.intp]) -> Any:
+    """``x[positions]``: the :data:`Permute` of a side that returns raw rows."""
+    return x[positions]
+
+
 def _shuffled_matrix(
-    rows: NDArray[np.intp], idx: NDArray[np.intp], w_tilde: FloatArray, side_q: Side
-) -> FloatArray:
+    rows: NDArray[np.intp], idx: NDArray[np.intp], w_tilde: Any, side_q: Side, permute: Permute
+) -> Any:
     """Q's matrix on ``rows``: the trial's own matrix permuted when ``rows`` re-orders the
     trial's rows (``idx``, sorted), else computed on the new rows."""
     positions = np.searchsorted(idx, rows)
     within = len(rows) == len(idx) and bool(np.all(positions < len(idx)))
     if within and np.array_equal(idx[positions], rows):  # rows are distinct: a permutation
-        return permute_matrix(w_tilde, positions)
+        return permute(w_tilde, positions)
     return side_q(rows)
 
 
@@ -199,6 +212,7 @@ def _one_trial(
     statistic: Statistic,
     side_p: Side,
     side_q: Side,
+    permute: Permute,
     n_jobs: int,
 ) -> tuple[tuple[float, ...], list[tuple[float, ...]]]:
     idx, shuffles = item
@@ -206,7 +220,7 @@ def _one_trial(
     observed = statistic(w, w_tilde)
 
     def shuffled(rows: NDArray[np.intp]) -> tuple[float, ...]:
-        return statistic(w, _shuffled_matrix(rows, idx, w_tilde, side_q))
+        return statistic(w, _shuffled_matrix(rows, idx, w_tilde, side_q, permute))
 
     return observed, map_ordered(shuffled, shuffles, n_jobs=n_jobs)
 
@@ -218,6 +232,7 @@ def run_null(
     index_sets: Sequence[NDArray[np.intp]],
     shuffles: Sequence[Sequence[NDArray[np.intp]]],
     *,
+    permute: Permute = permute_matrix,
     n_jobs: int = 1,
     description: str = "trials",
     progress: bool = False,
@@ -227,7 +242,8 @@ def run_null(
     ``side_p(rows)`` and ``side_q(rows)`` give the matrices of P and Q on the given rows (each
     computed once per trial, in the worker that runs it); ``index_sets[t]`` are trial ``t``'s
     rows, sorted, and ``shuffles[t]`` the rows of Q its shuffles pair with them
-    (:func:`draw_shuffles`). Trials run side by side on ``n_jobs`` threads; when there are
+    (:func:`draw_shuffles`); ``permute`` re-orders a trial's matrix of Q when a shuffle only
+    re-orders the trial's rows. Trials run side by side on ``n_jobs`` threads; when there are
     fewer trials than threads, each trial spreads its shuffles over the threads left over.
     The result never depends on ``n_jobs``.
 
@@ -245,7 +261,14 @@ def run_null(
         raise ValueError("one list of shuffles per trial, all of one length")  # a caller's bug
     outer = max(1, min(n_jobs, len(index_sets)))
     inner = max(1, n_jobs // outer)
-    work = partial(_one_trial, statistic=statistic, side_p=side_p, side_q=side_q, n_jobs=inner)
+    work = partial(
+        _one_trial,
+        statistic=statistic,
+        side_p=side_p,
+        side_q=side_q,
+        permute=permute,
+        n_jobs=inner,
+    )
     items = [(idx, list(rows)) for idx, rows in zip(index_sets, shuffles, strict=True)]
     results = map_ordered(work, items, n_jobs=outer, description=description, progress=progress)
     width = len(results[0][0])
@@ -263,8 +286,8 @@ def distance_sides(
 ) -> tuple[Side, Side]:
     """The normalised distance matrices of P and of Q on given rows, as :func:`rtdkit.rtd`
     computes them for a trial (with ``metric='precomputed'``: the rows' block, normalised)."""
+    from rtdkit._trials import take_subset
     from rtdkit.distances import normalized_distances
-    from rtdkit.divergence import take_subset
 
     def side(x: FloatArray, name: str) -> Side:
         def matrix(rows: NDArray[np.intp]) -> FloatArray:
@@ -280,42 +303,39 @@ def subsample_null(
     p: FloatArray,
     q: FloatArray,
     statistic: Statistic,
+    index_sets: Sequence[NDArray[np.intp]],
     *,
-    batch: int | None,
-    trials: int,
     shuffles: int,
     seed: int | np.random.Generator | None,
     scope: Scope = "trial",
     metric: str = "euclidean",
     normalize: str | float | None = "quantile",
     n_jobs: int = 1,
+    description: str = "trials",
     progress: bool = False,
 ) -> NullRun:
-    """``statistic`` on the subsamples of :func:`rtdkit.rtd` and on shuffles of each.
-
-    The trials' rows are :func:`rtdkit.divergence.subsample_indices` of ``seed`` (so
-    ``observed`` is exactly what ``rtd`` computes), the shuffles :func:`draw_shuffles` of
-    ``scope``; inputs are already validated float64 arrays.
+    """``statistic`` on the normalised distance matrices of each trial's subsample of two
+    clouds and on ``shuffles`` shuffles of each (:func:`draw_shuffles` of ``seed`` and
+    ``scope``): the trials of :func:`rtdkit.rtd` and its chance level, or the relabellings
+    of :func:`rtdkit.permutation_test`. Inputs are validated float64 arrays; ``index_sets``
+    come from :func:`rtdkit._trials.subsample_indices`.
 
     Examples
     --------
-    >>> rng = np.random.default_rng(0)
-    >>> x = rng.normal(size=(60, 3))
-    >>> run = subsample_null(x, x[:, :2], rtd_statistic(), batch=30, trials=2, shuffles=3,
-    ...                      seed=0)
+    >>> from rtdkit._trials import subsample_indices
+    >>> x = np.random.default_rng(0).normal(size=(60, 3))
+    >>> sets = subsample_indices(60, 30, 2, seed=0)
+    >>> run = subsample_null(x, x[:, :2], rtd_statistic(), sets, shuffles=3, seed=0)
     >>> run.observed.shape, run.shuffled.shape
     ((2, 2), (2, 3, 2))
     """
-    from rtdkit.divergence import subsample_indices
-
-    index_sets = subsample_indices(len(p), batch, trials, seed)
     return run_null(
         statistic,
         *distance_sides(p, q, metric=metric, normalize=normalize),
         index_sets,
         draw_shuffles(index_sets, shuffles, seed, scope=scope, n=len(p)),
         n_jobs=n_jobs,
-        description="trials",
+        description=description,
         progress=progress,
     )
 
@@ -419,7 +439,7 @@ class ChanceLevel:
 
     def chance_ci(self, level: float = 0.95) -> tuple[float, float]:
         """Student-t interval of the chance level over the trials' independent subsamples."""
-        from rtdkit.stats import t_interval
+        from rtdkit._intervals import t_interval
 
         self._need_trials()
         return t_interval(self.chance_samples, level)
@@ -432,7 +452,7 @@ class ChanceLevel:
         so ``R ± t · sd(d_t - R c_t) / (sqrt(trials) · mean(c))`` is the usual first-order
         (delta-method) interval of a ratio estimator.
         """
-        from rtdkit.stats import t_interval
+        from rtdkit._intervals import t_interval
 
         self._need_trials()
         ratio = self.relative
@@ -468,10 +488,8 @@ class ChanceLevel:
                 f"averages {self.trials} subsamples; shuffles within each subsample only give "
                 "the chance level"
             )
-        value = self.value
-        tol = 1e-12 * max(1.0, abs(value))
-        if self.kind == "dissimilarity":
-            extreme = self.null <= value + tol
-        else:
-            extreme = self.null >= value - tol
-        return float((1 + np.count_nonzero(extreme)) / (self.shuffles + 1))
+        from rtdkit.stats._pvalues import permutation_pvalue
+
+        return permutation_pvalue(
+            self.value, self.null, larger_is_extreme=self.kind == "similarity"
+        )
