@@ -269,3 +269,76 @@ def test_precomputed_inputs_are_shuffled_as_blocks() -> None:
         metric="precomputed",
     )
     assert np.allclose(run.shuffled.mean(axis=-1), on_features.shuffled, rtol=1e-6)
+
+
+# --------------------------------------------------------------------------------------------
+# rtd(..., shuffles=k): the chance level in the core result
+# --------------------------------------------------------------------------------------------
+
+
+def test_rtd_without_shuffles_has_no_chance_level() -> None:
+    import rtdkit
+
+    p, q = related_pair(60, seed=7)
+    r = rtdkit.rtd(p, q, batch=30, trials=3)
+    assert (r.shuffles, r.shuffled, r.chance, r.relative, r.chance_level) == (
+        0,
+        None,
+        None,
+        None,
+        None,
+    )
+    assert r.to_dict()["shuffles"] == 0
+    with pytest.raises(RTDInputError, match="shuffles >= 1"):
+        r.relative_ci()
+
+
+def test_rtd_with_shuffles_keeps_the_score_and_adds_its_chance_level() -> None:
+    import rtdkit
+
+    p, q = related_pair(90, seed=8)
+    plain = rtdkit.rtd(p, q, batch=40, trials=4, seed=3)
+    r = rtdkit.rtd(p, q, batch=40, trials=4, seed=3, shuffles=3)
+    assert np.array_equal(r.samples, plain.samples)  # the score is untouched, bit for bit
+    by_hand = _rtd_chance(p, q, batch=40, trials=4, shuffles=3, seed=3)
+    assert np.array_equal(r.shuffled, by_hand.shuffled)
+    assert r.chance == by_hand.chance and r.relative == r.value / r.chance
+    assert r.chance_std == by_hand.chance_std
+    assert r.relative_samples.tolist() == (r.samples / r.chance_samples).tolist()
+    low, high = r.relative_ci()
+    assert low <= r.relative <= high < 1.0
+    d = r.to_dict()
+    assert (d["shuffles"], d["chance"], d["relative"]) == (3, r.chance, r.relative)
+    assert len(d["shuffled"]) == 4 and len(d["shuffled"][0]) == 3
+    assert "relative=" in repr(r)
+
+
+def test_rtd_chance_level_is_the_same_serial_or_threaded() -> None:
+    import rtdkit
+
+    p, q = related_pair(80, seed=9)
+    serial = rtdkit.rtd(p, q, batch=30, trials=3, shuffles=4)
+    threaded = rtdkit.rtd(p, q, batch=30, trials=3, shuffles=4, n_jobs=4)
+    assert np.array_equal(serial.shuffled, threaded.shuffled)
+    one_trial = rtdkit.rtd(p, q, batch=None, shuffles=5)  # threads go to the shuffles
+    assert np.array_equal(
+        one_trial.shuffled, rtdkit.rtd(p, q, batch=None, shuffles=5, n_jobs=3).shuffled
+    )
+
+
+def test_rtd_chance_level_through_the_barcode_engine_agrees() -> None:
+    import rtdkit
+
+    p, q = related_pair(40, seed=10)
+    identity = rtdkit.rtd(p, q, batch=20, trials=2, shuffles=2)
+    barcode = rtdkit.rtd(p, q, batch=20, trials=2, shuffles=2, method="barcode")
+    assert np.allclose(barcode.shuffled, identity.shuffled, rtol=1e-5, atol=1e-6)
+
+
+@pytest.mark.parametrize("bad", [-1, 1.5, "3", True])
+def test_rtd_refuses_a_bad_number_of_shuffles(bad: object) -> None:
+    import rtdkit
+
+    p, q = related_pair(20, seed=1)
+    with pytest.raises(RTDInputError, match="shuffles"):
+        rtdkit.rtd(p, q, shuffles=bad)  # type: ignore[arg-type]

@@ -7,9 +7,10 @@ from functools import partial
 from typing import Any
 
 import numpy as np
+from numpy.typing import NDArray
 
 from rtdkit._loader import load_representation
-from rtdkit._parallel import engine_callback, map_ordered
+from rtdkit._parallel import engine_callback
 from rtdkit._progress import progress_callback
 from rtdkit._trials import average_trials, subsample_indices, take_subset
 from rtdkit._validation import (
@@ -32,6 +33,7 @@ from rtdkit.distances import (
     normalized_distances,
 )
 from rtdkit.engines import EngineInfo, EngineMatrix
+from rtdkit.null import ChanceLevel, NullRun, Scope, rtd_statistic, subsample_null
 from rtdkit.options import RTDOptions, barcode_engine
 
 __all__ = [
@@ -59,6 +61,12 @@ class RTDResult:
     ``forward`` (RTD_dim(P, Q)) and ``backward`` (RTD_dim(Q, P)); otherwise it is ``forward``.
     ``float(result)`` gives ``value``. ``engine`` names the barcode engine with
     ``method='barcode'`` and is None with the identity, which uses none.
+
+    With ``shuffles=k > 0``, ``shuffled`` holds the score of each trial's subsample with Q's
+    rows re-paired at random, shape ``(trials, k)``, and the result reads against that
+    chance level (:mod:`rtdkit.null`): :attr:`chance`, :attr:`chance_std`, :attr:`relative`
+    (1 = no more related than chance, 0 = identical topology), their per-trial samples and
+    intervals. They are None (and the intervals refuse) with ``shuffles=0``.
     """
 
     value: float
@@ -72,9 +80,81 @@ class RTDResult:
     engine: str | None
     seed: int | None = field(default=None)
     method: str = "barcode"
+    shuffled: FloatArray | None = field(default=None, repr=False)
 
     def __float__(self) -> float:
         return self.value
+
+    @property
+    def shuffles(self) -> int:
+        """Shuffles per trial behind the chance level (0: none computed)."""
+        return 0 if self.shuffled is None else int(self.shuffled.shape[1])
+
+    @property
+    def chance_level(self) -> ChanceLevel | None:
+        """The score beside its chance level (:class:`rtdkit.null.ChanceLevel`), or None."""
+        if self.shuffled is None:
+            return None
+        return ChanceLevel(self.samples, self.shuffled)
+
+    @property
+    def chance(self) -> float | None:
+        """Mean RTD over all shuffles: what RTD is for these clouds when rows pair at random."""
+        level = self.chance_level
+        return None if level is None else level.chance
+
+    @property
+    def chance_std(self) -> float | None:
+        """Standard deviation of the shuffled scores (one per shuffle, averaged over trials)."""
+        level = self.chance_level
+        return None if level is None else level.chance_std
+
+    @property
+    def relative(self) -> float | None:
+        """``value / chance``: 1 = no more related than chance, 0 = identical topology."""
+        level = self.chance_level
+        return None if level is None else level.relative
+
+    @property
+    def chance_samples(self) -> FloatArray | None:
+        """The chance level of each trial (the mean of its shuffles)."""
+        level = self.chance_level
+        return None if level is None else level.chance_samples
+
+    @property
+    def relative_samples(self) -> FloatArray | None:
+        """``relative`` trial by trial (each trial against its own shuffles)."""
+        level = self.chance_level
+        return None if level is None else level.relative_samples
+
+    def relative_ci(self, level: float = 0.95) -> tuple[float, float]:
+        """Interval of :attr:`relative` over the subsamples (delta method for a ratio of
+        means; see :meth:`rtdkit.null.ChanceLevel.relative_ci`). Like :meth:`ci`, it covers
+        the randomness of subsampling only.
+
+        Examples
+        --------
+        >>> import numpy as np, rtdkit
+        >>> rng = np.random.default_rng(0)
+        >>> P = rng.normal(size=(300, 6))
+        >>> r = rtdkit.rtd(P, P[:, :3], batch=100, trials=5, shuffles=2)
+        >>> low, high = r.relative_ci()
+        >>> bool(low <= r.relative <= high < 1)
+        True
+        """
+        return self._need_chance().relative_ci(level)
+
+    def chance_ci(self, level: float = 0.95) -> tuple[float, float]:
+        """Student-t interval of the chance level over the subsamples."""
+        return self._need_chance().chance_ci(level)
+
+    def _need_chance(self) -> ChanceLevel:
+        chance = self.chance_level
+        if chance is None:
+            raise RTDInputError(
+                "this result has no chance level; rerun rtd() with shuffles >= 1 (e.g. 3)"
+            )
+        return chance
 
     @property
     def trials(self) -> int:
@@ -132,12 +212,32 @@ class RTDResult:
             "engine": self.engine,
             "method": self.method,
             "seed": self.seed,
+            **self._chance_dict(),
         }
 
+    def _chance_dict(self) -> dict[str, Any]:
+        level = self.chance_level
+        if level is None:
+            return {"shuffles": 0}
+        out: dict[str, Any] = {
+            "shuffles": self.shuffles,
+            "chance": level.chance,
+            "chance_std": level.chance_std,
+            "relative": level.relative,
+            "chance_samples": level.chance_samples.tolist(),
+            "relative_samples": level.relative_samples.tolist(),
+            "shuffled": level.shuffled.tolist(),
+        }
+        if self.trials >= 2:
+            out["relative_ci"] = list(level.relative_ci())
+        return out
+
     def __repr__(self) -> str:
+        chance = "" if self.relative is None else f", relative={self.relative:.4g}"
         return (
-            f"RTDResult(value={self.value:.6g}, std={self.std:.3g}, trials={self.trials}, "
-            f"batch={self.batch}, dim={self.dim}, symmetric={self.symmetric})"
+            f"RTDResult(value={self.value:.6g}, std={self.std:.3g}{chance}, "
+            f"trials={self.trials}, batch={self.batch}, dim={self.dim}, "
+            f"symmetric={self.symmetric})"
         )
 
 
@@ -287,17 +387,22 @@ def _trial(
     """:func:`rtd_trial` with the options already checked (once per call of :func:`rtd`)."""
     w = normalized_distances(p, metric=options.metric, normalize=options.normalize, name="P")
     wt = normalized_distances(q, metric=options.metric, normalize=options.normalize, name="Q")
-    if options.method == "identity":
-        from rtdkit.engines.score import identity_terms
+    totals = _pair_totals(w, wt, options=options, symmetric=symmetric)
+    return totals[0], totals[1] if symmetric else float("nan")
 
-        forward, backward = identity_terms(w, wt, both=symmetric)
-        return forward.total, backward.total if backward is not None else float("nan")
+
+def _pair_totals(
+    w: FloatArray, wt: FloatArray, *, options: RTDOptions, symmetric: bool
+) -> tuple[float, ...]:
+    """RTD_dim of two normalised distance matrices: ``(forward,)`` or ``(forward, backward)``;
+    the :data:`rtdkit.null.Statistic` of every trial and every shuffle."""
+    if options.method == "identity":
+        return rtd_statistic(symmetric=symmetric)(w, wt)
     info, dim = options.info, options.dim
     fwd = barcode_from_distances(w, wt, maxdim=dim, engine=info).total_length(dim)
     if not symmetric:
-        return fwd, float("nan")
-    bwd = barcode_from_distances(wt, w, maxdim=dim, engine=info).total_length(dim)
-    return fwd, bwd
+        return (fwd,)
+    return fwd, barcode_from_distances(wt, w, maxdim=dim, engine=info).total_length(dim)
 
 
 def rtd(
@@ -313,6 +418,7 @@ def rtd(
     metric: str = "euclidean",
     engine: str | None = None,
     method: str | None = None,
+    shuffles: int = 0,
     n_jobs: int = 1,
     progress: bool = False,
 ) -> RTDResult:
@@ -349,6 +455,14 @@ def rtd(
         the barcode's total to float32 precision. 'barcode' sums the bars of
         :func:`cross_barcode` computed by ``engine``. Default: 'identity' when ``dim=1`` and
         no engine is named, else 'barcode' (the identity exists for dimension 1 only).
+    shuffles : int >= 0, default 0
+        Also compute the chance level: on each trial's subsample, RTD with Q's rows re-paired
+        by ``shuffles`` random permutations (seeded from ``seed``; the distance matrices are
+        permuted, not recomputed). The result then reports ``chance``, ``chance_std`` and
+        ``relative = value / chance`` (1 = no more related than chance), which compare
+        across widths, N and batch where the raw value does not (``docs/reading.md``). Costs
+        about ``shuffles + 1`` times the plain score; 0 keeps the plain score's cost. For a
+        p-value, use :func:`rtdkit.permutation_test`.
     n_jobs : int or None, default 1
         Threads running the trials side by side (None: 1, -1: every core). The default
         engine releases the GIL, so they run in parallel; 'reference' (giotto-ph) holds it,
@@ -359,7 +473,8 @@ def rtd(
     Returns
     -------
     RTDResult
-        ``value`` (mean), ``std``, ``samples`` (per trial); ``float(result)`` is the value.
+        ``value`` (mean), ``std``, ``samples`` (per trial); ``float(result)`` is the value;
+        with ``shuffles``, ``chance``, ``chance_std`` and ``relative``.
 
     Examples
     --------
@@ -369,7 +484,79 @@ def rtd(
     >>> r = rtdkit.rtd(P, P @ rng.normal(size=(8, 8)), batch=100, trials=3)
     >>> r.value >= 0, len(r.samples)
     (True, 3)
+    >>> unrelated = rtdkit.rtd(P, rng.normal(size=(300, 8)), batch=100, trials=3, shuffles=2)
+    >>> abs(unrelated.relative - 1) < 0.1
+    True
     """
+    setup = _setup(P, Q, batch, trials, seed, symmetric, dim, normalize, metric, engine, method)
+    shuffles = check_int(shuffles, "shuffles", minimum=0)
+    n_jobs = check_n_jobs(n_jobs)
+    progress = check_bool(progress, "progress")
+    run = setup.run(shuffles, scope="trial", n_jobs=n_jobs, progress=progress)
+    forward = run.observed[:, 0]
+    backward = run.observed[:, 1] if setup.symmetric else None
+    samples = average_trials(forward, backward, symmetric=setup.symmetric)
+    return RTDResult(
+        value=float(np.mean(samples)),
+        std=float(np.std(samples)),
+        samples=samples,
+        forward=forward,
+        backward=backward,
+        dim=setup.options.dim,
+        batch=len(setup.index_sets[0]),
+        symmetric=setup.symmetric,
+        engine=setup.options.engine,
+        seed=setup.seed if isinstance(setup.seed, (int, type(None))) else None,
+        method=setup.options.method,
+        shuffled=run.shuffled.mean(axis=-1) if shuffles else None,
+    )
+
+
+@dataclass(frozen=True)
+class _Setup:
+    """The checked inputs of an RTD and its subsamples: what :func:`rtd` and
+    :func:`rtdkit.permutation_test` share before computing."""
+
+    p: FloatArray
+    q: FloatArray
+    options: RTDOptions
+    symmetric: bool
+    seed: int | np.random.Generator | None
+    index_sets: list[NDArray[np.intp]]
+
+    def run(self, shuffles: int, *, scope: Scope, n_jobs: int, progress: bool) -> NullRun:
+        """Every trial, and ``shuffles`` shuffles of each (:func:`rtdkit.null.subsample_null`)."""
+        evaluations = len(self.index_sets) * (shuffles + 1)
+        check_trial_memory(len(self.index_sets[0]), self.options, n_jobs=min(n_jobs, evaluations))
+        return subsample_null(
+            self.p,
+            self.q,
+            partial(_pair_totals, options=self.options, symmetric=self.symmetric),
+            self.index_sets,
+            shuffles=shuffles,
+            seed=self.seed,
+            scope=scope,
+            metric=self.options.metric,
+            normalize=self.options.normalize,
+            n_jobs=n_jobs,
+            description="RTD trials",
+            progress=progress,
+        )
+
+
+def _setup(
+    P: Any,
+    Q: Any,
+    batch: Any,
+    trials: Any,
+    seed: Any,
+    symmetric: Any,
+    dim: Any,
+    normalize: Any,
+    metric: Any,
+    engine: Any,
+    method: Any,
+) -> _Setup:
     options = RTDOptions.check(
         dim=dim, normalize=normalize, metric=metric, engine=engine, method=method
     )
@@ -377,42 +564,9 @@ def rtd(
     batch = check_optional_int(batch, "batch", minimum=3)
     trials = check_int(trials, "trials", minimum=1)
     seed = check_seed(seed)
-    n_jobs = check_n_jobs(n_jobs)
-    progress = check_bool(progress, "progress")
     p, q = _as_pair(P, Q, options.metric)
     index_sets = subsample_indices(len(p), batch, trials, seed)
-    check_trial_memory(len(index_sets[0]), options, n_jobs=min(n_jobs, len(index_sets)))
-    metric = options.metric
-    subsets = [(take_subset(p, idx, metric), take_subset(q, idx, metric)) for idx in index_sets]
-    pairs = map_ordered(
-        partial(_trial_of_subset, options=options, symmetric=symmetric),
-        subsets,
-        n_jobs=n_jobs,
-        description="RTD trials",
-        progress=progress,
-    )
-    forward = np.array([f for f, _ in pairs], dtype=np.float64)
-    backward = np.array([b for _, b in pairs], dtype=np.float64) if symmetric else None
-    samples = average_trials(forward, backward, symmetric=symmetric)
-    return RTDResult(
-        value=float(np.mean(samples)),
-        std=float(np.std(samples)),
-        samples=samples,
-        forward=forward,
-        backward=backward,
-        dim=options.dim,
-        batch=len(index_sets[0]),
-        symmetric=symmetric,
-        engine=options.engine,
-        seed=seed if isinstance(seed, (int, type(None))) else None,
-        method=options.method,
-    )
-
-
-def _trial_of_subset(
-    pair: tuple[FloatArray, FloatArray], *, options: RTDOptions, symmetric: bool
-) -> tuple[float, float]:
-    return _trial(pair[0], pair[1], options, symmetric)
+    return _Setup(p, q, options, symmetric, seed, index_sets)
 
 
 # Peak bytes per N² of one trial on N points (python benchmarks/memory.py: 69.8 at N = 3000, 72.5
