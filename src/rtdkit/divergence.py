@@ -43,6 +43,7 @@ __all__ = [
     "barcode_from_distances",
     "cross_barcode",
     "rtd",
+    "rtd_null",
     "rtd_trial",
     "subsample_indices",
     "take_subset",
@@ -510,6 +511,33 @@ def rtd(
         method=setup.options.method,
         shuffled=run.shuffled.mean(axis=-1) if shuffles else None,
     )
+
+
+def rtd_null(
+    P: Any,
+    Q: Any,
+    *,
+    shuffles: int,
+    scope: Scope = "all",
+    n_jobs: int = 1,
+    progress: bool = False,
+    batch: int | None = DEFAULT_BATCH,
+    trials: int = DEFAULT_TRIALS,
+    seed: int | np.random.Generator | None = 0,
+    symmetric: bool = True,
+    dim: int = 1,
+    normalize: str | float | None = "quantile",
+    metric: str = "euclidean",
+    engine: str | None = None,
+    method: str | None = None,
+) -> ChanceLevel:
+    """The RTD of :func:`rtd` (same options, same subsamples) beside ``shuffles`` shuffles
+    of ``scope`` (:func:`rtdkit.null.draw_shuffles`); ``n_jobs`` and ``progress`` are
+    already checked. With ``scope='all'`` it is the permutation test of
+    :func:`rtdkit.permutation_test`."""
+    setup = _setup(P, Q, batch, trials, seed, symmetric, dim, normalize, metric, engine, method)
+    run = setup.run(shuffles, scope=scope, n_jobs=n_jobs, progress=progress)
+    return ChanceLevel.from_run(run, scope=scope)
 
 
 @dataclass(frozen=True)
