@@ -16,6 +16,7 @@ from typing import Any, Literal
 from rtdkit._validation import FloatArray, RTDInputError, RTDTypeError
 from rtdkit.baselines import cka, disagreement, imd, pwcca, svcca
 from rtdkit.divergence import rtd, rtd_trial
+from rtdkit.mst_measures import nts, rtd_lite, rtd_lite_trial
 
 __all__ = ["BOTH_DIRECTIONS", "FORWARD", "MEASURES", "Measure", "register_measure"]
 
@@ -110,6 +111,17 @@ MEASURES: dict[str, Measure] = {
         Measure(name="disagreement", function=disagreement, kind="dissimilarity",
                 symmetric=True, inputs="predictions", label="disagreement",
                 description="fraction of differing predictions; labels= normalises it"),
+        Measure(name="rtd_lite", function=rtd_lite, kind="dissimilarity", symmetric=False,
+                inputs="representations", label="RTD-Lite",
+                description="RTD-Lite (Tulchinskii et al., 2025): MST(w) - MST(min(w, w~)), "
+                            "the H0 term of RTD; options symmetric, normalize, metric",
+                directions=BOTH_DIRECTIONS, trial_function=rtd_lite_trial,
+                call_options=("normalize", "metric"), averages_directions=True),
+        Measure(name="nts", function=nts, kind="similarity", symmetric=True,
+                inputs="representations", label="1 − NTS",
+                description="Normalized Topological Similarity (Wang & Hu, 2026): rank "
+                            "correlation of MST merge times, in [-1, 1]; options variant, "
+                            "metric", call_options=("metric",)),
     )
 }  # fmt: skip
 """The measures under one calling convention, ``MEASURES[name](X, Y, **options) -> float``."""

@@ -50,7 +50,13 @@ import numpy as np
 from numpy.typing import NDArray
 from scipy.stats import spearmanr
 
-from rtdkit._validation import FloatArray, RTDInputError, as_float_matrix, check_same_rows
+from rtdkit._validation import (
+    FloatArray,
+    RTDInputError,
+    as_float_matrix,
+    check_bool,
+    check_same_rows,
+)
 from rtdkit.distances import cross_matrices, normalized_distances
 
 __all__ = [
@@ -60,6 +66,7 @@ __all__ = [
     "nts_from_distances",
     "rtd_lite",
     "rtd_lite_from_distances",
+    "rtd_lite_trial",
 ]
 
 NTS_VARIANTS = ("merge", "edge")
@@ -195,10 +202,30 @@ def rtd_lite(
     (0.0, True)
     """
     p, q = _pair(P, Q)
+    values = rtd_lite_trial(p, q, normalize=normalize, metric=metric)
+    return float(np.mean(values)) if check_bool(symmetric, "symmetric") else values[0]
+
+
+def rtd_lite_trial(
+    p: FloatArray,
+    q: FloatArray,
+    *,
+    normalize: str | float | None = "quantile",
+    metric: str = "euclidean",
+) -> tuple[float, float]:
+    """RTD-Lite in both directions on one subsample (validated float64 arrays, or distance
+    matrices with ``metric='precomputed'``): the per-trial step of the registered measure.
+
+    Examples
+    --------
+    >>> x = np.random.default_rng(0).normal(size=(30, 3))
+    >>> rtd_lite_trial(x, 2 * x)
+    (0.0, 0.0)
+    """
     w = normalized_distances(p, metric=metric, normalize=normalize, name="P")
     w_tilde = normalized_distances(q, metric=metric, normalize=normalize, name="Q")
-    values = rtd_lite_from_distances(w, w_tilde, symmetric=symmetric)
-    return float(np.mean(values))
+    forward, backward = rtd_lite_from_distances(w, w_tilde)
+    return forward, backward
 
 
 def _core_pairs(edges: NDArray[np.intp], edges_t: NDArray[np.intp]) -> NDArray[np.intp]:
