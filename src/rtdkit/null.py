@@ -42,16 +42,19 @@ on the new rows (except when a trial covers all points, where both scopes coinci
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import partial
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 from numpy.typing import NDArray
 
 from rtdkit._parallel import map_ordered
 from rtdkit._validation import FloatArray, RTDInputError
+
+if TYPE_CHECKING:
+    from rtdkit.measures import Measure
 
 __all__ = [
     "ChanceLevel",
@@ -63,6 +66,7 @@ __all__ = [
     "Statistic",
     "distance_sides",
     "draw_shuffles",
+    "measure_chance",
     "permute_matrix",
     "permute_rows",
     "rtd_statistic",
@@ -338,6 +342,54 @@ def subsample_null(
         description=description,
         progress=progress,
     )
+
+
+def measure_chance(
+    measure: Measure,
+    p: FloatArray,
+    q: FloatArray,
+    index_sets: Sequence[NDArray[np.intp]],
+    *,
+    shuffles: int,
+    seed: int | np.random.Generator | None,
+    options: Mapping[str, Any] | None = None,
+    symmetric: bool = True,
+    n_jobs: int = 1,
+) -> ChanceLevel:
+    """Any registered measure on each trial's subsample beside ``shuffles`` re-pairings of
+    each (``scope='trial'``), through :meth:`rtdkit.measures.Measure.trial` on the rows.
+
+    Each trial's value averages the measure's directions when ``symmetric`` (as
+    :func:`rtdkit.comparison.compare` does), else keeps the forward one. Not meaningful for a
+    measure that ignores the row correspondence (IMD: its chance level is its value).
+
+    Examples
+    --------
+    >>> from rtdkit.measures import MEASURES
+    >>> from rtdkit._trials import subsample_indices
+    >>> x = np.random.default_rng(0).normal(size=(60, 4))
+    >>> c = measure_chance(MEASURES["cka"], x, x[:, :2], subsample_indices(60, 30, 2, 0),
+    ...                    shuffles=3, seed=0)
+    >>> c.kind, c.relative < 0.5
+    ('similarity', True)
+    """
+    bound = dict(options or {})
+
+    def statistic(a: FloatArray, b: FloatArray) -> tuple[float, ...]:
+        values = measure.trial(a, b, **bound)
+        return values if symmetric else values[:1]
+
+    run = run_null(
+        statistic,
+        partial(permute_rows, p),
+        partial(permute_rows, q),
+        index_sets,
+        draw_shuffles(index_sets, shuffles, seed),
+        permute=permute_rows,
+        n_jobs=n_jobs,
+        description=f"{measure.name} trials",
+    )
+    return ChanceLevel.from_run(run, kind=measure.kind)
 
 
 Kind = Literal["dissimilarity", "similarity"]

@@ -58,7 +58,7 @@ def compare(
             min=0,
             help="Random re-pairings of B's rows per trial behind the chance level and "
             "'relative' (RTD / chance: 1 = no more related than chance); each costs about "
-            "one more score. 0: the raw score only."
+            "one more score. 0: the raw score only.",
         ),
     ] = DEFAULT_SHUFFLES,
     n_jobs: JobsOpt = DEFAULT_JOBS,
