@@ -151,8 +151,8 @@ def test_unrelated_clouds_sit_at_chance_and_related_ones_below() -> None:
     unrelated = _rtd_chance(p, rng.normal(size=(300, 8)), batch=100, trials=6, shuffles=4, seed=0)
     # the spread of relative over trials is a few percent; 6 trials pin the mean to about 0.03
     assert abs(unrelated.relative - 1.0) < 0.05
-    low, high = unrelated.relative_ci()
-    assert low < 1.0 < high
+    # (its interval covers the subsampling only, not which pairing these data happen to have,
+    # so it need not contain 1)
     related = _rtd_chance(p, p[:, :3], batch=100, trials=6, shuffles=4, seed=0)
     assert related.relative < 0.9
     assert related.relative_ci()[1] < 1.0
@@ -342,3 +342,12 @@ def test_rtd_refuses_a_bad_number_of_shuffles(bad: object) -> None:
     p, q = related_pair(20, seed=1)
     with pytest.raises(RTDInputError, match="shuffles"):
         rtdkit.rtd(p, q, shuffles=bad)  # type: ignore[arg-type]
+
+
+def test_a_trials_shuffles_do_not_depend_on_how_many_are_drawn() -> None:
+    sets = [np.arange(20), np.arange(5, 25), np.arange(10, 30)]
+    few = draw_shuffles(sets[:2], 2, 7)
+    many = draw_shuffles(sets, 5, 7)
+    for t in range(2):
+        for j in range(2):
+            assert np.array_equal(few[t][j], many[t][j])

@@ -84,9 +84,11 @@ Side = Callable[[NDArray[np.intp]], Any]
 
 Scope = Literal["trial", "all"]
 
-# Shuffles come from their own child stream of the seed, so that they never depend on (or
-# disturb) the subsamples that rtd() draws from the seed itself.
-_SHUFFLE_STREAM = 0
+# Shuffles come from child streams of the seed, so that they never depend on (or disturb) the
+# subsamples that rtd() draws from the seed itself. Relabellings of all rows use the first
+# child (as rtdkit.stats draws its permutations); within-trial shuffles one child per (trial,
+# shuffle) under this key.
+_TRIAL_STREAM = 1
 
 
 def draw_shuffles(
@@ -112,9 +114,10 @@ def draw_shuffles(
       trials. Where a trial covers all rows, σ permutes its own matrix; otherwise Q's
       distances are recomputed on the new rows.
 
-    With an integer (or None) seed the draws come from a child of
-    ``np.random.SeedSequence(seed)``, independent of the subsample stream; a Generator is
-    drawn from directly.
+    With an integer (or None) seed the draws come from children of
+    ``np.random.SeedSequence(seed)``, independent of the subsample stream: one per (trial,
+    shuffle) with ``scope='trial'``, so that shuffle ``j`` of trial ``t`` does not depend on
+    how many trials or shuffles are drawn; a Generator is drawn from directly.
 
     Examples
     --------
@@ -126,17 +129,32 @@ def draw_shuffles(
     >>> bool(set(relabelled[0][0]) <= set(range(6)))
     True
     """
+    if scope == "trial":
+        return [
+            [idx[_trial_stream(seed, t, j).permutation(len(idx))] for j in range(shuffles)]
+            for t, idx in enumerate(index_sets)
+        ]
+    if n is None:
+        raise ValueError("scope='all' needs the number of rows n")  # a caller's bug
     if isinstance(seed, np.random.Generator):
         rng = seed
     else:
-        child = np.random.SeedSequence(seed).spawn(_SHUFFLE_STREAM + 1)[_SHUFFLE_STREAM]
-        rng = np.random.default_rng(child)
-    if scope == "trial":
-        return [[idx[rng.permutation(len(idx))] for _ in range(shuffles)] for idx in index_sets]
-    if n is None:
-        raise ValueError("scope='all' needs the number of rows n")  # a caller's bug
+        rng = np.random.default_rng(np.random.SeedSequence(seed).spawn(1)[0])
     sigmas = [rng.permutation(n) for _ in range(shuffles)]
     return [[sigma[idx] for sigma in sigmas] for idx in index_sets]
+
+
+def _trial_stream(
+    seed: int | np.random.Generator | None, trial: int, shuffle: int
+) -> np.random.Generator:
+    """The generator of shuffle ``shuffle`` of trial ``trial``: its own child of the seed, so
+    that it is the same whatever the numbers of trials and shuffles (a study that adds
+    shuffles or trials later extends its numbers instead of changing them)."""
+    if isinstance(seed, np.random.Generator):
+        return seed
+    return np.random.default_rng(
+        np.random.SeedSequence(seed, spawn_key=(_TRIAL_STREAM, trial, shuffle))
+    )
 
 
 def permute_matrix(d: FloatArray, perm: NDArray[np.intp]) -> FloatArray:
