@@ -37,16 +37,8 @@ from workloads import machine
 import rtdkit
 from rtdkit._trials import subsample_indices
 from rtdkit.baselines import cka_from_gram, gram_linear
-from rtdkit.mst_measures import nts_from_distances, rtd_lite_from_distances
-from rtdkit.null import (
-    ChanceLevel,
-    Kind,
-    Statistic,
-    draw_shuffles,
-    rtd_statistic,
-    run_null,
-    subsample_null,
-)
+from rtdkit.measures import MEASURES
+from rtdkit.null import ChanceLevel, draw_shuffles, measure_chance, run_null
 
 BATCH, TRIALS, SEED = 500, 10, 0
 
@@ -63,19 +55,11 @@ def second_representations(digits: np.ndarray) -> dict[str, np.ndarray]:
     }
 
 
-def subsample_chance(
-    p: np.ndarray,
-    q: np.ndarray,
-    statistic: Statistic,
-    shuffles: int,
-    *,
-    n_jobs: int = 1,
-    kind: Kind = "dissimilarity",
-) -> ChanceLevel:
-    """The statistic on rtd's default subsamples and on ``shuffles`` re-pairings of each."""
+def measure_level(p: np.ndarray, q: np.ndarray, name: str, shuffles: int) -> ChanceLevel:
+    """A registered measure on rtd's default subsamples, beside ``shuffles`` re-pairings of
+    each (rtdkit.null.measure_chance, the mechanism compare_layers uses)."""
     index_sets = subsample_indices(len(p), BATCH, TRIALS, SEED)
-    run = subsample_null(p, q, statistic, index_sets, shuffles=shuffles, seed=SEED, n_jobs=n_jobs)
-    return ChanceLevel.from_run(run, kind=kind)
+    return measure_chance(MEASURES[name], p, q, index_sets, shuffles=shuffles, seed=SEED)
 
 
 def cka_chance(p: np.ndarray, q: np.ndarray, shuffles: int) -> ChanceLevel:
@@ -91,13 +75,9 @@ def cka_chance(p: np.ndarray, q: np.ndarray, shuffles: int) -> ChanceLevel:
     return ChanceLevel.from_run(run, kind="similarity")
 
 
-def _nts(w: np.ndarray, w_tilde: np.ndarray) -> tuple[float, ...]:
-    return (nts_from_distances(w, w_tilde),)
-
-
-def _with_interval(c: ChanceLevel) -> str:
-    low, high = c.relative_ci()
-    return f"{c.relative:.3f} [{low:.3f}, {high:.3f}]"
+def _with_interval(r: rtdkit.RTDResult) -> str:
+    low, high = r.relative_ci()
+    return f"{r.relative:.3f} [{low:.3f}, {high:.3f}]"
 
 
 def table(digits: np.ndarray, shuffles: int) -> list[str]:
@@ -108,12 +88,10 @@ def table(digits: np.ndarray, shuffles: int) -> list[str]:
         "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
     ]
     for name, q in second_representations(digits).items():
-        r = subsample_chance(digits, q, rtd_statistic(), shuffles)
-        plain = rtdkit.rtd(digits, q, batch=BATCH, trials=TRIALS, seed=SEED)
-        assert r.value == plain.value, (r.value, plain.value)  # the same score, same path
+        r = rtdkit.rtd(digits, q, batch=BATCH, trials=TRIALS, seed=SEED, shuffles=shuffles)
         c = cka_chance(digits, q, shuffles)
-        lite = subsample_chance(digits, q, rtd_lite_from_distances, shuffles)
-        nts = subsample_chance(digits, q, _nts, shuffles, kind="similarity")
+        lite = measure_level(digits, q, "rtd_lite", shuffles)
+        nts = measure_level(digits, q, "nts", shuffles)
         lines.append(
             f"| {name} | {r.value:.2f} | {r.chance:.2f} ± {r.chance_std:.2f} | "
             f"{_with_interval(r)} | {c.value:.3f} ({c.chance:.4f}) | {c.relative:.3f} | "
@@ -147,16 +125,13 @@ def cost(digits: np.ndarray, repeat: int) -> list[str]:
     ]
     for name, q in pairs.items():
         plain, _ = best_of(lambda q=q: rtdkit.rtd(digits, q), repeat)
-        for k in (1, 5):
-            serial, reference = best_of(
-                lambda q=q, k=k: subsample_chance(digits, q, rtd_statistic(), k), repeat
-            )
+        for k in (1, 3, 5):
+            serial, reference = best_of(lambda q=q, k=k: rtdkit.rtd(digits, q, shuffles=k), repeat)
             threads, threaded = best_of(
-                lambda q=q, k=k: subsample_chance(digits, q, rtd_statistic(), k, n_jobs=2),
-                repeat,
+                lambda q=q, k=k: rtdkit.rtd(digits, q, shuffles=k, n_jobs=2), repeat
             )
             same = np.array_equal(reference.shuffled, threaded.shuffled) and np.array_equal(
-                reference.observed, threaded.observed
+                reference.samples, threaded.samples
             )
             lines.append(
                 f"| {name} | {k} | {plain:.2f} | {serial:.2f} | {serial / plain:.2f} | {k + 1} | "
@@ -187,16 +162,17 @@ def main() -> None:
         "the shuffled scores); relative = RTD / chance, 1 = no more related than chance, with "
         "a 95% interval over the trials. CKA (linear) is computed on all points and compared "
         f"with {args.shuffles} shuffles of all rows; relative CKA = (1 − CKA) / (1 − chance). "
-        "RTD-Lite and NTS (merge-time variant) use the RTD subsamples; relative NTS = "
-        "(1 − NTS) / (1 − chance).",
+        "RTD-Lite and NTS (merge-time variant) use the RTD subsamples (registered measures, "
+        "through `rtdkit.null.measure_chance`); relative NTS = (1 − NTS) / (1 − chance).",
         "",
         *table(digits, args.shuffles),
         "",
         "## Cost of the chance level",
         "",
         f"Best of {args.repeat} runs. `plain rtd` is `rtdkit.rtd(P, Q)` (defaults, serial); "
-        "`with k shuffles` computes the same trials and k shuffles of each through "
-        "`rtdkit.null.run_null` (the distance matrices once per trial); ratio = with / plain.",
+        "`with k shuffles` is `rtdkit.rtd(P, Q, shuffles=k)` (the distance matrices once per "
+        "trial, permuted for each shuffle); ratio = with / plain; `2 threads` is the same "
+        "with `n_jobs=2`.",
         "",
         *cost(digits, args.repeat),
         "",
