@@ -71,6 +71,7 @@ __all__ = [
     "permute_rows",
     "rtd_statistic",
     "run_null",
+    "shuffled_rows",
     "subsample_null",
 ]
 
@@ -131,7 +132,7 @@ def draw_shuffles(
     """
     if scope == "trial":
         return [
-            [idx[_trial_stream(seed, t, j).permutation(len(idx))] for j in range(shuffles)]
+            [shuffled_rows(idx, seed, t, j) for j in range(shuffles)]
             for t, idx in enumerate(index_sets)
         ]
     if n is None:
@@ -144,17 +145,29 @@ def draw_shuffles(
     return [[sigma[idx] for sigma in sigmas] for idx in index_sets]
 
 
-def _trial_stream(
-    seed: int | np.random.Generator | None, trial: int, shuffle: int
-) -> np.random.Generator:
-    """The generator of shuffle ``shuffle`` of trial ``trial``: its own child of the seed, so
-    that it is the same whatever the numbers of trials and shuffles (a study that adds
-    shuffles or trials later extends its numbers instead of changing them)."""
+def shuffled_rows(
+    idx: NDArray[np.intp], seed: int | np.random.Generator | None, trial: int, shuffle: int
+) -> NDArray[np.intp]:
+    """The rows of Q that shuffle ``shuffle`` of trial ``trial`` (rows ``idx``) pairs with
+    P's rows ``idx``, for ``scope='trial'``.
+
+    Drawn from its own child of the seed, so that it is the same whatever the numbers of
+    trials and shuffles: a study that adds shuffles or trials later extends its numbers
+    instead of changing them (a Generator is drawn from directly).
+
+    Examples
+    --------
+    >>> idx = np.array([2, 5, 7])
+    >>> sorted(shuffled_rows(idx, 0, trial=0, shuffle=1).tolist())
+    [2, 5, 7]
+    """
     if isinstance(seed, np.random.Generator):
-        return seed
-    return np.random.default_rng(
-        np.random.SeedSequence(seed, spawn_key=(_TRIAL_STREAM, trial, shuffle))
-    )
+        rng = seed
+    else:
+        key = np.random.SeedSequence(seed, spawn_key=(_TRIAL_STREAM, trial, shuffle))
+        rng = np.random.default_rng(key)
+    out: NDArray[np.intp] = idx[rng.permutation(len(idx))]
+    return out
 
 
 def permute_matrix(d: FloatArray, perm: NDArray[np.intp]) -> FloatArray:

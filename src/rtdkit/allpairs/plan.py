@@ -26,7 +26,43 @@ from rtdkit.io import split_path_key
 from rtdkit.measures import MEASURES
 from rtdkit.options import RTDOptions
 
-__all__ = ["SEED_SCHEME", "Config", "PairTask", "Plan", "make_plan", "pair_seed", "pending"]
+__all__ = [
+    "PAIRING_FREE",
+    "SEED_SCHEME",
+    "Config",
+    "PairTask",
+    "Plan",
+    "make_plan",
+    "pair_seed",
+    "pending",
+    "shuffle_name",
+    "split_shuffle",
+]
+
+# Measures blind to which row pairs with which (IMD compares each cloud's own k-NN graph): a
+# chance level would equal the value itself, so they get no shuffles.
+PAIRING_FREE = frozenset({"imd"})
+# Shuffle j of measure m is stored as the measure "m~shuffle<j>" (j = 1, 2, ...): the same
+# rows, directions and trials as m, with the column layer's rows re-paired at random.
+_SHUFFLE = "~shuffle"
+
+
+def shuffle_name(measure: str, shuffle: int) -> str:
+    """The store's name for shuffle ``shuffle`` (1-based) of ``measure``."""
+    return f"{measure}{_SHUFFLE}{shuffle}"
+
+
+def split_shuffle(name: str) -> tuple[str, int | None]:
+    """``(measure, shuffle)`` of a stored name; ``shuffle`` is None for the measure itself.
+
+    Examples
+    --------
+    >>> split_shuffle("rtd~shuffle2"), split_shuffle("cka")
+    (('rtd', 2), ('cka', None))
+    """
+    measure, sep, shuffle = name.partition(_SHUFFLE)
+    return (measure, int(shuffle)) if sep else (measure, None)
+
 
 # Bumped if the derivation of per-pair seeds ever changes, so old stores refuse new runs.
 SEED_SCHEME = 1
@@ -56,6 +92,7 @@ class Config:
     trials: int
     rtd: RTDOptions
     options: dict[str, dict[str, Any]] = field(default_factory=dict)
+    shuffles: int = 0
 
     @property
     def metric(self) -> str:
@@ -92,8 +129,23 @@ class Plan:
     seed: int
     symmetric: bool
 
-    def params(self, measure: str) -> dict[str, Any]:
-        """What the stored numbers of ``measure`` depend on (``trials`` only extends them)."""
+    @property
+    def stored(self) -> list[str]:
+        """The names stored per pair: each measure, then its shuffles (:func:`shuffle_name`)."""
+        shuffled = [
+            shuffle_name(m, j)
+            for m in self.measures
+            if m not in PAIRING_FREE
+            for j in range(1, self.config.shuffles + 1)
+        ]
+        return self.measures + shuffled
+
+    def params(self, name: str) -> dict[str, Any]:
+        """What the stored numbers of ``name`` depend on (``trials`` and ``shuffles`` only
+        extend them: shuffle j of trial t is the same for any numbers of either)."""
+        measure, shuffle = split_shuffle(name)
+        if shuffle is not None:
+            return {**self.params(measure), "shuffle": shuffle, "shuffle_scheme": 1}
         common = {"batch": self.config.batch, "seed": self.seed, "seed_scheme": SEED_SCHEME}
         options = self.config.measure_options(measure)
         if MEASURES[measure].call_options:
@@ -116,6 +168,7 @@ def make_plan(
     method: str | None,
     measure_options: Mapping[str, Mapping[str, Any]] | None,
     allow_pickle: bool,
+    shuffles: int = 0,
 ) -> Plan:
     """Validate every option before anything is computed or written."""
     rtd = RTDOptions.check(
@@ -132,6 +185,7 @@ def make_plan(
         trials=check_int(trials, "trials", minimum=1),
         rtd=rtd,
         options=options,
+        shuffles=check_int(shuffles, "shuffles", minimum=0),
     )
     sources = _sources(reps, metric, allow_pickle)
     seed = check_seed(seed, generator=False, fresh=False)
@@ -177,12 +231,15 @@ def _sources(
 
 def pending(db: ResultStore, plan: Plan, n_trials: int) -> list[PairTask]:
     """One task per pair that still misses a (measure, trial); stored ones are skipped."""
-    done = {m: db.completed_trials(m, len(MEASURES[m].directions)) for m in plan.measures}
+    done = {
+        m: db.completed_trials(m, len(MEASURES[split_shuffle(m)[0]].directions))
+        for m in plan.stored
+    }
     tasks = []
     for a, b in combinations(sorted(plan.names), 2):
         todo = tuple(
             (m, missing)
-            for m in plan.measures
+            for m in plan.stored
             if (missing := tuple(t for t in range(n_trials) if t not in done[m].get((a, b), ())))
         )
         if todo:
