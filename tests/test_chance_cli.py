@@ -59,3 +59,16 @@ def test_compare_refuses_negative_shuffles(files: tuple) -> None:
     result = runner.invoke(app, ["compare", str(a), str(b), "--shuffles", "-1"])
     assert result.exit_code == 2
     assert "--shuffles" in result.output
+
+
+def test_matrix_prints_relative_matrices_with_shuffles(tmp_path: Path) -> None:
+    rng = np.random.default_rng(1)
+    x = rng.normal(size=(80, 5))
+    for name, rep in {"x": x, "view": np.tanh(x[:, :3]), "noise": rng.normal(size=(80, 4))}.items():
+        np.save(tmp_path / f"{name}.npy", rep)
+    args = ["matrix", str(tmp_path), "--batch", "40", "--trials", "2", "--no-progress"]
+    result = runner.invoke(app, [*args, "--shuffles", "2"])
+    assert result.exit_code == 0, result.output
+    assert "== rtd" in result.stdout and "== relative rtd" in result.stdout
+    plain = runner.invoke(app, args)
+    assert "relative" not in plain.stdout
