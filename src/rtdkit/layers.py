@@ -165,7 +165,7 @@ def compare_layers(
         )  # fmt: skip
 
     values = map_ordered(cell_values, cells, n_jobs=n_jobs, description="layers", progress=progress)
-    keys = names + ([_relative_key(n) for n in names if n not in _PAIRING_FREE] if shuffles else [])
+    keys = names + ([_relative_key(n) for n in names if MEASURES[n].pairing] if shuffles else [])
     matrices = {key: np.full((len(left), len(right)), np.nan) for key in keys}
     for (i, j, _), computed in zip(cells, values, strict=True):
         for key, value in computed.items():
@@ -183,11 +183,6 @@ def compare_layers(
             frame.attrs["shuffles"] = shuffles
         results[key] = frame
     return results
-
-
-# Measures that compare each cloud's own geometry, blind to which row pairs with which: a
-# chance level would equal the value itself.
-_PAIRING_FREE = frozenset({"imd"})
 
 
 def _relative_key(name: str) -> str:
@@ -219,7 +214,7 @@ def _with_chance(
             options=options.get(name, {}), symmetric=symmetric,
         )  # fmt: skip
         out[name] = level.value
-        if name not in _PAIRING_FREE:
+        if MEASURES[name].pairing:
             out[_relative_key(name)] = level.relative
     return out
 

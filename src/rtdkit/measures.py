@@ -54,6 +54,10 @@ class Measure:
     returns the half-sum of both directions by default, as :func:`rtdkit.rtd` does:
     ``averages_directions`` records that, so that callers and :func:`rtdkit.testing.check_measure`
     know the call is the mean of :meth:`trial`'s two values rather than the forward one.
+
+    ``pairing`` says whether the value depends on which row of X pairs with which row of Y:
+    False for IMD, which compares each cloud's own geometry, so that re-pairing rows (a
+    permutation test, a chance level) cannot change it.
     """
 
     name: str
@@ -67,6 +71,7 @@ class Measure:
     trial_function: Callable[..., tuple[float, ...]] | None = None
     call_options: tuple[str, ...] = ()
     averages_directions: bool = False
+    pairing: bool = True
 
     def __call__(self, X: Any, Y: Any, **options: Any) -> float:
         return float(self.function(X, Y, **options))
@@ -107,7 +112,7 @@ MEASURES: dict[str, Measure] = {
         Measure(name="imd", function=imd, kind="dissimilarity", symmetric=True,
                 inputs="representations", label="IMD",
                 description="Intrinsic Multi-scale Distance; options k, method, steps, probes,"
-                            " seed"),
+                            " seed", pairing=False),
         Measure(name="disagreement", function=disagreement, kind="dissimilarity",
                 symmetric=True, inputs="predictions", label="disagreement",
                 description="fraction of differing predictions; labels= normalises it"),

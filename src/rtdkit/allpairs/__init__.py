@@ -30,18 +30,15 @@ import numpy as np
 from rtdkit._progress import progress_iter
 from rtdkit._trials import average_trials
 from rtdkit._validation import FloatArray, RTDInputError, check_bool, check_n_jobs
-from rtdkit.allpairs.compute import FileRep, rep_info
+from rtdkit.allpairs.compute import FileRep, rep_info, shuffle_name, split_shuffle
 from rtdkit.allpairs.executors import Backend, open_backend
 from rtdkit.allpairs.plan import (
-    PAIRING_FREE,
     PairTask,
     Plan,
     effective_trials,
     make_plan,
     pair_seed,
     pending,
-    shuffle_name,
-    split_shuffle,
 )
 from rtdkit.allpairs.store import ResultStore
 from rtdkit.divergence import DEFAULT_BATCH, DEFAULT_TRIALS, check_trial_memory
@@ -176,7 +173,7 @@ def pairwise(
         matrices = {m: _matrix(db, plan, m, n_trials) for m in plan.measures}
         if plan.config.shuffles:
             for m in plan.measures:
-                if m not in PAIRING_FREE:
+                if MEASURES[m].pairing:
                     matrices[f"relative {m}"] = _relative_matrix(db, plan, m, n_trials)
         return matrices
 

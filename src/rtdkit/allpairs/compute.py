@@ -22,7 +22,36 @@ from rtdkit.null import shuffled_rows
 if TYPE_CHECKING:
     from rtdkit.allpairs.plan import PairTask
 
-__all__ = ["FileRep", "RepCache", "compute_pair", "load_prepared", "prepare", "rep_info"]
+__all__ = [
+    "FileRep",
+    "RepCache",
+    "compute_pair",
+    "load_prepared",
+    "prepare",
+    "rep_info",
+    "shuffle_name",
+    "split_shuffle",
+]
+# Shuffle j of measure m is stored as the measure "m~shuffle<j>" (j = 1, 2, ...): the same
+# rows, directions and trials as m, with the column layer's rows re-paired at random.
+_SHUFFLE = "~shuffle"
+
+
+def shuffle_name(measure: str, shuffle: int) -> str:
+    """The store's name for shuffle ``shuffle`` (1-based) of ``measure``."""
+    return f"{measure}{_SHUFFLE}{shuffle}"
+
+
+def split_shuffle(name: str) -> tuple[str, int | None]:
+    """``(measure, shuffle)`` of a stored name; ``shuffle`` is None for the measure itself.
+
+    Examples
+    --------
+    >>> split_shuffle("rtd~shuffle2"), split_shuffle("cka")
+    (('rtd', 2), ('cka', None))
+    """
+    measure, sep, shuffle = name.partition(_SHUFFLE)
+    return (measure, int(shuffle)) if sep else (measure, None)
 
 
 @dataclass(frozen=True)
@@ -82,8 +111,6 @@ def compute_pair(task: PairTask, x_a: FloatArray, x_b: FloatArray) -> list[Resul
     """Every requested (measure, trial) of one pair, on the pair's own subsamples; a shuffle
     (:func:`rtdkit.allpairs.plan.shuffle_name`) is its measure with ``b``'s rows of the trial
     re-paired as ``rtd(x_a, x_b, seed=task.seed, shuffles=k)`` re-pairs them."""
-    from rtdkit.allpairs.plan import split_shuffle
-
     check_same_rows(x_a, x_b, f"reps[{task.a!r}]", f"reps[{task.b!r}]")
     cfg = task.config
     # The index sets rtd(x_a, x_b, seed=task.seed) would draw; trial t is always the t-th.

@@ -19,7 +19,7 @@ from rtdkit._validation import (
     check_optional_int,
     check_seed,
 )
-from rtdkit.allpairs.compute import FileRep, prepare
+from rtdkit.allpairs.compute import FileRep, prepare, shuffle_name, split_shuffle
 from rtdkit.allpairs.store import ResultStore, canonical_json
 from rtdkit.comparison import check_measure_options, representation_measure
 from rtdkit.io import split_path_key
@@ -27,7 +27,6 @@ from rtdkit.measures import MEASURES
 from rtdkit.options import RTDOptions
 
 __all__ = [
-    "PAIRING_FREE",
     "SEED_SCHEME",
     "Config",
     "PairTask",
@@ -35,33 +34,7 @@ __all__ = [
     "make_plan",
     "pair_seed",
     "pending",
-    "shuffle_name",
-    "split_shuffle",
 ]
-
-# Measures blind to which row pairs with which (IMD compares each cloud's own k-NN graph): a
-# chance level would equal the value itself, so they get no shuffles.
-PAIRING_FREE = frozenset({"imd"})
-# Shuffle j of measure m is stored as the measure "m~shuffle<j>" (j = 1, 2, ...): the same
-# rows, directions and trials as m, with the column layer's rows re-paired at random.
-_SHUFFLE = "~shuffle"
-
-
-def shuffle_name(measure: str, shuffle: int) -> str:
-    """The store's name for shuffle ``shuffle`` (1-based) of ``measure``."""
-    return f"{measure}{_SHUFFLE}{shuffle}"
-
-
-def split_shuffle(name: str) -> tuple[str, int | None]:
-    """``(measure, shuffle)`` of a stored name; ``shuffle`` is None for the measure itself.
-
-    Examples
-    --------
-    >>> split_shuffle("rtd~shuffle2"), split_shuffle("cka")
-    (('rtd', 2), ('cka', None))
-    """
-    measure, sep, shuffle = name.partition(_SHUFFLE)
-    return (measure, int(shuffle)) if sep else (measure, None)
 
 
 # Bumped if the derivation of per-pair seeds ever changes, so old stores refuse new runs.
@@ -135,7 +108,7 @@ class Plan:
         shuffled = [
             shuffle_name(m, j)
             for m in self.measures
-            if m not in PAIRING_FREE
+            if MEASURES[m].pairing
             for j in range(1, self.config.shuffles + 1)
         ]
         return self.measures + shuffled

@@ -126,8 +126,8 @@ def permutation_test_command(
     measure: Annotated[
         str,
         typer.Option(
-            help="Measure: rtd, cka, svcca, pwcca or disagreement (imd has no "
-            "row correspondence to test)."
+            help="Measure: rtd, cka, svcca, pwcca, rtd_lite, nts or disagreement (imd has "
+            "no row correspondence to test)."
         ),
     ] = "rtd",
     permutations: Annotated[

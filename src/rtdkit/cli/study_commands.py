@@ -81,7 +81,8 @@ def matrix(
         typer.Option(
             "--measure",
             "-m",
-            help="Measure to compute (repeatable): rtd (default), cka, svcca, pwcca or imd.",
+            help="Measure to compute (repeatable): rtd (default), cka, svcca, pwcca, imd, "
+            "rtd_lite or nts.",
             show_default=False,
         ),
     ] = None,

@@ -59,13 +59,9 @@ class PermutationResult:
         }
 
 
-# Measures invariant to a relabelling of one cloud's rows (IMD compares k-NN graph spectra).
-_CORRESPONDENCE_FREE = frozenset({"imd"})
-
-
 def _measure_entry(measure: Any) -> Measure:
     name = check_choice(measure, "measure", tuple(MEASURES))
-    if name in _CORRESPONDENCE_FREE:
+    if not MEASURES[name].pairing:
         raise RTDInputError(
             f"measure={name!r} compares the two clouds' intrinsic geometry without using the "
             "row correspondence, so shuffling rows cannot change it and the test has no power; "
