@@ -114,9 +114,9 @@ def chance_text(result: Any) -> str:
         low, high = result.relative_ci(0.95)
         relative += f", 95% CI [{low:.4g}, {high:.4g}]"
     return (
-        f"chance level = {result.chance:.6g} ± {result.chance_std:.2g} ({result.shuffles} "
-        f"re-pairing(s) of B's rows per trial); {relative}  (1 = no more related than chance, "
-        "0 = identical topology)"
+        f"chance level = {result.chance:.6g} (sd {result.chance_std:.2g} over "
+        f"{result.shuffles} re-pairing(s) of B's rows per trial); {relative}  (1 = no more "
+        "related than chance, 0 = identical topology)"
     )
 
 
