@@ -351,3 +351,11 @@ def test_a_trials_shuffles_do_not_depend_on_how_many_are_drawn() -> None:
     for t in range(2):
         for j in range(2):
             assert np.array_equal(few[t][j], many[t][j])
+
+
+def test_permutation_test_names_an_unknown_rtd_option() -> None:
+    import rtdkit
+
+    p, q = related_pair(20, seed=2)
+    with pytest.raises(rtdkit.RTDTypeError, match="unknown RTD option.*bach"):
+        rtdkit.permutation_test(p, q, n_permutations=3, bach=10)

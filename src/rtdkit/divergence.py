@@ -15,6 +15,7 @@ from rtdkit._progress import progress_callback
 from rtdkit._trials import average_trials, subsample_indices, take_subset
 from rtdkit._validation import (
     FloatArray,
+    RTDTypeError,
     check_bool,
     check_int,
     check_metric,
@@ -332,21 +333,20 @@ def rtd_null(
     scope: Scope = "all",
     n_jobs: int = 1,
     progress: bool = False,
-    batch: int | None = DEFAULT_BATCH,
-    trials: int = DEFAULT_TRIALS,
-    seed: int | np.random.Generator | None = 0,
-    symmetric: bool = True,
-    dim: int = 1,
-    normalize: str | float | None = "quantile",
-    metric: str = "euclidean",
-    engine: str | None = None,
-    method: str | None = None,
+    **options: Any,
 ) -> ChanceLevel:
-    """The RTD of :func:`rtd` (same options, same subsamples) beside ``shuffles`` shuffles
-    of ``scope`` (:func:`rtdkit.null.draw_shuffles`); ``n_jobs`` and ``progress`` are
-    already checked. With ``scope='all'`` it is the permutation test of
-    :func:`rtdkit.permutation_test`."""
-    setup = _setup(P, Q, batch, trials, seed, symmetric, dim, normalize, metric, engine, method)
+    """The RTD of :func:`rtd` with ``options`` (its keyword arguments: same subsamples)
+    beside ``shuffles`` shuffles of ``scope`` (:func:`rtdkit.null.draw_shuffles`);
+    ``n_jobs`` and ``progress`` are already checked. With ``scope='all'`` it is the
+    permutation test of :func:`rtdkit.permutation_test`."""
+    unknown = sorted(set(options) - set(_SETUP_OPTIONS))
+    if unknown:
+        raise RTDTypeError(
+            f"unknown RTD option(s) {', '.join(unknown)}; RTD takes "
+            f"{', '.join(_SETUP_OPTIONS)} (as rtdkit.rtd)"
+        )
+    settings = {**_SETUP_OPTIONS, **options}
+    setup = _setup(P, Q, *settings.values())
     run = setup.run(shuffles, scope=scope, n_jobs=n_jobs, progress=progress)
     return ChanceLevel.from_run(run, scope=scope)
 
@@ -381,6 +381,20 @@ class _Setup:
             description="RTD trials",
             progress=progress,
         )
+
+
+# rtd()'s options that decide the score, in _setup's order, with rtd()'s defaults.
+_SETUP_OPTIONS: dict[str, Any] = {
+    "batch": DEFAULT_BATCH,
+    "trials": DEFAULT_TRIALS,
+    "seed": 0,
+    "symmetric": True,
+    "dim": 1,
+    "normalize": "quantile",
+    "metric": "euclidean",
+    "engine": None,
+    "method": None,
+}
 
 
 def _setup(
