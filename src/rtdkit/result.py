@@ -52,7 +52,7 @@ class RTDResult:
 
     @property
     def chance_level(self) -> ChanceLevel | None:
-        """The score beside its chance level (:class:`rtdkit.null.ChanceLevel`), or None."""
+        """The score beside its chance level (:class:`rtdkit.chance.ChanceLevel`), or None."""
         if self.shuffled is None:
             return None
         return ChanceLevel(self.samples, self.shuffled)
@@ -60,36 +60,36 @@ class RTDResult:
     @property
     def chance(self) -> float | None:
         """Mean RTD over all shuffles: what RTD is for these clouds when rows pair at random."""
-        level = self.chance_level
-        return None if level is None else level.chance
+        return self._read("chance")
 
     @property
     def chance_std(self) -> float | None:
         """Standard deviation of the shuffled scores (one per shuffle, averaged over trials)."""
-        level = self.chance_level
-        return None if level is None else level.chance_std
+        return self._read("chance_std")
 
     @property
     def relative(self) -> float | None:
         """``value / chance``: 1 = no more related than chance, 0 = identical topology."""
-        level = self.chance_level
-        return None if level is None else level.relative
+        return self._read("relative")
 
     @property
     def chance_samples(self) -> FloatArray | None:
         """The chance level of each trial (the mean of its shuffles)."""
-        level = self.chance_level
-        return None if level is None else level.chance_samples
+        return self._read("chance_samples")
 
     @property
     def relative_samples(self) -> FloatArray | None:
         """``relative`` trial by trial (each trial against its own shuffles)."""
+        return self._read("relative_samples")
+
+    def _read(self, name: str) -> Any:
+        """An attribute of :attr:`chance_level`, or None without shuffles."""
         level = self.chance_level
-        return None if level is None else level.relative_samples
+        return None if level is None else getattr(level, name)
 
     def relative_ci(self, level: float = 0.95) -> tuple[float, float]:
         """Interval of :attr:`relative` over the subsamples (delta method for a ratio of
-        means; see :meth:`rtdkit.null.ChanceLevel.relative_ci`). Like :meth:`ci`, it covers
+        means; see :meth:`rtdkit.chance.ChanceLevel.relative_ci`). Like :meth:`ci`, it covers
         the randomness of subsampling only.
 
         Examples
