@@ -4,8 +4,12 @@ projected time of the paper's 90-architecture study (Section 3.3) on k machines.
 Usage::
 
     python benchmarks/pairwise.py                  # 20 reps of 500 x 64, b=100, 10 trials
-    python benchmarks/pairwise.py --engine NAME    # any registered barcode engine
+    python benchmarks/pairwise.py --engine NAME    # the barcode of any registered engine
     python benchmarks/pairwise.py --trials 3       # quicker; costs are scaled to 10 trials
+    python benchmarks/pairwise.py --out benchmarks/results/pairwise.md   # also save the report
+
+Without ``--engine`` every RTD is computed as ``pairwise`` computes it by default (the
+identity, ``method="identity"``); naming an engine times its barcode (``method="barcode"``).
 
 Each configuration is timed ``--repeat`` times (default 2) and the fastest run is reported.
 
@@ -18,8 +22,11 @@ b=500 from one timed trial.
 from __future__ import annotations
 
 import argparse
+import contextlib
+import io
 import os
 import platform
+import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -30,7 +37,6 @@ import pandas as pd
 
 import rtdkit
 from rtdkit import pairwise
-from rtdkit.engines import get_engine
 
 PAPER_ARCHITECTURES = 90
 PAPER_PAIRS = PAPER_ARCHITECTURES * (PAPER_ARCHITECTURES - 1) // 2  # 4005
@@ -120,14 +126,14 @@ def check(matrix: pd.DataFrame, opts: dict[str, Any]) -> None:
         raise AssertionError("executors disagree: the benchmark would compare different work")
 
 
-def single_pair_seconds(n: int, dim: int, batch: int, engine: str, repeat: int) -> float:
+def single_pair_seconds(n: int, dim: int, batch: int, opts: dict[str, Any], repeat: int) -> float:
     """One trial (both directions) of one pair at ``batch`` points: best of ``repeat``."""
     p, q = make_reps(2, n, dim).values()
-    rtdkit.rtd(p, q, batch=min(batch, 50), trials=1, engine=engine)  # warm-up: imports, caches
+    rtdkit.rtd(p, q, batch=min(batch, 50), trials=1, **opts)  # warm-up: imports, caches
     best = float("inf")
     for _ in range(repeat):
         start = time.perf_counter()
-        rtdkit.rtd(p, q, batch=batch, trials=1, engine=engine)
+        rtdkit.rtd(p, q, batch=batch, trials=1, **opts)
         best = min(best, time.perf_counter() - start)
     return best
 
@@ -173,12 +179,15 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--dim", type=int, default=64, help="features per representation")
     parser.add_argument("--batch", type=int, default=100, help="subsample size b")
     parser.add_argument("--trials", type=int, default=PAPER_TRIALS, help="subsamples per pair")
-    parser.add_argument("--engine", default=None, help="barcode engine (default: the default)")
+    parser.add_argument(
+        "--engine", default=None, help="time this engine's barcode (default: the identity)"
+    )
     parser.add_argument("--workers", type=int, nargs="+", default=[1, 2])
     parser.add_argument("--no-dask", action="store_true", help="skip the Dask runs")
     parser.add_argument("--repeat", type=int, default=2, help="report the best of R runs")
     parser.add_argument("--machines", type=int, nargs="+", default=[1, 2, 4, 8, 16, 32])
     parser.add_argument("--cores", type=int, nargs="+", default=[os.cpu_count() or 1, 32])
+    parser.add_argument("--out", default=None, help="also write the report to this .md file")
     return parser.parse_args()
 
 
@@ -191,15 +200,48 @@ def run_executors(
     return timings
 
 
+class _Tee(io.TextIOBase):
+    """Writes to several streams: the report appears as it is measured and is also kept."""
+
+    def __init__(self, *streams: io.TextIOBase | Any) -> None:
+        self.streams = streams
+
+    def write(self, text: str) -> int:
+        for stream in self.streams:
+            stream.write(text)
+        return len(text)
+
+    def flush(self) -> None:
+        for stream in self.streams:
+            stream.flush()
+
+
 def main() -> None:
     args = parse_args()
-    engine = get_engine(args.engine).name
-    opts = {"batch": args.batch, "trials": args.trials, "seed": 0, "engine": engine}
+    if args.out is None:
+        run(args)
+        return
+    kept = io.StringIO()
+    with contextlib.redirect_stdout(_Tee(sys.stdout, kept)):
+        run(args)
+    command = " ".join(["python", "benchmarks/pairwise.py", *sys.argv[1:]])
+    with open(args.out, "w", encoding="utf-8") as fh:
+        fh.write(f"# rtdkit.pairwise throughput\n\nCommand: `{command}`\n\n```\n")
+        fh.write(kept.getvalue() + "```\n")
+
+
+def run(args: argparse.Namespace) -> None:
+    what = "the identity" if args.engine is None else f"the {args.engine!r} barcode"
+    opts: dict[str, Any] = {"batch": args.batch, "trials": args.trials, "seed": 0}
+    if args.engine is not None:
+        opts["engine"] = args.engine
+    rtd_opts = {k: v for k, v in opts.items() if k == "engine"}
     reps = make_reps(args.reps, args.n, args.dim)
     n_pairs = args.reps * (args.reps - 1) // 2
     print(
-        f"rtdkit {rtdkit.__version__}, engine {engine!r}, {platform.machine()} "
-        f"x{os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f} at start"
+        f"rtdkit {rtdkit.__version__}, RTD by {what}, {platform.machine()} "
+        f"x{os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f} at start, "
+        f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}"
     )
     print(
         f"{args.reps} representations of {args.n} x {args.dim}: {n_pairs} pairs, "
@@ -224,7 +266,7 @@ def main() -> None:
     print_projection(
         serial, args.cores, args.machines, f"Paper's study ({study}) at b={args.batch}"
     )
-    b500 = single_pair_seconds(args.n, args.dim, 500, engine, max(args.repeat, 3)) * PAPER_TRIALS
+    b500 = single_pair_seconds(args.n, args.dim, 500, rtd_opts, max(args.repeat, 3)) * PAPER_TRIALS
     print_projection(b500, args.cores, args.machines, "Same study at b=500")
     widest = max(timings, key=lambda t: (t.workers, t.pairs_per_second))
     efficiency = widest.pairs_per_second * serial / scale / widest.workers

@@ -264,7 +264,7 @@ def test_one_default_for_n_jobs() -> None:
         parameters = inspect.signature(command.callback).parameters  # type: ignore[arg-type]
         if "n_jobs" in parameters:
             defaults[command.callback.__name__] = parameters["n_jobs"].default  # type: ignore[union-attr]
-    assert len(defaults) == 4 and set(defaults.values()) == {cli.DEFAULT_JOBS}
+    assert len(defaults) == 5 and set(defaults.values()) == {cli.DEFAULT_JOBS}  # barcode too
 
 
 def test_one_computation_shows_no_spread_and_warns_about_trials(files: tuple) -> None:
@@ -309,6 +309,11 @@ def test_experiment_prints_a_summary_not_the_json(tmp_path: Path) -> None:
     assert len(result.stdout.splitlines()) < 25 < len(json.dumps(record, indent=2).splitlines())
     assert "experiment: clusters" in result.stdout
     assert f"figure written to {tmp_path / 'clusters.png'}" in result.stderr
+    # The headline: each measure's Kendall tau against k, next to the paper's.
+    taus = record["authors_draw"]["kendall_tau"]
+    shown = ", ".join(f"{name} {tau:.4g}" for name, tau in taus.items())
+    assert f"authors_draw.kendall_tau: {shown}" in result.stdout
+    assert "paper.kendall_tau: rtd 1," in result.stdout
 
 
 def test_ctrl_c_in_matrix_says_so_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -347,3 +352,105 @@ def test_matrix_heatmaps_draw_dissimilarities(
     assert np.allclose(drawn, 1.0 - out["cka"].to_numpy(), atol=1e-12)
     assert cka_ax.get_ylabel() == "representation"
     assert [t.get_text() for t in cka_ax.get_xticklabels()] == ["r0", "r1", "r2"]
+
+
+COMMANDS = ["compare", "test", "barcode", "demo", "matrix", "experiment", "engines"]
+
+
+def _help(*command: str) -> str:
+    result = runner.invoke(app, [*command, "--help"], env={"COLUMNS": "250"})
+    assert result.exit_code == 0, result.output
+    return result.output
+
+
+@pytest.mark.parametrize("command", COMMANDS)
+def test_help_is_plain_text_with_bare_flags_and_named_arguments(command: str) -> None:
+    text = _help(command)
+    for markup in (
+        "``",
+        "<bool>",
+        "{a}",
+        ":func:",
+        "no-asymmetric",
+        "[default: (",
+        "[default: progress]",
+    ):
+        assert markup not in text, markup
+
+
+def test_help_shows_each_default_and_the_shared_options() -> None:
+    assert "Usage: rtdkit compare [OPTIONS] A B" in _help("compare")
+    assert "Usage: rtdkit matrix [OPTIONS] SPECS..." in _help("matrix")
+    compare = _help("compare")
+    for shown in ("[default: 10]", "[default: cone]", "[default: identity", "[default: on]"):
+        assert shown in compare, shown
+    test = _help("test")
+    for option in ("--metric", "--normalize", "--dim", "--method", "--engine", "[default: 10]"):
+        assert option in test, option
+    assert "-j" in _help("barcode")
+    demo = _help("demo")
+    assert "--engine" in demo and "--method" not in demo  # demo has no --method to imply
+    assert "--version" in _help()
+
+
+def test_test_takes_the_rtd_options_of_compare(files: tuple) -> None:
+    a, b, p, q = files
+    options = ["--batch", "40", "--trials", "2", "--metric", "cosine", "--normalize", "none"]
+    result = runner.invoke(
+        app,
+        ["test", str(a), f"{b}:acts", *options, "--permutations", "5", "--json", "--no-progress"],
+    )
+    assert result.exit_code == 0, result.output
+    statistic = json.loads(result.stdout)["statistic"]
+    expected = rtdkit.rtd(p, q, batch=40, trials=2, metric="cosine", normalize=None)
+    assert statistic == pytest.approx(expected.value)
+
+
+@pytest.mark.parametrize(
+    ("args", "says", "never"),
+    [
+        (
+            ["test", "{a}", "{a}", "--permutations", "-1"],
+            "--permutations must be >= 1",
+            "n_permutations",
+        ),
+        (
+            ["compare", "{a}", "{cube}"],
+            "cube.npy holds an array of shape (120, 2, 3)",
+            "npy.reshape",
+        ),
+        (["compare", "{a}", "{flat}"], "of {flat}'s pairwise distances is 0", "B's"),
+        (  # no --engine given: the error does not blame one as if it had been chosen
+            ["compare", "{a}", "{a}", "--dim", "5"],
+            "the default engine 'cone' computes (3); lower it or name another with --engine",
+            "what engine 'cone'",
+        ),
+    ],
+)
+def test_errors_use_the_command_lines_names(
+    files: tuple, tmp_path: Path, args: list[str], says: str, never: str
+) -> None:
+    a = files[0]
+    np.save(tmp_path / "cube.npy", np.zeros((120, 2, 3)))
+    np.save(tmp_path / "flat.npy", np.ones((120, 3)))
+    names = {"a": str(a), "cube": str(tmp_path / "cube.npy"), "flat": str(tmp_path / "flat.npy")}
+    result = _run_main(*[arg.format(**names) for arg in args], "--no-progress")
+    assert result.returncode == 2
+    assert result.stderr.startswith("rtdkit: error: ") and result.stderr.count("\n") == 1
+    assert says.format(**names) in result.stderr and never not in result.stderr
+
+
+def test_experiment_summary_caps_long_records() -> None:
+    from rtdkit.cli.study_commands import SUMMARY_TABLES, _summary
+
+    tables = {
+        f"shift{i}": {"rtd": i + 0.5, "label": "text", "curve": [1.0, 2.0]} for i in range(40)
+    }
+    record = {"experiment": "x", "runtime_s": 1.25, **tables, "paper": {"tau": {"rtd": 0.9}}}
+    lines = _summary(record)
+    assert lines[:2] == ["experiment: x", "runtime_s: 1.25"]
+    assert lines[2:4] == ["shift0: rtd 0.5", "shift1: rtd 1.5"]  # numbers only, in order
+    assert lines[-2:] == [
+        f"... {40 - SUMMARY_TABLES} more tables of results in the JSON",
+        "paper.tau: rtd 0.9",
+    ]

@@ -86,6 +86,15 @@ def test_clusters_rtd_ranks_the_number_of_clusters(out_dir: Path) -> None:
     assert np.mean(slq) > np.mean(exact) > 0.0
 
 
+def test_committed_clusters_run_supports_the_docs() -> None:
+    """docs/experiments.md: RTD grows strictly with k on 26 of the 30 committed random draws;
+    on the other 4 exactly one of the 21 pairs of cluster counts is out of order."""
+    record = json.loads((FIGURES / "clusters.json").read_text())
+    taus = np.array(record["random_draws"]["rtd"]["per_draw"])
+    assert len(taus) == 30 and np.sum(taus == 1.0) == 26
+    assert np.allclose(taus[taus < 1.0], (20 - 1) / 21)  # 20 concordant pairs, 1 discordant
+
+
 def test_clusters_authors_draw_is_the_notebooks_seed_7_draw() -> None:
     from rtdkit.experiments.clusters import CLUSTER_COUNTS, cluster_family
 
@@ -400,6 +409,22 @@ def test_summary_averages_every_shared_number_over_seeds(tmp_path: Path) -> None
     assert not any(k.startswith(("runtime_s", "settings", "series")) for k in out["summary"])
 
 
+def test_summary_pairs_each_pvalue_with_its_own_seeds_difference() -> None:
+    """A seed whose test is undefined has a difference but no p-value; the p-values of the
+    other seeds must still be read with their own differences, not shifted onto earlier ones."""
+    from rtdkit.experiments.summary import summarise
+
+    tests = [
+        {"difference": -0.1, "undefined": "degenerate"},  # seed 0: no p-value
+        {"difference": 0.2, "pvalue": 0.01},  # seed 1: significant, favours RTD
+        {"difference": 0.3, "pvalue": 0.5},  # seed 2: not significant
+    ]
+    records = [{"seed": seed, "spearman": test} for seed, test in enumerate(tests)]
+    counted = summarise(records)["spearman/pvalue"]
+    assert counted == {"seeds": 2, "p_below_0.05": 1, "of_which_positive_difference": 1}
+    assert summarise(records)["spearman/difference"]["n"] == 3
+
+
 def test_committed_summary_is_regenerated_from_the_seeds() -> None:
     from rtdkit.experiments.summary import summarise_folder
 
@@ -459,6 +484,39 @@ def test_committed_noisy_digits_runs_support_the_docs() -> None:
             f"{base}/disagreement/rtd_vs_1-cka/spearman/difference"
         ]
         assert abs(rho["mean"]) < 0.01
+    # Williams' test on Spearman's rho: defined for blur (1 seed) and rotation (3 seeds) only;
+    # significant 11 times, 2 of them for RTD (rotation, seed 3).
+    spearman = {
+        (shift, target): summary["distribution-shift"]["summary"].get(
+            f"noisy_digits/shifts/{shift}/correlation/{target}/rtd_vs_1-cka/spearman/pvalue"
+        )
+        for shift in ("noise", "gaussian blur", "rotation", "contrast")
+        for target in ("disagreement", "raw_disagreement", "error")
+    }
+    defined = {key: entry for key, entry in spearman.items() if entry is not None}
+    assert {shift: entry["seeds"] for (shift, _), entry in defined.items()} == {
+        "gaussian blur": 1,
+        "rotation": 3,
+    }
+    assert sum(entry["p_below_0.05"] for entry in defined.values()) == 11
+    assert {key: entry["of_which_positive_difference"] for key, entry in defined.items()} == {
+        ("gaussian blur", "disagreement"): 0,
+        ("gaussian blur", "raw_disagreement"): 0,
+        ("gaussian blur", "error"): 0,
+        ("rotation", "disagreement"): 1,
+        ("rotation", "raw_disagreement"): 1,
+        ("rotation", "error"): 0,
+    }
+    # Training dynamics on the noisy digits: rho is higher for 1 - CKA by 0.006-0.010, the
+    # interval excluding 0 except for the VGG-like network against the disagreement.
+    dynamics = summary["training-dynamics"]["summary"]
+    for arch in ("vgg-like", "resnet-like"):
+        for target in ("disagreement", "error"):
+            base = f"noisy_digits/architectures/{arch}/correlation/{target}"
+            rho = dynamics[f"{base}/rtd_vs_1-cka/spearman/difference"]
+            assert -0.0105 < rho["mean"] < -0.0055
+            crosses = rho["ci95"][0] < 0 < rho["ci95"][1]
+            assert crosses == (arch == "vgg-like" and target == "disagreement")
     transfer = summary["transfer"]["summary"]
     source = "noisy_digits/tasks/source/correlation/disagreement"
     target = "noisy_digits/tasks/target/correlation"

@@ -283,18 +283,35 @@ def test_committed_autoencoder_seeds_support_the_docs() -> None:
         entry = s[f"paired_differences/ae+rtd - {other}/{key}"]
         return entry["ci95"][0], entry["ci95"][1], entry["sign_flip_pvalue"]
 
+    # The one multiple-comparison rule of section 10: Bonferroni within each column of the
+    # paired table (at most 14 metrics), alpha = 0.05 / 14.
+    alpha = 0.05 / 14
+
     def better(other: str, key: str, lower_is_better: bool = False) -> bool:
         low, high, p = paired(other, key)
-        return p < 0.05 and (high < 0 if lower_is_better else low > 0)
+        return p < alpha and (high < 0 if lower_is_better else low > 0)
 
     def worse(other: str, key: str, lower_is_better: bool = False) -> bool:
         low, high, p = paired(other, key)
-        return p < 0.05 and (low > 0 if lower_is_better else high < 0)
+        return p < alpha and (low > 0 if lower_is_better else high < 0)
 
     def no_difference(other: str, key: str) -> bool:
         low, high, p = paired(other, key)
         return p > 0.05 and low < 0 < high
 
+    # The results with p < 0.05 that fail the rule, each named as such on the page.
+    failing = {
+        path.removeprefix("paired_differences/ae+rtd - "): round(entry["sign_flip_pvalue"], 3)
+        for path, entry in s.items()
+        if path.startswith("paired_differences/") and alpha <= entry["sign_flip_pvalue"] < 0.05
+    }
+    assert failing == {
+        "ae/longest_bars_total": 0.004,
+        "pca/rtd": 0.004,
+        "pca/triplet_accuracy": 0.027,
+        "pca/wasserstein_h1": 0.008,
+        "t-sne/triplet_accuracy": 0.004,
+    }
     # Against the plain autoencoder: better RTD at the best scale, distance correlations,
     # triplets and 100-NN; the plain RTD and 50-NN unchanged; 5- to 20-NN and MSE worse.
     assert better("ae", "rtd_scaled", lower_is_better=True)
@@ -306,29 +323,26 @@ def test_committed_autoencoder_seeds_support_the_docs() -> None:
         assert worse("ae", f"knn_preservation/{k}")
     assert worse("ae", "reconstruction_mse", lower_is_better=True)
     # Against PCA: lower best-scale RTD, more neighbours kept at every k, distance correlations
-    # alike, triplet accuracy slightly worse, plain RTD slightly higher.
+    # alike; triplet accuracy and plain RTD not significantly different after the correction.
     assert better("pca", "rtd_scaled", lower_is_better=True)
     assert all(better("pca", f"knn_preservation/{k}") for k in (5, 10, 20, 50, 100))
     assert no_difference("pca", "distance_spearman") and no_difference("pca", "distance_pearson")
-    assert worse("pca", "triplet_accuracy") and worse("pca", "rtd", lower_is_better=True)
-    # Against t-SNE: better RTD (both), distances and triplets; t-SNE keeps more neighbours up
-    # to k = 50, none differ at 100.
+    # Against t-SNE: better RTD (both) and distances; t-SNE keeps more neighbours up to k = 50,
+    # none differ at 100.
     assert better("t-sne", "rtd", lower_is_better=True)
     assert better("t-sne", "rtd_scaled", lower_is_better=True)
-    for key in ("distance_spearman", "distance_pearson", "triplet_accuracy"):
+    for key in ("distance_spearman", "distance_pearson"):
         assert better("t-sne", key)
     assert all(worse("t-sne", f"knn_preservation/{k}") for k in (5, 10, 20, 50))
     assert no_difference("t-sne", "knn_preservation/100")
     # The barcode metrics (0.9-quantile scale): AE + RTD has shorter longest cross-barcode
-    # bars than AE and PCA but not t-SNE; its Rips barcodes are farther from the input's than
-    # those of AE and t-SNE in H0 and H1, closer than PCA's in H1 only.
-    assert better("ae", "longest_bars_total", lower_is_better=True)
+    # bars than PCA, longer than t-SNE; its Rips barcodes are farther from the input's than
+    # those of AE and t-SNE in H0 and H1.
     assert better("pca", "longest_bars_total", lower_is_better=True)
     assert worse("t-sne", "longest_bars_total", lower_is_better=True)
     for other in ("ae", "t-sne"):
         for key in ("wasserstein_h0", "wasserstein_h1"):
             assert worse(other, key, lower_is_better=True)
-    assert better("pca", "wasserstein_h1", lower_is_better=True)
     assert paired("pca", "wasserstein_h0")[2] > 0.05
     # The README's numbers for the recipe's training.
     assert s["methods/ae+rtd/final_train_rtd"]["mean"] == pytest.approx(6.75, abs=0.005)

@@ -357,5 +357,5 @@ def test_permutation_test_names_an_unknown_rtd_option() -> None:
     import rtdkit
 
     p, q = related_pair(20, seed=2)
-    with pytest.raises(rtdkit.RTDTypeError, match="unknown RTD option.*bach"):
+    with pytest.raises(rtdkit.RTDTypeError, match=r"unknown RTD option.*bach"):
         rtdkit.permutation_test(p, q, n_permutations=3, bach=10)

@@ -63,7 +63,7 @@ def test_the_table_matches_every_public_signature() -> None:
 
 
 def test_shared_options_have_one_default() -> None:
-    expected = {"progress": False, "seed": 0, "dim": 1, "normalize": "quantile", "engine": None}
+    expected = {"progress": "auto", "seed": 0, "dim": 1, "normalize": "quantile", "engine": None}
     for name, function in public_functions().items():
         params = inspect.signature(function).parameters
         for option, default in expected.items():

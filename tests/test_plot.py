@@ -84,3 +84,67 @@ def test_figure_paths_are_checked_before_drawing(name: str, match: str) -> None:
 
     with pytest.raises(rtdkit.RTDInputError, match=match):
         check_figure_path(name)
+
+
+def _cell_labels(ax) -> dict[tuple[int, int], str]:
+    return {
+        (round(t.get_position()[1]), round(t.get_position()[0])): t.get_text() for t in ax.texts
+    }
+
+
+def test_heatmap_cell_labels_are_short_faithful_and_fit_their_cells() -> None:
+    import matplotlib.pyplot as plt
+
+    values = np.array([[0.0, 132.4, 13.25], [1.3, 13250.0, 2.4e6], [-0.4, np.nan, 7.0]])
+    # A narrow axes: the labels must shrink to their cells rather than overflow them.
+    _, ax = plt.subplots(figsize=(1.1, 2.0))
+    plot_heatmap(values, ax=ax)
+    labels = _cell_labels(ax)
+    assert labels == {
+        (0, 0): "0", (0, 1): "132", (0, 2): "13",
+        (1, 0): "1", (1, 1): "13k", (1, 2): "2.4M",
+        (2, 0): "0", (2, 2): "7",  # -0.4 is 0 at this precision, not "-0"
+    }  # fmt: skip
+    ax.figure.canvas.draw()
+    cell_width = ax.get_window_extent().width / values.shape[1]
+    for text in ax.texts:
+        assert "e" not in text.get_text()
+        assert text.get_window_extent().width < cell_width
+
+
+def test_heatmap_labels_share_one_precision_below_ten_thousand() -> None:
+    values = np.array([[0.0, 0.4512], [0.0504, 0.9]])
+    labels = _cell_labels(plot_heatmap(values))
+    assert labels == {(0, 0): "0.00", (0, 1): "0.45", (1, 0): "0.05", (1, 1): "0.90"}
+    for (i, j), text in labels.items():  # each label is its value rounded, nothing else
+        assert float(text) == pytest.approx(values[i, j], abs=0.005)
+
+
+def test_mds_labels_of_coincident_points_neither_repeat_nor_overlap() -> None:
+    # As in a study where rotations and rescalings are at RTD 0 from the original.
+    points = np.array(
+        [[0, 0], [0, 0], [0, 1e-9], [0.3, 0.1], [0.35, 0.05], [5, 5], [5, 5], [-3, 2]]
+    )
+    names = ["x", "rotated", "scaled", "tanh", "noisy", "other", "other copy", "far"]
+    d = np.linalg.norm(points[:, None] - points[None], axis=-1)
+    ax = plot_mds(d, labels=names)
+    texts = [t.get_text() for t in ax.texts]
+    assert sorted(name for text in texts for name in text.split("\n")) == sorted(names)
+    assert "x\nrotated\nscaled" in texts and "other\nother copy" in texts
+    ax.figure.canvas.draw()
+    boxes = [t.get_window_extent() for t in ax.texts]
+    frame = ax.get_window_extent()
+    for i, box in enumerate(boxes):
+        assert not any(box.overlaps(other) for other in boxes[:i]), texts[i]
+        assert frame.contains(box.x0, box.y0) and frame.contains(box.x1, box.y1), texts[i]
+    with pytest.raises(rtdkit.RTDInputError, match="7 labels for 8 points"):
+        plot_mds(d, labels=names[:-1])
+
+
+@pytest.mark.parametrize(
+    ("largest", "shown"),
+    [(14.2, "14.2"), (9.41, "9.41"), (132.4, "132"), (0.452, "0.45"), (0.0452, "0.045")],
+)
+def test_heatmap_labels_show_three_digits_of_the_largest_value(largest: float, shown: str) -> None:
+    labels = _cell_labels(plot_heatmap(np.array([[0.0, largest]])))
+    assert labels[(0, 1)] == shown

@@ -25,7 +25,7 @@ from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from contextlib import closing
 from typing import TypeVar
 
-from rtdkit._progress import progress_iter
+from rtdkit._progress import Progress, progress_iter
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -178,7 +178,7 @@ def map_ordered(
     *,
     n_jobs: int = 1,
     description: str = "",
-    progress: bool = False,
+    progress: Progress = False,
 ) -> list[R]:
     """``[fn(x) for x in items]`` on ``n_jobs`` threads, in order, with an optional progress
     bar; results never depend on ``n_jobs``."""

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from numpy.typing import NDArray
 
+from rtdkit._repr import summary_repr
 from rtdkit._validation import (
     FloatArray,
     RTDInputError,
@@ -64,6 +65,8 @@ class CriticalValues:
     rows: NDArray[np.int64]
     cols: NDArray[np.int64]
 
+    __repr__ = summary_repr  # arrays as size and range: one line at the prompt
+
     def read(self, w: FloatArray, w_tilde: FloatArray) -> FloatArray:
         """The ``(k, 2)`` births and deaths, read from ``w`` and ``w_tilde``."""
         return _read_entries(self.source, self.rows, self.cols, w, w_tilde)
@@ -83,6 +86,8 @@ class CriticalTotal:
     rows: NDArray[np.int64]
     cols: NDArray[np.int64]
     value: float
+
+    __repr__ = summary_repr  # arrays as size and range: one line at the prompt
 
     def read(self, w: FloatArray, w_tilde: FloatArray) -> FloatArray:
         """The ``(m,)`` entries, read from ``w`` and ``w_tilde``."""

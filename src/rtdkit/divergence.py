@@ -11,7 +11,7 @@ from numpy.typing import NDArray
 
 from rtdkit._loader import load_representation
 from rtdkit._parallel import engine_callback
-from rtdkit._progress import progress_callback
+from rtdkit._progress import Progress, check_progress, progress_callback
 from rtdkit._trials import average_trials, subsample_indices, take_subset
 from rtdkit._validation import (
     FloatArray,
@@ -83,11 +83,12 @@ def _engine_barcode(
     engine: EngineInfo,
     return_edges: bool,
     n_threads: int,
-    progress: bool = False,
+    progress: Progress = False,
 ) -> CrossBarcode:
     options: dict[str, Any] = {"return_edges": return_edges, "n_threads": n_threads}
     with progress_callback(
-        f"R-Cross-Barcode ({engine.name}), columns", enabled=progress and engine.supports_progress
+        f"R-Cross-Barcode ({engine.name}), columns",
+        enabled=progress if engine.supports_progress else False,
     ) as report:
         if engine.supports_progress:
             # Also when no bar is drawn: the callback is how Ctrl-C reaches a pool thread.
@@ -107,7 +108,7 @@ def cross_barcode(
     engine: str | None = None,
     return_edges: bool = False,
     n_threads: int = 1,
-    progress: bool = False,
+    progress: Progress = "auto",
 ) -> CrossBarcode:
     """R-Cross-Barcode(P, Q): where the multi-scale topology of Q departs from that of P.
 
@@ -134,9 +135,11 @@ def cross_barcode(
         Also report each bar's critical edges (used by the differentiable loss).
     n_threads : int, default 1
         Threads the engine may use inside this one barcode (-1: every core).
-    progress : bool, default False
+    progress : bool or 'auto', default 'auto'
         Show the engine's progress (columns reduced) on stderr, for engines that report it
-        (the default one does). Ctrl-C stops a long barcode within about a second either way.
+        (the default one does): True always, False never, 'auto' once the call has run for
+        2 s and stderr is a terminal (never in a pipe, a log file or CI). Ctrl-C stops a long
+        barcode within about a second either way.
 
     Returns
     -------
@@ -153,7 +156,7 @@ def cross_barcode(
     return_edges = check_bool(return_edges, "return_edges")
     info, maxdim = barcode_engine(engine, maxdim, edges=return_edges)
     n_threads = check_n_jobs(n_threads, "n_threads")
-    progress = check_bool(progress, "progress")
+    progress = check_progress(progress)
     check_metric(metric)
     check_normalize(normalize)
     p, q = _as_pair(P, Q, metric)
@@ -233,7 +236,7 @@ def rtd(
     method: str | None = None,
     shuffles: int = 0,
     n_jobs: int = 1,
-    progress: bool = False,
+    progress: Progress = "auto",
 ) -> RTDResult:
     """Representation Topology Divergence between two representations (Algorithm 2).
 
@@ -280,8 +283,9 @@ def rtd(
         Threads running the trials side by side (None: 1, -1: every core). The default
         engine releases the GIL, so they run in parallel; 'reference' (giotto-ph) holds it,
         so its trials run one at a time. Results do not depend on it.
-    progress : bool, default False
-        Show a progress bar on stderr.
+    progress : bool or 'auto', default 'auto'
+        A progress bar of the trials on stderr: True always, False never, 'auto' once the call has
+        run for 2 s and stderr is a terminal (never in a pipe, a log file or CI).
 
     Returns
     -------
@@ -304,7 +308,7 @@ def rtd(
     setup = _setup(P, Q, batch, trials, seed, symmetric, dim, normalize, metric, engine, method)
     shuffles = check_int(shuffles, "shuffles", minimum=0)
     n_jobs = check_n_jobs(n_jobs)
-    progress = check_bool(progress, "progress")
+    progress = check_progress(progress)
     run = setup.run(shuffles, scope="trial", n_jobs=n_jobs, progress=progress)
     forward = run.observed[:, 0]
     backward = run.observed[:, 1] if setup.symmetric else None
@@ -332,7 +336,7 @@ def rtd_null(
     shuffles: int,
     scope: Scope = "all",
     n_jobs: int = 1,
-    progress: bool = False,
+    progress: Progress = False,
     **options: Any,
 ) -> ChanceLevel:
     """The RTD of :func:`rtd` with ``options`` (its keyword arguments: same subsamples)
@@ -363,7 +367,7 @@ class _Setup:
     seed: int | np.random.Generator | None
     index_sets: list[NDArray[np.intp]]
 
-    def run(self, shuffles: int, *, scope: Scope, n_jobs: int, progress: bool) -> NullRun:
+    def run(self, shuffles: int, *, scope: Scope, n_jobs: int, progress: Progress) -> NullRun:
         """Every trial, and ``shuffles`` shuffles of each (:func:`rtdkit.null.subsample_null`)."""
         evaluations = len(self.index_sets) * (shuffles + 1)
         check_trial_memory(len(self.index_sets[0]), self.options, n_jobs=min(n_jobs, evaluations))

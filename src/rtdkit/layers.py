@@ -14,6 +14,7 @@ import numpy as np
 
 from rtdkit._loader import load_representation
 from rtdkit._parallel import map_ordered
+from rtdkit._progress import Progress, check_progress
 from rtdkit._validation import (
     FloatArray,
     RTDInputError,
@@ -53,7 +54,7 @@ def compare_layers(
     measure_options: Mapping[str, Mapping[str, Any]] | None = None,
     shuffles: int = 0,
     n_jobs: int | None = 1,
-    progress: bool = False,
+    progress: Progress = "auto",
 ) -> dict[str, pd.DataFrame]:
     """Layer x layer matrices of representation measures.
 
@@ -90,8 +91,9 @@ def compare_layers(
     n_jobs : int or None, default 1
         Threads computing cells side by side (None: 1, -1: every core); results do not
         depend on it.
-    progress : bool, default False
-        Progress bar over the cells, on stderr.
+    progress : bool or 'auto', default 'auto'
+        A progress bar over the cells on stderr: True always, False never, 'auto' once the call has
+        run for 2 s and stderr is a terminal (never in a pipe, a log file or CI).
 
     Returns
     -------
@@ -138,7 +140,7 @@ def compare_layers(
     seed = check_seed(seed)
     shuffles = check_int(shuffles, "shuffles", minimum=0)
     n_jobs = check_n_jobs(n_jobs)
-    progress = check_bool(progress, "progress")
+    progress = check_progress(progress)
     left = _representations(reps_a, "reps_a")
     right = left if reps_b is None else _representations(reps_b, "reps_b")
     _check_same_samples(left, right)

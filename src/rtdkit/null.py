@@ -49,6 +49,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from rtdkit._parallel import map_ordered
+from rtdkit._progress import Progress
 from rtdkit._validation import FloatArray
 from rtdkit.chance import ChanceLevel, Kind, NullRun, Scope
 
@@ -255,7 +256,7 @@ def run_null(
     permute: Permute = permute_matrix,
     n_jobs: int = 1,
     description: str = "trials",
-    progress: bool = False,
+    progress: Progress = False,
 ) -> NullRun:
     """Evaluate ``statistic`` on every trial's pairing and on each of its shuffles.
 
@@ -332,7 +333,7 @@ def subsample_null(
     normalize: str | float | None = "quantile",
     n_jobs: int = 1,
     description: str = "trials",
-    progress: bool = False,
+    progress: Progress = False,
 ) -> NullRun:
     """``statistic`` on the normalised distance matrices of each trial's subsample of two
     clouds and on ``shuffles`` shuffles of each (:func:`draw_shuffles` of ``seed`` and

@@ -153,10 +153,58 @@ def plot_heatmap(
 def _annotate(ax: Axes, values: np.ndarray) -> None:
     finite = values[np.isfinite(values)]
     middle = (finite.min() + finite.max()) / 2 if finite.size else 0.0
+    texts = _cell_texts(values)
+    fontsize = _fitting_fontsize(ax, values.shape[1], max(map(len, texts.values()), default=1))
+    for (i, j), text in texts.items():
+        color = "white" if values[i, j] < middle else "black"
+        ax.text(j, i, text, ha="center", va="center", fontsize=fontsize, color=color)
+
+
+def _cell_texts(values: np.ndarray) -> dict[tuple[int, int], str]:
+    """The finite cells as short numbers: at most four digits, never exponent notation.
+
+    Below 10 000 one number of decimals for the whole matrix, chosen from its largest such
+    value, keeps the cells comparable at a glance (``0.45`` beside ``0.05``, ``13.2`` beside
+    ``9.4``); from 10 000 up each cell gets a suffix (``13k``, ``1.2M``) instead of the
+    ``1.3e+04`` that overflows a cell.
+    """
+    finite = np.abs(values[np.isfinite(values)])
+    plain = finite[finite < 1e4]
+    largest = float(plain.max()) if plain.size else 0.0
+    decimals = _decimals(largest)
+    texts = {}
     for (i, j), v in np.ndenumerate(values):
         if np.isfinite(v):
-            color = "white" if v < middle else "black"
-            ax.text(j, i, f"{v:.2g}", ha="center", va="center", fontsize=8, color=color)
+            texts[(i, j)] = _with_suffix(v) if abs(v) >= 1e4 else _plain(v, decimals)
+    return texts
+
+
+def _decimals(largest: float) -> int:
+    """Three significant digits for the largest value (``13.2``, ``1.32``, ``132``) in at most
+    four digits: ``0.45`` below 1, ``0.045`` below 0.1, and never more than three decimals."""
+    if largest == 0:
+        return 0
+    exponent = int(np.floor(np.log10(largest)))
+    return max(2 - exponent, 0) if exponent >= 0 else min(1 - exponent, 3)
+
+
+def _plain(v: float, decimals: int) -> str:
+    text = f"{v:.{decimals}f}"
+    # "-0.00": a tiny negative value is zero at this precision, not a sign.
+    return text.lstrip("-") if float(text) == 0 else text
+
+
+def _with_suffix(v: float) -> str:
+    thousands = min(int(np.log10(abs(v)) // 3), 4)
+    scaled = v / 10.0 ** (3 * thousands)
+    return f"{scaled:.{0 if abs(scaled) >= 10 else 1}f}{' kMGT'[thousands]}"
+
+
+def _fitting_fontsize(ax: Axes, cols: int, chars: int) -> float:
+    """At most 8 points, smaller when ``chars`` digits would not fit in a cell's width."""
+    cell_points = ax.bbox.width * 72.0 / ax.figure.dpi / max(cols, 1)
+    # A digit is about 0.62 em wide in matplotlib's default font; keep a 15% margin.
+    return float(min(8.0, max(4.0, 0.85 * cell_points / (0.62 * chars))))
 
 
 def plot_dynamics(
@@ -210,15 +258,91 @@ def plot_mds(
         cbar = ax.figure.colorbar(points, ax=ax)
         if colorbar_label:
             cbar.set_label(colorbar_label)
-    if labels is not None and len(labels) <= 30:
-        for (px, py), name in zip(coords, labels, strict=True):
-            ax.annotate(name, (px, py), fontsize=7, xytext=(2, 2), textcoords="offset points")
     ax.set_aspect("equal", adjustable="datalim")
+    if labels is not None and len(labels) <= 30:
+        _label_points(ax, coords, [str(name) for name in labels])
     ax.set_xlabel("MDS 1")
     ax.set_ylabel("MDS 2")
     if title:
         ax.set_title(title)
     return ax
+
+
+def _label_points(ax: Axes, coords: np.ndarray, labels: list[str]) -> None:
+    """Name each point without two names overlapping.
+
+    Points within 1% of the map's extent of each other, whose markers overlap (coincident
+    ones, such as representations at RTD 0), share one label listing their names; each label
+    then takes the first of a few spots around its point where it overlaps no label placed
+    before it.
+    """
+    if len(labels) != len(coords):
+        raise RTDInputError(f"{len(labels)} labels for {len(coords)} points")
+    # Fix the limits and the equal aspect now: the spots are measured on the page.
+    ax.autoscale_view()
+    ax.apply_aspect()
+    placed: list[Any] = []
+    for group in _coincident_groups(coords):
+        text = ax.annotate(
+            "\n".join(labels[i] for i in group),
+            coords[group[0]],
+            fontsize=7,
+            xytext=(3, 3),
+            textcoords="offset points",
+            ha="left",
+            va="bottom",
+        )
+        _move_to_free_spot(text, placed)
+        placed.append(text.get_window_extent())
+
+
+def _coincident_groups(coords: np.ndarray) -> list[list[int]]:
+    """Indices of points within 1% of the map's extent of a group's first point, in order."""
+    extent = float(np.ptp(coords, axis=0).max()) if len(coords) else 0.0
+    groups: list[list[int]] = []
+    for i, point in enumerate(coords):
+        near = (g for g in groups if np.linalg.norm(coords[g[0]] - point) <= 0.01 * extent)
+        group = next(near, None)
+        if group is None:
+            groups.append([i])
+        else:
+            group.append(i)
+    return groups
+
+
+def _move_to_free_spot(text: Any, placed: list[Any]) -> None:
+    """Offset ``text`` to the first spot around its point that overlaps nothing in ``placed``
+    and stays inside the axes.
+
+    Spots go round the point (upper right first, as matplotlib users expect) and then further
+    out; when none is free the label keeps the spot that overlaps least.
+    """
+    box = text.get_window_extent()
+    width, height = (np.array([box.width, box.height]) * 72.0 / text.figure.dpi).tolist()
+    spots = [
+        (dx, dy)
+        for step in range(4)
+        for dx, dy in (
+            (3, 3 + step * height),
+            (-3 - width, 3 + step * height),
+            (3, -3 - height - step * height),
+            (-3 - width, -3 - height - step * height),
+        )
+    ]
+    frame = text.axes.get_window_extent()
+
+    def overlap(spot: tuple[float, float]) -> float:
+        shifted = box.translated(*((np.array(spot) - 3) * text.figure.dpi / 72.0))
+        outside = shifted.width * shifted.height - _overlap_area(shifted, frame)
+        return outside + sum(_overlap_area(shifted, other) for other in placed)
+
+    text.xyann = min(spots, key=overlap)  # the first free spot, else the least overlap
+
+
+def _overlap_area(a: Any, b: Any) -> float:
+    width = min(a.x1, b.x1) - max(a.x0, b.x0)
+    height = min(a.y1, b.y1) - max(a.y0, b.y0)
+    return float(max(width, 0.0) * max(height, 0.0))
 
 
 def classical_mds(d: np.ndarray, n_components: int = 2) -> np.ndarray:

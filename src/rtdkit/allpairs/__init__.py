@@ -27,9 +27,9 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from rtdkit._progress import progress_iter
+from rtdkit._progress import Progress, check_progress, progress_iter
 from rtdkit._trials import average_trials
-from rtdkit._validation import FloatArray, RTDInputError, check_bool, check_n_jobs
+from rtdkit._validation import FloatArray, RTDInputError, check_n_jobs
 from rtdkit.allpairs.compute import FileRep, rep_info, shuffle_name, split_shuffle
 from rtdkit.allpairs.executors import Backend, open_backend
 from rtdkit.allpairs.plan import (
@@ -57,7 +57,7 @@ def pairwise(
     store: str | os.PathLike[str] | None = None,
     executor: Any = None,
     n_jobs: int | None = -1,
-    progress: bool = False,
+    progress: Progress = "auto",
     batch: int | None = DEFAULT_BATCH,
     trials: int = DEFAULT_TRIALS,
     seed: int = 0,
@@ -97,9 +97,9 @@ def pairwise(
         requires).
     n_jobs : int or None, default -1
         Local threads: -1 every available core, None or 1 this thread only. Ignored with Dask.
-    progress : bool, default False
-        Progress bar of pairs done / to do, with ETA, on stderr (``rtdkit matrix`` shows it
-        by default, as every command does).
+    progress : bool or 'auto', default 'auto'
+        A progress bar of pairs done / to do, with ETA, on stderr: True always, False never, 'auto'
+        once the call has run for 2 s and stderr is a terminal (never in a pipe, a log file or CI).
     batch, trials, seed, symmetric, dim, normalize, metric, engine, method
         As in :func:`rtdkit.rtd`. ``seed`` must be an int (it derives each pair's seed).
         A study needs at least two representations. ``symmetric=False`` gives the
@@ -137,7 +137,7 @@ def pairwise(
     ((3, 3), True)
     """
     n_jobs = check_n_jobs(n_jobs)
-    progress = check_bool(progress, "progress")
+    progress = check_progress(progress)
     plan = make_plan(
         reps,
         measures,
@@ -196,7 +196,7 @@ def _register_reps(db: ResultStore, backend: Backend, plan: Plan) -> int:
 
 
 def _run(
-    db: ResultStore, backend: Backend, tasks: list[PairTask], progress: bool, *, resumed: int
+    db: ResultStore, backend: Backend, tasks: list[PairTask], progress: Progress, *, resumed: int
 ) -> None:
     """Store each pair as it finishes (the driver is the only writer of its results)."""
     if not tasks:

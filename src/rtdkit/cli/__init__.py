@@ -16,6 +16,7 @@ from typing import Annotated
 
 import typer
 
+from rtdkit.cli._help import Command, Group
 from rtdkit.cli._options import DEFAULT_JOBS, DEFAULT_TRIALS
 from rtdkit.cli.messages import cli_message, error_line
 from rtdkit.cli.pair_commands import barcode, compare, permutation_test_command
@@ -27,16 +28,19 @@ EXIT_BAD_INPUT = 2
 
 app = typer.Typer(
     name="rtdkit",
+    cls=Group,
     help="Compare two representations of the same data by their multi-scale topology (RTD).",
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    # Help texts are Markdown: `code` and paragraphs that rewrap to the terminal's width.
+    rich_markup_mode="markdown",
 )
 # Registered in the order --help lists them.
-app.command()(compare)
-app.command("test")(permutation_test_command)
+app.command(cls=Command)(compare)
+app.command("test", cls=Command)(permutation_test_command)
 for _command in (barcode, demo, matrix, experiment, engines):
-    app.command()(_command)
+    app.command(cls=Command)(_command)
 
 
 def _version(value: bool) -> None:

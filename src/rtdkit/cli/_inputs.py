@@ -2,13 +2,22 @@
 
 from __future__ import annotations
 
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import typer
 
-from rtdkit.cli._options import DEFAULT_TRIALS
-
-__all__ = ["load", "load_pair", "parse_normalize", "spread_text", "trials_or_default"]
+__all__ = [
+    "files_named",
+    "given",
+    "load",
+    "load_pair",
+    "parse_normalize",
+    "spread_text",
+    "trials_for",
+]
 
 
 def parse_normalize(value: str) -> str | float | None:
@@ -30,11 +39,16 @@ def parse_normalize(value: str) -> str | float | None:
 
 def load(spec: str, allow_pickle: bool, *, metric: str | None = None) -> Any:
     """The array in ``spec``; with ``metric``, checked as a representation named by its file."""
-    from rtdkit._validation import as_float_matrix
+    from rtdkit._validation import RTDInputError, as_float_matrix
     from rtdkit.io import load_array, split_path_key
 
     path, key = split_path_key(spec)
     array = load_array(path, key=key, allow_pickle=allow_pickle)
+    if getattr(array, "ndim", 2) != 2:
+        raise RTDInputError(
+            f"{spec} holds an array of shape {tuple(array.shape)}; save one row per point, "
+            "e.g. x.reshape(len(x), -1) for x of that shape"
+        )
     if metric is None:
         return array
     checked = as_float_matrix(array, spec)
@@ -54,16 +68,41 @@ def load_pair(a: str, b: str, allow_pickle: bool, metric: str) -> tuple[Any, Any
     return p, q
 
 
-def trials_or_default(trials: int | None, batch: int, n_points: int) -> int:
+def given(ctx: typer.Context, option: str) -> bool:
+    """Whether the user wrote the option (as opposed to its default applying)."""
+    source = ctx.get_parameter_source(option)
+    return source is not None and source.name not in ("DEFAULT", "DEFAULT_MAP")
+
+
+def trials_for(ctx: typer.Context, trials: int, batch: int, n_points: int) -> int:
     """--trials, with a warning when a batch covering every point makes it meaningless."""
-    if trials not in (None, 1) and (not batch or batch >= n_points):
+    if trials != 1 and given(ctx, "trials") and (not batch or batch >= n_points):
         why = "--batch 0 asks for" if not batch else f"--batch {batch} >= the {n_points} points:"
         typer.echo(
             f"rtdkit: warning: --trials {trials} ignored: {why} one computation on all points; "
             "lower --batch for a spread over subsamples",
             err=True,
         )
-    return DEFAULT_TRIALS if trials is None else trials
+    return trials
+
+
+@contextmanager
+def files_named(a: str, b: str, *, engine: str | None = None) -> Iterator[None]:
+    """API errors inside in the user's terms: the API calls its inputs P and Q, the user
+    passed the files ``a`` and ``b`` ("the 0.9-quantile of b.npy's distances is 0", not "of
+    B's"); and without ``--engine`` the engine an error names is the default one, which the
+    user did not choose ("what the default engine 'cone' computes", "name another with
+    --engine")."""
+    from rtdkit._validation import RTDInputError
+
+    try:
+        yield
+    except RTDInputError as exc:
+        text = re.sub(r"(?<![\w./-])[PQ](?![\w./-])", lambda m: a if m[0] == "P" else b, str(exc))
+        if engine is None:
+            text = re.sub(r"\bengine '", "the default engine '", text)
+            text = text.replace("choose another engine", "name another with --engine")
+        raise type(exc)(text) from None
 
 
 def spread_text(result: Any) -> str:

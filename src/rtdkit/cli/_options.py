@@ -10,6 +10,7 @@ __all__ = [
     "DEFAULT_JOBS",
     "DEFAULT_TRIALS",
     "BatchOpt",
+    "DimOpt",
     "EngineOpt",
     "FileArg",
     "JobsOpt",
@@ -25,12 +26,12 @@ __all__ = [
 
 DEFAULT_TRIALS = 10
 
-# Help texts are rendered as rich markup, where "[torch]" would be a style tag: escape it.
+# Help texts are Markdown (rtdkit.cli: rich_markup_mode): `code`, and "\\[" for a bracket.
 FileArg = Annotated[
     str,
     typer.Argument(
-        help="A representation file: .npy, .npz (FILE.npz:KEY to pick an array), .csv/.tsv/"
-        ".txt (one point per row), .pt/.safetensors (needs rtdkit\\[torch]).",
+        help="A representation file: .npy, .npz (`FILE.npz:KEY` picks an array), .csv/.tsv/"
+        ".txt (one point per row), .pt/.safetensors (needs `rtdkit[torch]`).",
         show_default=False,
     ),
 ]
@@ -39,11 +40,10 @@ BatchOpt = Annotated[
     typer.Option(help="Points per random subsample (Algorithm 2's b); 0 = use all points."),
 ]
 TrialsOpt = Annotated[
-    int | None,
+    int,
     typer.Option(
-        help=f"Number of random subsamples (Algorithm 2's n); default {DEFAULT_TRIALS}. "
-        "With --batch 0 or >= the number of points there is one computation on all points.",
-        show_default=False,
+        help="Number of random subsamples (Algorithm 2's n). With `--batch 0` or a batch of "
+        "every point there is one computation on all points."
     ),
 ]
 SeedOpt = Annotated[int, typer.Option(help="Random seed of the subsampling (an integer >= 0).")]
@@ -61,20 +61,27 @@ NormalizeOpt = Annotated[
         "as 0.5, or 'none'."
     ),
 ]
+# An option whose default depends on others says so in its help, as Typer's [default: ...].
 EngineOpt = Annotated[
     str | None,
     typer.Option(
         help="Barcode engine: cone (built in, the fastest) or reference (giotto-ph); see "
-        "`rtdkit engines`. Implies --method barcode.",
+        "`rtdkit engines`. Naming one implies `--method barcode`.  [default: cone]",
         show_default=False,
     ),
 ]
 MethodOpt = Annotated[
     str | None,
     typer.Option(
-        help="How RTD_1 is computed: 'identity' (exact total without the bars, the default "
-        "for H1) or 'barcode' (sum of the R-Cross-Barcode's bars)."
+        help="How RTD is computed: 'identity' (the exact H1 total, without the bars) or "
+        "'barcode' (the sum of the R-Cross-Barcode's bars).  [default: identity with `--dim 1` "
+        "and no `--engine`, else barcode]",
+        show_default=False,
     ),
+]
+DimOpt = Annotated[
+    int,
+    typer.Option(help="The homology dimension whose bar lengths the RTD sums (1 or higher)."),
 ]
 JobsOpt = Annotated[
     int, typer.Option("--n-jobs", "-j", help="Threads doing the work (-1: all cores).")
@@ -87,4 +94,11 @@ PickleOpt = Annotated[
         "--allow-pickle", help="Allow loading pickled objects (only for files you trust)."
     ),
 ]
-ProgressOpt = Annotated[bool, typer.Option(help="Show progress bars on stderr.")]
+ProgressOpt = Annotated[
+    bool,
+    typer.Option(
+        "--progress/--no-progress",
+        help="Show progress bars on stderr.  [default: on]",
+        show_default=False,
+    ),
+]

@@ -6,19 +6,28 @@ import re
 
 __all__ = ["cli_message", "error_line"]
 
-# API spellings in messages, as the command line writes them (executor= is --scheduler).
+# API spellings in messages, as the command line writes them.
 _API_OPTION = re.compile(
-    r"\b(allow_pickle|batch|dim|engine|executor|maxdim|method|metric|n_jobs|normalize|seed|"
-    r"store|trials)=('[^']*'|[\w.]+)?"
+    r"\b(allow_pickle|batch|dim|engine|executor|maxdim|method|metric|n_jobs|n_permutations|"
+    r"normalize|seed|store|trials)=('[^']*'|[\w.]+)?"
 )
 
 
 # An option named at the start of a message ("n_jobs must be ...").
-_API_SUBJECT = re.compile(r"^(batch|dim|maxdim|measure|method|metric|n_jobs|seed|trials)\b")
+_API_SUBJECT = re.compile(
+    r"^(batch|dim|maxdim|measure|method|metric|n_jobs|n_permutations|seed|trials)\b"
+)
+
+# API names the command line spells differently (not only "_" -> "-").
+_RENAMED = {"executor": "scheduler", "n_permutations": "permutations"}
+
+
+def _cli_name(api_name: str) -> str:
+    return "--" + _RENAMED.get(api_name, api_name).replace("_", "-")
 
 
 def _cli_option(match: re.Match[str]) -> str:
-    name = {"executor": "scheduler"}.get(match[1], match[1]).replace("_", "-")
+    name = _cli_name(match[1]).removeprefix("--")
     value = (match[2] or "").strip("'")
     if value == "True":
         return f"--{name}"
@@ -37,7 +46,7 @@ def cli_message(text: str) -> str:
     """
     text = text.replace("key=NAME (CLI: FILE:NAME)", "FILE:NAME")
     text = _API_OPTION.sub(_cli_option, text)
-    text = _API_SUBJECT.sub(lambda m: "--" + m[1].replace("_", "-"), text)
+    text = _API_SUBJECT.sub(lambda m: _cli_name(m[1]), text)
     # A lone P or Q (not part of a file name such as Q.npy) is the API's name for A or B.
     return re.sub(r"(?<![\w./-])[PQ](?![\w./-])", lambda m: "AB"[m[0] == "Q"], text)
 

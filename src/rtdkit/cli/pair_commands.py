@@ -8,11 +8,19 @@ from typing import Annotated, Any
 
 import typer
 
-from rtdkit.cli._inputs import load, load_pair, parse_normalize, spread_text, trials_or_default
+from rtdkit.cli._inputs import (
+    files_named,
+    load,
+    load_pair,
+    parse_normalize,
+    spread_text,
+    trials_for,
+)
 from rtdkit.cli._options import (
     DEFAULT_JOBS,
     DEFAULT_TRIALS,
     BatchOpt,
+    DimOpt,
     EngineOpt,
     FileArg,
     JobsOpt,
@@ -37,18 +45,18 @@ DEFAULT_SHUFFLES = 3
 
 
 def compare(
+    ctx: typer.Context,
     a: FileArg,
     b: FileArg,
     batch: BatchOpt = 500,
-    trials: TrialsOpt = None,
+    trials: TrialsOpt = DEFAULT_TRIALS,
     seed: SeedOpt = 0,
     metric: MetricOpt = "euclidean",
     normalize: NormalizeOpt = "quantile",
-    dim: Annotated[
-        int, typer.Option(help="Homology dimension whose bars are summed (1 or higher).")
-    ] = 1,
+    dim: DimOpt = 1,
     asymmetric: Annotated[
-        bool, typer.Option(help="Report RTD(A, B) only instead of the symmetric score.")
+        bool,
+        typer.Option("--asymmetric", help="Report RTD(A, B) only instead of the symmetric score."),
     ] = False,
     engine: EngineOpt = None,
     method: MethodOpt = None,
@@ -76,22 +84,23 @@ def compare(
     # Imported once the inputs are read: a typo in a file name is reported without scipy.
     from rtdkit.divergence import rtd
 
-    result = rtd(
-        p,
-        q,
-        batch=batch or None,
-        trials=trials_or_default(trials, batch, len(p)),
-        seed=seed,
-        symmetric=not asymmetric,
-        dim=dim,
-        normalize=normalization,
-        metric=metric,
-        engine=engine,
-        method=method,
-        shuffles=shuffles,
-        n_jobs=n_jobs,
-        progress=progress,
-    )
+    with files_named(a, b, engine=engine):
+        result = rtd(
+            p,
+            q,
+            batch=batch or None,
+            trials=trials_for(ctx, trials, batch, len(p)),
+            seed=seed,
+            symmetric=not asymmetric,
+            dim=dim,
+            normalize=normalization,
+            metric=metric,
+            engine=engine,
+            method=method,
+            shuffles=shuffles,
+            n_jobs=n_jobs,
+            progress=progress,
+        )
     interval = result.ci(0.95) if result.trials > 1 else None
     if as_json:
         typer.echo(json.dumps({"a": a, "b": b, **result.to_dict(), "ci95": interval}, indent=2))
@@ -121,6 +130,7 @@ def chance_text(result: Any) -> str:
 
 
 def permutation_test_command(
+    ctx: typer.Context,
     a: FileArg,
     b: FileArg,
     measure: Annotated[
@@ -137,12 +147,18 @@ def permutation_test_command(
     batch: Annotated[
         int, typer.Option(help="rtd only: points per subsample; 0 = use all points.")
     ] = 500,
-    trials: Annotated[
-        int | None,
-        typer.Option(
-            help=f"rtd only: number of subsamples; default {DEFAULT_TRIALS}.", show_default=False
-        ),
-    ] = None,
+    trials: Annotated[int, typer.Option(help="rtd only: number of subsamples.")] = DEFAULT_TRIALS,
+    metric: Annotated[
+        str, typer.Option(help="rtd only: distance within each cloud (as in `compare`).")
+    ] = "euclidean",
+    normalize: Annotated[
+        str, typer.Option(help="rtd only: distance normalisation (as in `compare`).")
+    ] = "quantile",
+    dim: Annotated[
+        int, typer.Option(help="rtd only: the homology dimension whose bar lengths it sums.")
+    ] = 1,
+    engine: EngineOpt = None,
+    method: MethodOpt = None,
     n_jobs: JobsOpt = DEFAULT_JOBS,
     as_json: JsonOpt = False,
     allow_pickle: PickleOpt = False,
@@ -161,21 +177,28 @@ def permutation_test_command(
     p, q = load(a, allow_pickle), load(b, allow_pickle)
     from rtdkit.stats import permutation_test  # after reading the files, as in compare
 
-    options: dict[str, Any] = (
-        {"batch": batch or None, "trials": trials_or_default(trials, batch, len(p))}
-        if measure == "rtd"
-        else {}
-    )
-    result = permutation_test(
-        p,
-        q,
-        n_permutations=permutations,
-        seed=seed,
-        measure=measure,
-        n_jobs=n_jobs,
-        progress=progress,
-        **options,
-    )
+    options: dict[str, Any] = {}
+    if measure == "rtd":
+        options = {
+            "batch": batch or None,
+            "trials": trials_for(ctx, trials, batch, len(p)),
+            "metric": metric,
+            "normalize": parse_normalize(normalize),
+            "dim": dim,
+            "engine": engine,
+            "method": method,
+        }
+    with files_named(a, b, engine=engine):
+        result = permutation_test(
+            p,
+            q,
+            n_permutations=permutations,
+            seed=seed,
+            measure=measure,
+            n_jobs=n_jobs,
+            progress=progress,
+            **options,
+        )
     if as_json:
         typer.echo(json.dumps({"a": a, "b": b, **result.to_dict()}, indent=2))
         return
@@ -193,10 +216,17 @@ def barcode(
     plot: Annotated[
         Path | None, typer.Option(help="Save both R-Cross-Barcodes as a figure (.png/.pdf).")
     ] = None,
-    maxdim: Annotated[int, typer.Option(help="Highest homology dimension.")] = 1,
+    maxdim: Annotated[
+        int,
+        typer.Option(
+            help="The highest homology dimension the barcodes hold (0 or higher): bars of "
+            "dimensions 0 to maxdim."
+        ),
+    ] = 1,
     metric: MetricOpt = "euclidean",
     normalize: NormalizeOpt = "quantile",
     engine: EngineOpt = None,
+    n_jobs: JobsOpt = DEFAULT_JOBS,
     as_json: JsonOpt = False,
     allow_pickle: PickleOpt = False,
     progress: ProgressOpt = True,
@@ -208,13 +238,16 @@ def barcode(
         "metric": metric,
         "normalize": parse_normalize(normalize),
         "engine": engine,
+        "n_threads": n_jobs,  # the engine's threads inside each barcode
         "progress": progress,
     }
     p, q = load_pair(a, b, allow_pickle, metric)
     from rtdkit.divergence import cross_barcode  # after reading the files, as in compare
 
-    forward = cross_barcode(p, q, **options)
-    backward = cross_barcode(q, p, **options)
+    with files_named(a, b, engine=engine):
+        forward = cross_barcode(p, q, **options)
+    with files_named(b, a, engine=engine):
+        backward = cross_barcode(q, p, **options)
     if as_json:
         payload = {
             name: {f"H{d}": bc[d].tolist() for d in range(bc.maxdim + 1)}

@@ -9,7 +9,7 @@ from typing import Annotated, Any
 
 import typer
 
-from rtdkit.cli._inputs import parse_normalize
+from rtdkit.cli._inputs import given, parse_normalize
 from rtdkit.cli._options import (
     DEFAULT_JOBS,
     DEFAULT_TRIALS,
@@ -36,7 +36,14 @@ def demo(
     all_k: Annotated[
         bool, typer.Option("--all", help="Use every k = 2..12 instead of the paper's subset.")
     ] = False,
-    engine: EngineOpt = None,
+    engine: Annotated[
+        str | None,
+        typer.Option(
+            help="Sum each RTD from the barcode of this engine (cone or reference; see "
+            "`rtdkit engines`) instead of the exact identity.",
+            show_default=False,
+        ),
+    ] = None,
     n_jobs: JobsOpt = DEFAULT_JOBS,
     progress: ProgressOpt = True,
 ) -> None:
@@ -44,7 +51,7 @@ def demo(
 
     300 points from a 2-D normal distribution are split into k clusters on a circle of
     radius 10; RTD on the full clouds should grow with k (paper: Kendall tau = 1.0).
-    ``rtdkit experiment clusters`` adds CKA, SVCCA and IMD.
+    `rtdkit experiment clusters` adds CKA, SVCCA and IMD.
     """
     from rtdkit._progress import progress_iter
     from rtdkit.datasets import clusters
@@ -56,7 +63,7 @@ def demo(
     ks = tuple(range(2, 13)) if all_k else CLUSTER_COUNTS
     base = clusters(1)
     values = [
-        rtd(base, clusters(k), batch=None, engine=engine, n_jobs=n_jobs).value
+        rtd(base, clusters(k), batch=None, engine=engine, n_jobs=n_jobs, progress=False).value
         for k in progress_iter(ks, total=len(ks), description="clusters", enabled=progress)
     ]
     typer.echo(" k  RTD(1 cluster, k clusters)")
@@ -68,6 +75,7 @@ def demo(
 
 
 def matrix(
+    ctx: typer.Context,
     specs: Annotated[
         list[str],
         typer.Argument(
@@ -99,7 +107,7 @@ def matrix(
     ] = None,
     mds: Annotated[Path | None, typer.Option(help="Save 2-D MDS maps of the matrices.")] = None,
     batch: BatchOpt = 500,
-    trials: TrialsOpt = None,
+    trials: TrialsOpt = DEFAULT_TRIALS,
     seed: Annotated[
         int,
         typer.Option(
@@ -127,8 +135,8 @@ def matrix(
     """All-pairs comparison of many representations, on this machine or a Dask cluster.
 
     Each pair is subsampled with its own seed, derived from --seed and the two names, so an
-    entry does not depend on which other files are in the study; `rtdkit compare A B --seed
-    S` with S = rtdkit.allpairs.pair_seed(seed, A, B) reproduces it.
+    entry does not depend on which other files are in the study; `rtdkit compare A B --seed S`
+    with `S = rtdkit.allpairs.pair_seed(seed, A, B)` reproduces it.
     """
     from rtdkit.study import pairwise_files
 
@@ -143,7 +151,7 @@ def matrix(
             plot=plot,
             mds=mds,
             batch=batch or None,
-            trials=DEFAULT_TRIALS if trials is None else trials,
+            trials=trials,
             seed=seed,
             metric=metric,
             normalize=parse_normalize(normalize),
@@ -160,7 +168,7 @@ def matrix(
         typer.echo(f"rtdkit: interrupted. {notes}".rstrip(), err=True)
         raise typer.Exit(EXIT_INTERRUPTED) from None
     frames = list(matrices.values())
-    if trials not in (None, 1) and frames and frames[0].attrs.get("trials") == 1:
+    if trials != 1 and given(ctx, "trials") and frames and frames[0].attrs.get("trials") == 1:
         typer.echo(
             f"rtdkit: warning: --trials {trials} ignored: --batch covers every point, so each "
             "pair was computed once on all points",
@@ -189,19 +197,41 @@ def _check_out_folder(out: Path) -> None:
         raise RTDInputError(f"--out {str(out)!r}: the folder is not writable; choose another")
 
 
+SUMMARY_TABLES = 16  # result lines printed before "... more in NAME.json"
+
+
 def _summary(record: Mapping[str, Any]) -> list[str]:
-    """The scalars of an experiment's record, and flat tables on one line each."""
+    """The run's scalars, then its results: every table of numbers in the record, one line
+    each under its dotted path (``authors_draw.kendall_tau: rtd 1, 1-cka -0.24``), the first
+    :data:`SUMMARY_TABLES` of them and the paper's numbers to compare with."""
+    lines = [
+        f"{key}: {value:.4g}" if isinstance(value, float) else f"{key}: {value}"
+        for key, value in record.items()
+        if isinstance(value, (str, int, float, bool)) or value is None
+    ]
+    results = _number_tables({k: v for k, v in record.items() if k not in ("settings", "paper")})
+    lines += results[:SUMMARY_TABLES]
+    if len(results) > SUMMARY_TABLES:
+        lines.append(f"... {len(results) - SUMMARY_TABLES} more tables of results in the JSON")
+    return lines + _number_tables({"paper": record.get("paper", {})})
+
+
+def _number_tables(tree: Mapping[str, Any], path: str = "") -> list[str]:
+    """``path.key: name value, ...`` for each mapping in ``tree`` that holds numbers."""
     lines = []
-    for key, value in record.items():
-        if isinstance(value, (str, int, float, bool)) or value is None:
-            lines.append(f"{key}: {value:.4g}" if isinstance(value, float) else f"{key}: {value}")
-        elif (
-            isinstance(value, Mapping)
-            and 0 < len(value) <= 8
-            and all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in value.values())
-        ):
-            lines.append(f"{key}: " + ", ".join(f"{k} {v:.4g}" for k, v in value.items()))
+    for key, value in tree.items():
+        if not isinstance(value, Mapping):
+            continue
+        numbers = {k: v for k, v in value.items() if _is_number(v)}
+        if numbers:
+            shown = ", ".join(f"{k} {v:.4g}" for k, v in numbers.items())
+            lines.append(f"{path}{key}: {shown}")
+        lines += _number_tables(value, f"{path}{key}.")
     return lines
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
 
 
 def experiment(

@@ -16,6 +16,7 @@ Examples
 from __future__ import annotations
 
 import json
+import math
 import sys
 from collections.abc import Iterator, Sequence
 from pathlib import Path
@@ -63,22 +64,21 @@ def summarise(records: Sequence[dict[str, Any]]) -> dict[str, Any]:
     permutation test over seeds (:func:`rtdkit.experiments._stats.sign_flip_pvalue`; exact,
     so given for at most 16 seeds).
     """
-    values: dict[str, list[float]] = {}
+    values: dict[str, list[Any]] = {}
     for record in records:
-        for path, value in _leaves(record):
-            values.setdefault(path, []).append(value)
+        leaves = dict(_leaves(record))
+        for path, value in leaves.items():
+            if path.endswith("pvalue"):
+                # A seed whose test was undefined has a difference but no p-value, so each
+                # p-value is kept with its own seed's difference (NaN where there is none).
+                difference = leaves.get(path.removesuffix("pvalue") + "difference", math.nan)
+                values.setdefault(path, []).append((value, difference))
+            else:
+                values.setdefault(path, []).append(value)
     out: dict[str, Any] = {}
     for path, v in values.items():
         if path.endswith("pvalue"):
-            differences = values.get(path.removesuffix("pvalue") + "difference", [])
-            significant = [
-                d for p, d in zip(v, differences, strict=False) if p < 0.05 and np.isfinite(d)
-            ]
-            out[path] = {
-                "seeds": len(v),
-                "p_below_0.05": len(significant),
-                "of_which_positive_difference": sum(d > 0 for d in significant),
-            }
+            out[path] = _significance_count(v)
             continue
         entry: dict[str, Any] = {"mean": float(np.mean(v)), "n": len(v)}
         if len(v) >= 2:
@@ -88,6 +88,17 @@ def summarise(records: Sequence[dict[str, Any]]) -> dict[str, Any]:
             entry["sign_flip_pvalue"] = sign_flip_pvalue(v)
         out[path] = entry
     return out
+
+
+def _significance_count(tests: Sequence[tuple[float, float]]) -> dict[str, int]:
+    """How many of the seeds' ``(pvalue, difference)`` pairs are significant, and how many of
+    those have a positive difference."""
+    significant = [d for p, d in tests if p < 0.05 and np.isfinite(d)]
+    return {
+        "seeds": len(tests),
+        "p_below_0.05": len(significant),
+        "of_which_positive_difference": sum(d > 0 for d in significant),
+    }
 
 
 def summarise_folder(folder: Path | str) -> dict[str, Any]:

@@ -10,6 +10,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from rtdkit._intervals import check_level
+from rtdkit._repr import summary_repr
 from rtdkit._validation import (
     FloatArray,
     RTDInputError,
@@ -95,6 +96,8 @@ class Correlation:
     spearman_ci: tuple[float, float]
     n: int
     level: float
+
+    __repr__ = summary_repr  # arrays as size and range: one line at the prompt
 
 
 def correlate(
@@ -202,6 +205,8 @@ class CorrelationComparison:
     ci: tuple[float, float]
     n: int
     level: float
+
+    __repr__ = summary_repr  # arrays as size and range: one line at the prompt
 
 
 def compare_correlations(

@@ -8,6 +8,7 @@ from typing import Any
 
 import numpy as np
 
+from rtdkit._repr import summary_repr
 from rtdkit._validation import (
     FloatArray,
     RTDInputError,
@@ -32,6 +33,8 @@ class MantelResult:
     permutations: int
     method: str
     alternative: str
+
+    __repr__ = summary_repr  # arrays as size and range: one line at the prompt
 
 
 def _upper(d: FloatArray) -> FloatArray:

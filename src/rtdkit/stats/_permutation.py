@@ -9,11 +9,12 @@ from typing import Any, Literal
 import numpy as np
 from numpy.typing import NDArray
 
+from rtdkit._progress import Progress, check_progress
+from rtdkit._repr import summary_repr
 from rtdkit._validation import (
     FloatArray,
     RTDInputError,
     as_float_matrix,
-    check_bool,
     check_choice,
     check_int,
     check_n_jobs,
@@ -45,6 +46,8 @@ class PermutationResult:
     measure: str
     alternative: Literal["less", "greater"]
     seed: int
+
+    __repr__ = summary_repr  # arrays as size and range: one line at the prompt
 
     def to_dict(self) -> dict[str, Any]:
         """Plain-Python dictionary, ready for ``json.dumps``."""
@@ -93,7 +96,7 @@ def _measure_null(
     permutations: int,
     seed: int,
     n_jobs: int,
-    progress: bool,
+    progress: Progress,
 ) -> ChanceLevel:
     """Any registered measure on all rows, and on ``permutations`` relabellings of Q's rows:
     the mechanism of :mod:`rtdkit.null` with one trial whose sides are the rows themselves."""
@@ -125,7 +128,7 @@ def permutation_test(
     seed: int | None = 0,
     measure: str = "rtd",
     n_jobs: int | None = 1,
-    progress: bool = False,
+    progress: Progress = "auto",
     **options: Any,
 ) -> PermutationResult:
     """Are P and Q related? A permutation test of the row correspondence.
@@ -168,8 +171,9 @@ def permutation_test(
     n_jobs : int or None, default 1
         Threads computing the permutations (None or 1: serial; -1: all cores). The result
         does not depend on it.
-    progress : bool, default False
-        Show a progress bar on stderr.
+    progress : bool or 'auto', default 'auto'
+        A progress bar of the permutations on stderr: True always, False never, 'auto' once the call
+        has run for 2 s and stderr is a terminal (never in a pipe, a log file or CI).
     **options
         Passed to the measure (e.g. ``batch``, ``trials``, ``dim`` for RTD; ``kernel`` for CKA).
 
@@ -193,7 +197,7 @@ def permutation_test(
     if seed is None:
         seed = int(np.random.SeedSequence().generate_state(1)[0])
     threads = check_n_jobs(n_jobs)
-    progress = check_bool(progress, "progress")
+    progress = check_progress(progress)
     entry = _measure_entry(measure)
     if entry.name == "rtd":
         # RTD's own subsamples (seeded by ``seed``), each relabelled by the same permutations

@@ -1,9 +1,12 @@
 """PyTorch integration: capture layer representations, compare them, and train with RTD.
 
-Three tools for researchers who live in PyTorch:
+Tools for researchers who live in PyTorch:
 
 * :func:`capture` runs a model over a tensor or a DataLoader and returns the outputs of named
   modules as ``(N, features)`` arrays, ready for :func:`rtdkit.rtd`;
+* :func:`capture_hidden_states` gives every layer's hidden states of a Hugging Face
+  transformer, pooled per sequence (mask-aware mean, first or last token) or per token, with
+  padding removed by the attention mask;
 * :func:`compare_layers` fills layer x layer matrices of RTD (and CKA, or any measure of
   :mod:`rtdkit.baselines`), and :func:`plot_layers` draws them as in Fig. 8 of the paper (both
   live in :mod:`rtdkit.layers`, which needs no torch);
@@ -36,5 +39,13 @@ except ImportError as exc:  # pragma: no cover - exercised only without torch
 from rtdkit.layers import compare_layers, plot_layers
 from rtdkit.torch.capture import capture
 from rtdkit.torch.loss import RTDLoss
+from rtdkit.torch.transformers import HiddenStates, capture_hidden_states
 
-__all__ = ["RTDLoss", "capture", "compare_layers", "plot_layers"]
+__all__ = [
+    "HiddenStates",
+    "RTDLoss",
+    "capture",
+    "capture_hidden_states",
+    "compare_layers",
+    "plot_layers",
+]
