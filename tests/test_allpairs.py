@@ -419,7 +419,10 @@ def test_matrix_command_writes_heatmap_and_mds(
     [
         ({"measures": ("nope",)}, "unknown measure 'nope'"),
         ({"measures": ("disagreement",)}, "compares predictions"),
-        ({"measures": ("cka",), "metric": "precomputed"}, "applies to 'rtd' only"),
+        (
+            {"measures": ("cka",), "metric": "precomputed"},
+            "applies to 'rtd', 'rtd_lite', 'nts' only",
+        ),
         ({"metric": "manhattan"}, "metric must be one of"),
         ({"normalize": 2.0}, r"normalize as a quantile must lie in \(0, 1\]"),
         ({"seed": -1}, "seed must be an integer >= 0"),

@@ -2,19 +2,20 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import partial
 from typing import Any
 
 import numpy as np
+from numpy.typing import NDArray
 
 from rtdkit._loader import load_representation
-from rtdkit._parallel import engine_callback, map_ordered
+from rtdkit._parallel import engine_callback
 from rtdkit._progress import Progress, check_progress, progress_callback
 from rtdkit._trials import average_trials, subsample_indices, take_subset
 from rtdkit._validation import (
     FloatArray,
-    RTDInputError,
+    RTDTypeError,
     check_bool,
     check_int,
     check_metric,
@@ -32,7 +33,9 @@ from rtdkit.distances import (
     normalized_distances,
 )
 from rtdkit.engines import EngineInfo, EngineMatrix
+from rtdkit.null import ChanceLevel, NullRun, Scope, rtd_statistic, subsample_null
 from rtdkit.options import RTDOptions, barcode_engine
+from rtdkit.result import RTDResult
 
 __all__ = [
     "DEFAULT_BATCH",
@@ -41,6 +44,7 @@ __all__ = [
     "barcode_from_distances",
     "cross_barcode",
     "rtd",
+    "rtd_null",
     "rtd_trial",
     "subsample_indices",
     "take_subset",
@@ -48,97 +52,6 @@ __all__ = [
 
 DEFAULT_BATCH = 500
 DEFAULT_TRIALS = 10
-
-
-@dataclass(frozen=True)
-class RTDResult:
-    """The RTD score with its spread over random subsamples.
-
-    ``value`` is the mean of ``samples`` (one number per trial); ``std`` their standard
-    deviation (0 for one trial). With ``symmetric=True`` each sample is the half-sum of
-    ``forward`` (RTD_dim(P, Q)) and ``backward`` (RTD_dim(Q, P)); otherwise it is ``forward``.
-    ``float(result)`` gives ``value``. ``engine`` names the barcode engine with
-    ``method='barcode'`` and is None with the identity, which uses none.
-    """
-
-    value: float
-    std: float
-    samples: FloatArray
-    forward: FloatArray
-    backward: FloatArray | None
-    dim: int
-    batch: int
-    symmetric: bool
-    engine: str | None
-    seed: int | None = field(default=None)
-    method: str = "barcode"
-
-    def __float__(self) -> float:
-        return self.value
-
-    @property
-    def trials(self) -> int:
-        return len(self.samples)
-
-    def ci(self, level: float = 0.95) -> tuple[float, float]:
-        """Student-t confidence interval ``(low, high)`` of the score over subsamples.
-
-        The trials draw their subsets independently, so ``samples`` are i.i.d. given the
-        data and ``value ± t · std(ddof=1) / sqrt(trials)`` covers, with probability
-        ``level``, the mean RTD over *all* subsets of ``batch`` points of these N objects.
-        The t interval is exact for normal samples and stays honest for the ~10 trials
-        usual here, where a percentile bootstrap would be too narrow.
-
-        It covers the randomness of subsampling only. It does not cover which N objects
-        were measured (the finite dataset itself), training seeds, or the systematic
-        dependence of RTD on ``batch``; resample or retrain for those.
-
-        Raises
-        ------
-        RTDInputError
-            With a single trial (``trials=1``, or ``batch=None``/``batch >= N``, which
-            computes RTD once on all points): there is no spread to estimate an interval from.
-
-        Examples
-        --------
-        >>> import numpy as np, rtdkit
-        >>> P = np.random.default_rng(0).normal(size=(200, 4))
-        >>> r = rtdkit.rtd(P, P[:, :2], batch=50, trials=5)
-        >>> low, high = r.ci()
-        >>> bool(low <= r.value <= high)
-        True
-        """
-        from rtdkit._intervals import t_interval
-
-        if self.trials < 2:
-            raise RTDInputError(
-                "a confidence interval needs at least 2 subsampling trials, this result has 1; "
-                "rerun rtd() with trials >= 2 and a batch smaller than the number of points"
-            )
-        return t_interval(self.samples, level)
-
-    def to_dict(self) -> dict[str, Any]:
-        """Plain-Python dictionary, ready for ``json.dumps``."""
-        return {
-            "rtd": self.value,
-            "std": self.std,
-            "samples": self.samples.tolist(),
-            "forward": self.forward.tolist(),
-            "backward": None if self.backward is None else self.backward.tolist(),
-            "dim": self.dim,
-            "batch": self.batch,
-            "trials": self.trials,
-            "symmetric": self.symmetric,
-            "engine": self.engine,
-            "method": self.method,
-            "seed": self.seed,
-        }
-
-    def __repr__(self) -> str:
-        return (
-            f"RTDResult(value={self.value:.6g}, std={self.std:.3g}, trials={self.trials}, "
-            f"batch={self.batch}, dim={self.dim}, symmetric={self.symmetric})"
-        )
 
 
 def _as_pair(P: Any, Q: Any, metric: str) -> tuple[FloatArray, FloatArray]:
@@ -290,17 +203,22 @@ def _trial(
     """:func:`rtd_trial` with the options already checked (once per call of :func:`rtd`)."""
     w = normalized_distances(p, metric=options.metric, normalize=options.normalize, name="P")
     wt = normalized_distances(q, metric=options.metric, normalize=options.normalize, name="Q")
-    if options.method == "identity":
-        from rtdkit.engines.score import identity_terms
+    totals = _pair_totals(w, wt, options=options, symmetric=symmetric)
+    return totals[0], totals[1] if symmetric else float("nan")
 
-        forward, backward = identity_terms(w, wt, both=symmetric)
-        return forward.total, backward.total if backward is not None else float("nan")
+
+def _pair_totals(
+    w: FloatArray, wt: FloatArray, *, options: RTDOptions, symmetric: bool
+) -> tuple[float, ...]:
+    """RTD_dim of two normalised distance matrices: ``(forward,)`` or ``(forward, backward)``;
+    the :data:`rtdkit.null.Statistic` of every trial and every shuffle."""
+    if options.method == "identity":
+        return rtd_statistic(symmetric=symmetric)(w, wt)
     info, dim = options.info, options.dim
     fwd = barcode_from_distances(w, wt, maxdim=dim, engine=info).total_length(dim)
     if not symmetric:
-        return fwd, float("nan")
-    bwd = barcode_from_distances(wt, w, maxdim=dim, engine=info).total_length(dim)
-    return fwd, bwd
+        return (fwd,)
+    return fwd, barcode_from_distances(wt, w, maxdim=dim, engine=info).total_length(dim)
 
 
 def rtd(
@@ -316,6 +234,7 @@ def rtd(
     metric: str = "euclidean",
     engine: str | None = None,
     method: str | None = None,
+    shuffles: int = 0,
     n_jobs: int = 1,
     progress: Progress = "auto",
 ) -> RTDResult:
@@ -352,6 +271,14 @@ def rtd(
         the barcode's total to float32 precision. 'barcode' sums the bars of
         :func:`cross_barcode` computed by ``engine``. Default: 'identity' when ``dim=1`` and
         no engine is named, else 'barcode' (the identity exists for dimension 1 only).
+    shuffles : int >= 0, default 0
+        Also compute the chance level: on each trial's subsample, RTD with Q's rows re-paired
+        by ``shuffles`` random permutations (seeded from ``seed``; the distance matrices are
+        permuted, not recomputed). The result then reports ``chance``, ``chance_std`` and
+        ``relative = value / chance`` (1 = no more related than chance), which compare
+        across widths, N and batch where the raw value does not (``docs/reading.md``). Costs
+        about ``shuffles + 1`` times the plain score; 0 keeps the plain score's cost. For a
+        p-value, use :func:`rtdkit.permutation_test`.
     n_jobs : int or None, default 1
         Threads running the trials side by side (None: 1, -1: every core). The default
         engine releases the GIL, so they run in parallel; 'reference' (giotto-ph) holds it,
@@ -363,7 +290,8 @@ def rtd(
     Returns
     -------
     RTDResult
-        ``value`` (mean), ``std``, ``samples`` (per trial); ``float(result)`` is the value.
+        ``value`` (mean), ``std``, ``samples`` (per trial); ``float(result)`` is the value;
+        with ``shuffles``, ``chance``, ``chance_std`` and ``relative``.
 
     Examples
     --------
@@ -373,7 +301,119 @@ def rtd(
     >>> r = rtdkit.rtd(P, P @ rng.normal(size=(8, 8)), batch=100, trials=3)
     >>> r.value >= 0, len(r.samples)
     (True, 3)
+    >>> unrelated = rtdkit.rtd(P, rng.normal(size=(300, 8)), batch=100, trials=3, shuffles=2)
+    >>> abs(unrelated.relative - 1) < 0.1
+    True
     """
+    setup = _setup(P, Q, batch, trials, seed, symmetric, dim, normalize, metric, engine, method)
+    shuffles = check_int(shuffles, "shuffles", minimum=0)
+    n_jobs = check_n_jobs(n_jobs)
+    progress = check_progress(progress)
+    run = setup.run(shuffles, scope="trial", n_jobs=n_jobs, progress=progress)
+    forward = run.observed[:, 0]
+    backward = run.observed[:, 1] if setup.symmetric else None
+    samples = average_trials(forward, backward, symmetric=setup.symmetric)
+    return RTDResult(
+        value=float(np.mean(samples)),
+        std=float(np.std(samples)),
+        samples=samples,
+        forward=forward,
+        backward=backward,
+        dim=setup.options.dim,
+        batch=len(setup.index_sets[0]),
+        symmetric=setup.symmetric,
+        engine=setup.options.engine,
+        seed=setup.seed if isinstance(setup.seed, (int, type(None))) else None,
+        method=setup.options.method,
+        shuffled=run.shuffled.mean(axis=-1) if shuffles else None,
+    )
+
+
+def rtd_null(
+    P: Any,
+    Q: Any,
+    *,
+    shuffles: int,
+    scope: Scope = "all",
+    n_jobs: int = 1,
+    progress: Progress = False,
+    **options: Any,
+) -> ChanceLevel:
+    """The RTD of :func:`rtd` with ``options`` (its keyword arguments: same subsamples)
+    beside ``shuffles`` shuffles of ``scope`` (:func:`rtdkit.null.draw_shuffles`);
+    ``n_jobs`` and ``progress`` are already checked. With ``scope='all'`` it is the
+    permutation test of :func:`rtdkit.permutation_test`."""
+    unknown = sorted(set(options) - set(_SETUP_OPTIONS))
+    if unknown:
+        raise RTDTypeError(
+            f"unknown RTD option(s) {', '.join(unknown)}; RTD takes "
+            f"{', '.join(_SETUP_OPTIONS)} (as rtdkit.rtd)"
+        )
+    settings = {**_SETUP_OPTIONS, **options}
+    setup = _setup(P, Q, *settings.values())
+    run = setup.run(shuffles, scope=scope, n_jobs=n_jobs, progress=progress)
+    return ChanceLevel.from_run(run, scope=scope)
+
+
+@dataclass(frozen=True)
+class _Setup:
+    """The checked inputs of an RTD and its subsamples: what :func:`rtd` and
+    :func:`rtdkit.permutation_test` share before computing."""
+
+    p: FloatArray
+    q: FloatArray
+    options: RTDOptions
+    symmetric: bool
+    seed: int | np.random.Generator | None
+    index_sets: list[NDArray[np.intp]]
+
+    def run(self, shuffles: int, *, scope: Scope, n_jobs: int, progress: Progress) -> NullRun:
+        """Every trial, and ``shuffles`` shuffles of each (:func:`rtdkit.null.subsample_null`)."""
+        evaluations = len(self.index_sets) * (shuffles + 1)
+        check_trial_memory(len(self.index_sets[0]), self.options, n_jobs=min(n_jobs, evaluations))
+        return subsample_null(
+            self.p,
+            self.q,
+            partial(_pair_totals, options=self.options, symmetric=self.symmetric),
+            self.index_sets,
+            shuffles=shuffles,
+            seed=self.seed,
+            scope=scope,
+            metric=self.options.metric,
+            normalize=self.options.normalize,
+            n_jobs=n_jobs,
+            description="RTD trials",
+            progress=progress,
+        )
+
+
+# rtd()'s options that decide the score, in _setup's order, with rtd()'s defaults.
+_SETUP_OPTIONS: dict[str, Any] = {
+    "batch": DEFAULT_BATCH,
+    "trials": DEFAULT_TRIALS,
+    "seed": 0,
+    "symmetric": True,
+    "dim": 1,
+    "normalize": "quantile",
+    "metric": "euclidean",
+    "engine": None,
+    "method": None,
+}
+
+
+def _setup(
+    P: Any,
+    Q: Any,
+    batch: Any,
+    trials: Any,
+    seed: Any,
+    symmetric: Any,
+    dim: Any,
+    normalize: Any,
+    metric: Any,
+    engine: Any,
+    method: Any,
+) -> _Setup:
     options = RTDOptions.check(
         dim=dim, normalize=normalize, metric=metric, engine=engine, method=method
     )
@@ -381,42 +421,9 @@ def rtd(
     batch = check_optional_int(batch, "batch", minimum=3)
     trials = check_int(trials, "trials", minimum=1)
     seed = check_seed(seed)
-    n_jobs = check_n_jobs(n_jobs)
-    progress = check_progress(progress)
     p, q = _as_pair(P, Q, options.metric)
     index_sets = subsample_indices(len(p), batch, trials, seed)
-    check_trial_memory(len(index_sets[0]), options, n_jobs=min(n_jobs, len(index_sets)))
-    metric = options.metric
-    subsets = [(take_subset(p, idx, metric), take_subset(q, idx, metric)) for idx in index_sets]
-    pairs = map_ordered(
-        partial(_trial_of_subset, options=options, symmetric=symmetric),
-        subsets,
-        n_jobs=n_jobs,
-        description="RTD trials",
-        progress=progress,
-    )
-    forward = np.array([f for f, _ in pairs], dtype=np.float64)
-    backward = np.array([b for _, b in pairs], dtype=np.float64) if symmetric else None
-    samples = average_trials(forward, backward, symmetric=symmetric)
-    return RTDResult(
-        value=float(np.mean(samples)),
-        std=float(np.std(samples)),
-        samples=samples,
-        forward=forward,
-        backward=backward,
-        dim=options.dim,
-        batch=len(index_sets[0]),
-        symmetric=symmetric,
-        engine=options.engine,
-        seed=seed if isinstance(seed, (int, type(None))) else None,
-        method=options.method,
-    )
-
-
-def _trial_of_subset(
-    pair: tuple[FloatArray, FloatArray], *, options: RTDOptions, symmetric: bool
-) -> tuple[float, float]:
-    return _trial(pair[0], pair[1], options, symmetric)
+    return _Setup(p, q, options, symmetric, seed, index_sets)
 
 
 # Peak bytes per N² of one trial on N points (python benchmarks/memory.py: 69.8 at N = 3000, 72.5

@@ -52,6 +52,7 @@ def compare_layers(
     engine: str | None = None,
     method: str | None = None,
     measure_options: Mapping[str, Mapping[str, Any]] | None = None,
+    shuffles: int = 0,
     n_jobs: int | None = 1,
     progress: Progress = "auto",
 ) -> dict[str, pd.DataFrame]:
@@ -80,6 +81,13 @@ def compare_layers(
         are feature arrays).
     measure_options : mapping of str to mapping, optional
         Options of the other measures, e.g. ``{"cka": {"debiased": True}}``.
+    shuffles : int >= 0, default 0
+        Also give each measure's value relative to its chance level: on each trial's
+        subsample, ``shuffles`` random re-pairings of the column layer's rows
+        (:func:`rtdkit.null.measure_chance`). The result then holds, for each measure but
+        IMD (which ignores the pairing), a matrix ``"relative <measure>"`` of
+        ``d / d_chance`` with ``d`` the dissimilarity (``1 - s`` for a similarity): 1 = no
+        more related than chance, 0 = identical. Costs about ``shuffles + 1`` times as much.
     n_jobs : int or None, default 1
         Threads computing cells side by side (None: 1, -1: every core); results do not
         depend on it.
@@ -92,6 +100,7 @@ def compare_layers(
     dict of str to pandas.DataFrame
         One matrix of raw values per measure (CKA as a similarity), index = layers of
         ``reps_a``, columns = layers of ``reps_b``; ``df.attrs["measure"]`` holds the name.
+        With ``shuffles``, also ``"relative <measure>"`` matrices (``attrs["relative"]``).
 
     Examples
     --------
@@ -129,6 +138,7 @@ def compare_layers(
     batch = check_optional_int(batch, "batch", minimum=3)
     trials = check_int(trials, "trials", minimum=1)
     seed = check_seed(seed)
+    shuffles = check_int(shuffles, "shuffles", minimum=0)
     n_jobs = check_n_jobs(n_jobs)
     progress = check_progress(progress)
     left = _representations(reps_a, "reps_a")
@@ -146,25 +156,69 @@ def compare_layers(
         i, j, todo = cell
         if not todo:
             return {}
+        if shuffles:
+            return _with_chance(
+                rows[i], cols[j], todo, batch=batch, trials=trials, seed=seed,
+                options=options, symmetric=symmetric, shuffles=shuffles,
+            )  # fmt: skip
         return compare(
             rows[i], cols[j], todo, batch=batch, trials=trials, seed=seed, options=options,
             symmetric=symmetric,
         )  # fmt: skip
 
     values = map_ordered(cell_values, cells, n_jobs=n_jobs, description="layers", progress=progress)
-    matrices = {name: np.full((len(left), len(right)), np.nan) for name in names}
+    keys = names + ([_relative_key(n) for n in names if MEASURES[n].pairing] if shuffles else [])
+    matrices = {key: np.full((len(left), len(right)), np.nan) for key in keys}
     for (i, j, _), computed in zip(cells, values, strict=True):
-        for name, value in computed.items():
-            matrices[name][i, j] = value
+        for key, value in computed.items():
+            matrices[key][i, j] = value
     for i, j, todo in cells:
         for name in set(names) - set(todo):
-            matrices[name][i, j] = matrices[name][j, i]
+            for key in {name, _relative_key(name)} & set(matrices):
+                matrices[key][i, j] = matrices[key][j, i]
     results = {}
-    for name, matrix in matrices.items():
+    for key, matrix in matrices.items():
         frame = pd.DataFrame(matrix, index=list(left), columns=list(right))
-        frame.attrs.update(measure=name, cross=reps_b is not None)
-        results[name] = frame
+        measure = key.removeprefix("relative ")
+        frame.attrs.update(measure=measure, cross=reps_b is not None, relative=key != measure)
+        if key != measure:
+            frame.attrs["shuffles"] = shuffles
+        results[key] = frame
     return results
+
+
+def _relative_key(name: str) -> str:
+    return f"relative {name}"
+
+
+def _with_chance(
+    x: FloatArray,
+    y: FloatArray,
+    todo: list[str],
+    *,
+    batch: int | None,
+    trials: int,
+    seed: Any,
+    options: Mapping[str, Mapping[str, Any]],
+    symmetric: bool,
+    shuffles: int,
+) -> dict[str, float]:
+    """Each measure's value and, where the pairing matters, its value relative to chance,
+    on the subsamples :func:`rtdkit.comparison.compare` uses."""
+    from rtdkit._trials import subsample_indices
+    from rtdkit.null import measure_chance
+
+    index_sets = subsample_indices(len(x), batch, trials, seed)
+    out: dict[str, float] = {}
+    for name in todo:
+        level = measure_chance(
+            MEASURES[name], x, y, index_sets, shuffles=shuffles, seed=seed,
+            options=options.get(name, {}), symmetric=symmetric,
+        )  # fmt: skip
+        out[name] = level.value
+        if MEASURES[name].pairing:
+            out[_relative_key(name)] = level.relative
+    return out
 
 
 def _representations(reps: Mapping[str, Any], arg: str) -> dict[str, FloatArray]:
@@ -200,7 +254,9 @@ def plot_layers(
     Parameters
     ----------
     scores : mapping of str to DataFrame
-        The output of :func:`compare_layers` (keys are measure names).
+        The output of :func:`compare_layers` (keys are measure names); its ``"relative ..."``
+        matrices (``shuffles > 0``) are drawn as they are, 1 meaning chance level. Pass a
+        subset of the dict to choose the panels.
     dissimilarity : bool, default True
         Draw similarity measures (CKA, SVCCA, PWCCA) as ``1 - value`` so that every panel
         reads the same way (0 = identical), as the paper shows 1 - CKA next to RTD.
@@ -233,12 +289,16 @@ def plot_layers(
     size = figsize or (5.0 * len(scores), 1.5 + 0.45 * max(rows, cols))
     fig, axes = plt.subplots(1, len(scores), figsize=size, squeeze=False)
     for ax, (name, matrix) in zip(axes[0], scores.items(), strict=True):
-        measure = representation_measure(name)
-        flip = dissimilarity and measure.kind == "similarity"
+        attrs = getattr(matrix, "attrs", {})
+        measure = representation_measure(attrs.get("measure", name))
+        relative = bool(attrs.get("relative"))
+        flip = dissimilarity and measure.kind == "similarity" and not relative
         title = measure.label if flip else measure.name.upper()
+        if relative:  # already a dissimilarity against its chance level: 1 = chance
+            title = f"relative {measure.label if measure.kind == 'similarity' else title}"
         # 1 - CKA of a layer with itself is ~1e-16 of round-off; show it as the 0 it is.
         values = (1.0 - matrix).round(12) if flip else matrix
-        cross = bool(getattr(matrix, "attrs", {}).get("cross"))
+        cross = bool(attrs.get("cross"))
         rows_are, cols_are = (f"{n} layer" for n in names) if cross else ("layer", "layer")
         plot_heatmap(values, ax=ax, title=title, row_label=rows_are, col_label=cols_are)
     fig.tight_layout()

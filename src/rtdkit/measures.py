@@ -16,6 +16,7 @@ from typing import Any, Literal
 from rtdkit._validation import FloatArray, RTDInputError, RTDTypeError
 from rtdkit.baselines import cka, disagreement, imd, pwcca, svcca
 from rtdkit.divergence import rtd, rtd_trial
+from rtdkit.mst_measures import nts, rtd_lite, rtd_lite_trial
 
 __all__ = ["BOTH_DIRECTIONS", "FORWARD", "MEASURES", "Measure", "register_measure"]
 
@@ -53,6 +54,10 @@ class Measure:
     returns the half-sum of both directions by default, as :func:`rtdkit.rtd` does:
     ``averages_directions`` records that, so that callers and :func:`rtdkit.testing.check_measure`
     know the call is the mean of :meth:`trial`'s two values rather than the forward one.
+
+    ``pairing`` says whether the value depends on which row of X pairs with which row of Y:
+    False for IMD, which compares each cloud's own geometry, so that re-pairing rows (a
+    permutation test, a chance level) cannot change it.
     """
 
     name: str
@@ -66,6 +71,7 @@ class Measure:
     trial_function: Callable[..., tuple[float, ...]] | None = None
     call_options: tuple[str, ...] = ()
     averages_directions: bool = False
+    pairing: bool = True
 
     def __call__(self, X: Any, Y: Any, **options: Any) -> float:
         return float(self.function(X, Y, **options))
@@ -106,10 +112,21 @@ MEASURES: dict[str, Measure] = {
         Measure(name="imd", function=imd, kind="dissimilarity", symmetric=True,
                 inputs="representations", label="IMD",
                 description="Intrinsic Multi-scale Distance; options k, method, steps, probes,"
-                            " seed"),
+                            " seed", pairing=False),
         Measure(name="disagreement", function=disagreement, kind="dissimilarity",
                 symmetric=True, inputs="predictions", label="disagreement",
                 description="fraction of differing predictions; labels= normalises it"),
+        Measure(name="rtd_lite", function=rtd_lite, kind="dissimilarity", symmetric=False,
+                inputs="representations", label="RTD-Lite",
+                description="RTD-Lite (Tulchinskii et al., 2025): MST(w) - MST(min(w, w~)), "
+                            "the H0 term of RTD; options symmetric, normalize, metric",
+                directions=BOTH_DIRECTIONS, trial_function=rtd_lite_trial,
+                call_options=("normalize", "metric"), averages_directions=True),
+        Measure(name="nts", function=nts, kind="similarity", symmetric=True,
+                inputs="representations", label="1 − NTS",
+                description="Normalized Topological Similarity (Wang & Hu, 2026): rank "
+                            "correlation of MST merge times, in [-1, 1]; options variant, "
+                            "metric", call_options=("metric",)),
     )
 }  # fmt: skip
 """The measures under one calling convention, ``MEASURES[name](X, Y, **options) -> float``."""

@@ -93,7 +93,9 @@ def save_matrices_figure(
 
     fig, axes = plt.subplots(1, len(matrices), figsize=(6.0 * len(matrices), 5.0), squeeze=False)
     for ax, (measure, frame) in zip(axes[0], matrices.items(), strict=True):
-        label = MEASURES[measure].label
+        label = MEASURES[frame.attrs.get("measure", measure)].label
+        if frame.attrs.get("relative"):  # d / d_chance: 1 = chance level
+            label = f"relative {label}"
         # 1 - CKA of a representation with itself is round-off; show it as the 0 it is.
         values = dissimilarity(frame).round(12)
         if heatmap:

@@ -29,10 +29,17 @@ import numpy as np
 
 from rtdkit._progress import Progress, check_progress, progress_iter
 from rtdkit._trials import average_trials
-from rtdkit._validation import RTDInputError, check_n_jobs
-from rtdkit.allpairs.compute import FileRep, rep_info
+from rtdkit._validation import FloatArray, RTDInputError, check_n_jobs
+from rtdkit.allpairs.compute import FileRep, rep_info, shuffle_name, split_shuffle
 from rtdkit.allpairs.executors import Backend, open_backend
-from rtdkit.allpairs.plan import PairTask, Plan, effective_trials, make_plan, pair_seed, pending
+from rtdkit.allpairs.plan import (
+    PairTask,
+    Plan,
+    effective_trials,
+    make_plan,
+    pair_seed,
+    pending,
+)
 from rtdkit.allpairs.store import ResultStore
 from rtdkit.divergence import DEFAULT_BATCH, DEFAULT_TRIALS, check_trial_memory
 from rtdkit.measures import MEASURES
@@ -61,6 +68,7 @@ def pairwise(
     engine: str | None = None,
     method: str | None = None,
     measure_options: Mapping[str, Mapping[str, Any]] | None = None,
+    shuffles: int = 0,
     allow_pickle: bool = False,
 ) -> dict[str, pd.DataFrame]:
     """Compare every pair of representations; one labelled matrix per measure.
@@ -99,6 +107,13 @@ def pairwise(
         asymmetric measures; both directions are always computed and stored.
     measure_options : mapping, optional
         Keyword options per measure other than rtd, e.g. ``{"cka": {"kernel": "rbf"}}``.
+    shuffles : int >= 0, default 0
+        Also give each measure (but IMD, blind to the pairing) relative to its chance level:
+        on every trial, ``shuffles`` random re-pairings of one representation's rows, exactly
+        those of ``rtdkit.rtd(P_a, P_b, seed=pair_seed(seed, a, b), shuffles=k)`` with
+        ``a < b`` the two names in sorted order. They are
+        stored with the pair (as measures ``"<measure>~shuffle<j>"``), so a study can add
+        shuffles later. Costs about ``shuffles + 1`` times as much.
     allow_pickle : bool, default False
         Let file-backed representations contain pickles (only for files you trust).
 
@@ -106,9 +121,11 @@ def pairwise(
     -------
     dict of str to pandas.DataFrame
         ``result[measure]`` is an ``n x n`` matrix indexed by the names in the order of
-        ``reps``. The diagonal holds each measure's value for identical inputs: 0 for
-        dissimilarities (RTD(P, P) = 0 exactly, the barcode being empty), 1 for similarities
-        (CKA, SVCCA, PWCCA). ``df.attrs`` records the measure's parameters.
+        ``reps``; with ``shuffles``, ``result["relative " + measure]`` holds ``d / d_chance``
+        (``d`` the dissimilarity, ``1 - s`` for a similarity; 1 = no more related than
+        chance, 0 on the diagonal). The diagonal holds each measure's value for identical
+        inputs: 0 for dissimilarities (RTD(P, P) = 0 exactly, the barcode being empty), 1
+        for similarities (CKA, SVCCA, PWCCA). ``df.attrs`` records the measure's parameters.
 
     Examples
     --------
@@ -135,10 +152,11 @@ def pairwise(
         method=method,
         measure_options=measure_options,
         allow_pickle=allow_pickle,
+        shuffles=shuffles,
     )
     with ResultStore(store) as db:
-        for measure in plan.measures:
-            db.register_measure(measure, plan.params(measure))
+        for name in plan.stored:
+            db.register_measure(name, plan.params(name))
         n_pairs = len(plan.names) * (len(plan.names) - 1) // 2
         backend = open_backend(executor, n_jobs, plan.sources, plan.config.metric, n_pairs)
         try:
@@ -152,7 +170,12 @@ def pairwise(
             _run(db, backend, tasks, progress, resumed=n_pairs - len(tasks))
         finally:
             backend.close()
-        return {m: _matrix(db, plan, m, n_trials) for m in plan.measures}
+        matrices = {m: _matrix(db, plan, m, n_trials) for m in plan.measures}
+        if plan.config.shuffles:
+            for m in plan.measures:
+                if MEASURES[m].pairing:
+                    matrices[f"relative {m}"] = _relative_matrix(db, plan, m, n_trials)
+        return matrices
 
 
 def _register_reps(db: ResultStore, backend: Backend, plan: Plan) -> int:
@@ -205,23 +228,41 @@ def _resume_hint(path: str | None, written: int, total: int) -> str:
     )
 
 
-def _matrix(db: ResultStore, plan: Plan, measure: str, n_trials: int) -> pd.DataFrame:
-    """Average the stored trials exactly as rtd() does, into a labelled matrix."""
-    import pandas as pd
-
+def _matrix(
+    db: ResultStore,
+    plan: Plan,
+    measure: str,
+    n_trials: int,
+    *,
+    kind: str | None = None,
+    per_trial: bool = False,
+) -> Any:
+    """Average the stored trials exactly as rtd() does, into a labelled matrix (``measure``
+    may be a stored shuffle; ``kind`` is then its measure's). With ``per_trial``, an
+    ``n x n x trials`` array of the per-trial values instead."""
+    base = split_shuffle(measure)[0]
     values = db.values(measure)
     index = {name: i for i, name in enumerate(plan.names)}
-    kind = MEASURES[measure].kind
-    m = np.full((len(index), len(index)), 0.0 if kind == "dissimilarity" else 1.0)
-    two_way = len(MEASURES[measure].directions) == 2
+    kind = kind or MEASURES[base].kind
+    identical = 0.0 if kind == "dissimilarity" else 1.0
+    m = np.full((len(index), len(index), n_trials), identical)
+    two_way = len(MEASURES[base].directions) == 2
     for a, b in combinations(sorted(plan.names), 2):
         forward = [values[(a, b, "forward", t)] for t in range(n_trials)]
         backward = [values[(a, b, "backward", t)] for t in range(n_trials)] if two_way else None
         if backward is None or plan.symmetric:
             samples = average_trials(forward, backward, symmetric=True)
-            m[index[a], index[b]] = m[index[b], index[a]] = float(np.mean(samples))
+            m[index[a], index[b]] = m[index[b], index[a]] = samples
         else:
-            m[index[a], index[b]], m[index[b], index[a]] = np.mean(forward), np.mean(backward)
+            m[index[a], index[b]], m[index[b], index[a]] = forward, backward
+    if per_trial:
+        return m
+    return _frame(m.mean(axis=2), plan, measure, n_trials, kind=kind)
+
+
+def _frame(m: FloatArray, plan: Plan, measure: str, n_trials: int, *, kind: str) -> pd.DataFrame:
+    import pandas as pd
+
     frame = pd.DataFrame(m, index=plan.names, columns=plan.names)
     frame.attrs.update(
         measure=measure,
@@ -230,6 +271,25 @@ def _matrix(db: ResultStore, plan: Plan, measure: str, n_trials: int) -> pd.Data
         trials=n_trials,
         params=plan.params(measure),
     )
+    return frame
+
+
+def _relative_matrix(db: ResultStore, plan: Plan, measure: str, n_trials: int) -> pd.DataFrame:
+    """Each entry's score relative to its chance level, from the stored trials and shuffles:
+    ``d(value) / d(chance)`` as :attr:`rtdkit.RTDResult.relative` computes it."""
+    from rtdkit.null import ChanceLevel
+
+    kind = MEASURES[measure].kind
+    names = [shuffle_name(measure, j) for j in range(1, plan.config.shuffles + 1)]
+    shuffled = [_matrix(db, plan, name, n_trials, kind=kind, per_trial=True) for name in names]
+    observed = _matrix(db, plan, measure, n_trials, per_trial=True)
+    m = np.zeros((len(plan.names), len(plan.names)))
+    for i, j in np.ndindex(m.shape):
+        if i != j:
+            chance = np.stack([s[i, j] for s in shuffled], axis=1)  # (trials, shuffles)
+            m[i, j] = ChanceLevel(observed[i, j], chance, kind).relative
+    frame = _frame(m, plan, measure, n_trials, kind="dissimilarity")
+    frame.attrs.update(relative=True, shuffles=plan.config.shuffles)
     return frame
 
 

@@ -12,16 +12,46 @@ import numpy as np
 from numpy.typing import NDArray
 
 from rtdkit._loader import load_representation
-from rtdkit._trials import subsample_indices
+from rtdkit._trials import subsample_indices, take_subset
 from rtdkit._validation import FloatArray, check_same_rows
 from rtdkit.allpairs.store import RepInfo, ResultRow
 from rtdkit.comparison import trial_values
 from rtdkit.measures import MEASURES
+from rtdkit.null import shuffled_rows
 
 if TYPE_CHECKING:
     from rtdkit.allpairs.plan import PairTask
 
-__all__ = ["FileRep", "RepCache", "compute_pair", "load_prepared", "prepare", "rep_info"]
+__all__ = [
+    "FileRep",
+    "RepCache",
+    "compute_pair",
+    "load_prepared",
+    "prepare",
+    "rep_info",
+    "shuffle_name",
+    "split_shuffle",
+]
+# Shuffle j of measure m is stored as the measure "m~shuffle<j>" (j = 1, 2, ...): the same
+# rows, directions and trials as m, with the column layer's rows re-paired at random.
+_SHUFFLE = "~shuffle"
+
+
+def shuffle_name(measure: str, shuffle: int) -> str:
+    """The store's name for shuffle ``shuffle`` (1-based) of ``measure``."""
+    return f"{measure}{_SHUFFLE}{shuffle}"
+
+
+def split_shuffle(name: str) -> tuple[str, int | None]:
+    """``(measure, shuffle)`` of a stored name; ``shuffle`` is None for the measure itself.
+
+    Examples
+    --------
+    >>> split_shuffle("rtd~shuffle2"), split_shuffle("cka")
+    (('rtd', 2), ('cka', None))
+    """
+    measure, sep, shuffle = name.partition(_SHUFFLE)
+    return (measure, int(shuffle)) if sep else (measure, None)
 
 
 @dataclass(frozen=True)
@@ -78,16 +108,33 @@ def load_prepared(source: FileRep, name: str, metric: str) -> FloatArray:
 
 
 def compute_pair(task: PairTask, x_a: FloatArray, x_b: FloatArray) -> list[ResultRow]:
-    """Every requested (measure, trial) of one pair, on the pair's own subsamples."""
+    """Every requested (measure, trial) of one pair, on the pair's own subsamples; a shuffle
+    (:func:`rtdkit.allpairs.plan.shuffle_name`) is its measure with ``b``'s rows of the trial
+    re-paired as ``rtd(x_a, x_b, seed=task.seed, shuffles=k)`` re-pairs them."""
     check_same_rows(x_a, x_b, f"reps[{task.a!r}]", f"reps[{task.b!r}]")
     cfg = task.config
     # The index sets rtd(x_a, x_b, seed=task.seed) would draw; trial t is always the t-th.
     subsets = subsample_indices(len(x_a), cfg.batch, cfg.trials, task.seed)
-    options = {measure: cfg.measure_options(measure) for measure, _ in task.todo}
+    raw = {name: trials for name, trials in task.todo if split_shuffle(name)[1] is None}
+    options = {measure: cfg.measure_options(measure) for measure in raw}
     rows: list[ResultRow] = []
+
+    def add(name: str, t: int, values: tuple[float, ...]) -> None:
+        directions = MEASURES[split_shuffle(name)[0]].directions
+        for direction, value in zip(directions, values, strict=True):
+            rows.append(ResultRow(task.a, task.b, name, direction, t, value, task.seed))
+
     for measure, t, values in trial_values(
-        x_a, x_b, subsets, dict(task.todo), options=options, metric=cfg.metric
+        x_a, x_b, subsets, raw, options=options, metric=cfg.metric
     ):
-        for direction, value in zip(MEASURES[measure].directions, values, strict=True):
-            rows.append(ResultRow(task.a, task.b, measure, direction, t, value, task.seed))
+        add(measure, t, values)
+    for name, trials in task.todo:
+        measure, shuffle = split_shuffle(name)
+        if shuffle is None:
+            continue
+        for t in trials:
+            idx = subsets[t]
+            rows_b = shuffled_rows(idx, task.seed, t, shuffle - 1)
+            p, q = take_subset(x_a, idx, cfg.metric), take_subset(x_b, rows_b, cfg.metric)
+            add(name, t, MEASURES[measure].trial(p, q, **cfg.measure_options(measure)))
     return rows

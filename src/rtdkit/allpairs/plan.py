@@ -19,14 +19,23 @@ from rtdkit._validation import (
     check_optional_int,
     check_seed,
 )
-from rtdkit.allpairs.compute import FileRep, prepare
+from rtdkit.allpairs.compute import FileRep, prepare, shuffle_name, split_shuffle
 from rtdkit.allpairs.store import ResultStore, canonical_json
 from rtdkit.comparison import check_measure_options, representation_measure
 from rtdkit.io import split_path_key
 from rtdkit.measures import MEASURES
 from rtdkit.options import RTDOptions
 
-__all__ = ["SEED_SCHEME", "Config", "PairTask", "Plan", "make_plan", "pair_seed", "pending"]
+__all__ = [
+    "SEED_SCHEME",
+    "Config",
+    "PairTask",
+    "Plan",
+    "make_plan",
+    "pair_seed",
+    "pending",
+]
+
 
 # Bumped if the derivation of per-pair seeds ever changes, so old stores refuse new runs.
 SEED_SCHEME = 1
@@ -56,6 +65,7 @@ class Config:
     trials: int
     rtd: RTDOptions
     options: dict[str, dict[str, Any]] = field(default_factory=dict)
+    shuffles: int = 0
 
     @property
     def metric(self) -> str:
@@ -92,8 +102,23 @@ class Plan:
     seed: int
     symmetric: bool
 
-    def params(self, measure: str) -> dict[str, Any]:
-        """What the stored numbers of ``measure`` depend on (``trials`` only extends them)."""
+    @property
+    def stored(self) -> list[str]:
+        """The names stored per pair: each measure, then its shuffles (:func:`shuffle_name`)."""
+        shuffled = [
+            shuffle_name(m, j)
+            for m in self.measures
+            if MEASURES[m].pairing
+            for j in range(1, self.config.shuffles + 1)
+        ]
+        return self.measures + shuffled
+
+    def params(self, name: str) -> dict[str, Any]:
+        """What the stored numbers of ``name`` depend on (``trials`` and ``shuffles`` only
+        extend them: shuffle j of trial t is the same for any numbers of either)."""
+        measure, shuffle = split_shuffle(name)
+        if shuffle is not None:
+            return {**self.params(measure), "shuffle": shuffle, "shuffle_scheme": 1}
         common = {"batch": self.config.batch, "seed": self.seed, "seed_scheme": SEED_SCHEME}
         options = self.config.measure_options(measure)
         if MEASURES[measure].call_options:
@@ -116,6 +141,7 @@ def make_plan(
     method: str | None,
     measure_options: Mapping[str, Mapping[str, Any]] | None,
     allow_pickle: bool,
+    shuffles: int = 0,
 ) -> Plan:
     """Validate every option before anything is computed or written."""
     rtd = RTDOptions.check(
@@ -132,6 +158,7 @@ def make_plan(
         trials=check_int(trials, "trials", minimum=1),
         rtd=rtd,
         options=options,
+        shuffles=check_int(shuffles, "shuffles", minimum=0),
     )
     sources = _sources(reps, metric, allow_pickle)
     seed = check_seed(seed, generator=False, fresh=False)
@@ -177,12 +204,15 @@ def _sources(
 
 def pending(db: ResultStore, plan: Plan, n_trials: int) -> list[PairTask]:
     """One task per pair that still misses a (measure, trial); stored ones are skipped."""
-    done = {m: db.completed_trials(m, len(MEASURES[m].directions)) for m in plan.measures}
+    done = {
+        m: db.completed_trials(m, len(MEASURES[split_shuffle(m)[0]].directions))
+        for m in plan.stored
+    }
     tasks = []
     for a, b in combinations(sorted(plan.names), 2):
         todo = tuple(
             (m, missing)
-            for m in plan.measures
+            for m in plan.stored
             if (missing := tuple(t for t in range(n_trials) if t not in done[m].get((a, b), ())))
         )
         if todo:

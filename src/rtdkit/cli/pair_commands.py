@@ -35,7 +35,13 @@ from rtdkit.cli._options import (
 )
 from rtdkit.cli.figures import checked_figure_path, wrote
 
-__all__ = ["barcode", "compare", "permutation_test_command"]
+__all__ = ["DEFAULT_SHUFFLES", "barcode", "compare", "permutation_test_command"]
+
+# Shuffles per trial behind the chance level that `compare` prints. Measured on digits
+# (benchmarks/results/chance.md): the shuffled scores spread by a few tenths on ~85, so 3
+# shuffles pin the chance level to about 0.1% (below the trials' own spread) at about 4x the
+# cost of the plain score, and give a spread (chance_std) to print.
+DEFAULT_SHUFFLES = 3
 
 
 def compare(
@@ -54,12 +60,22 @@ def compare(
     ] = False,
     engine: EngineOpt = None,
     method: MethodOpt = None,
+    shuffles: Annotated[
+        int,
+        typer.Option(
+            min=0,
+            help="Random re-pairings of B's rows per trial behind the chance level and "
+            "'relative' (RTD / chance: 1 = no more related than chance); each costs about "
+            "one more score. 0: the raw score only.",
+        ),
+    ] = DEFAULT_SHUFFLES,
     n_jobs: JobsOpt = DEFAULT_JOBS,
     as_json: JsonOpt = False,
     allow_pickle: PickleOpt = False,
     progress: ProgressOpt = True,
 ) -> None:
-    """Print the RTD score between the representations in files A and B, with its spread."""
+    """Print the RTD score between the representations in files A and B, with its spread and
+    its chance level (the RTD with B's rows re-paired at random)."""
     from rtdkit._validation import check_seed
 
     check_seed(seed, generator=False)
@@ -81,6 +97,7 @@ def compare(
             metric=metric,
             engine=engine,
             method=method,
+            shuffles=shuffles,
             n_jobs=n_jobs,
             progress=progress,
         )
@@ -94,6 +111,22 @@ def compare(
         f"(H{result.dim}, {result.trials} trial(s) of {result.batch} points, seed {seed}, "
         f"{'exact identity' if result.method == 'identity' else f'engine {result.engine}'})"
     )
+    if result.chance is not None:
+        typer.echo(chance_text(result))
+
+
+def chance_text(result: Any) -> str:
+    """The chance level and ``relative`` of an :class:`rtdkit.RTDResult` computed with
+    shuffles, in one line."""
+    relative = f"relative = {result.relative:.4g}"
+    if result.trials > 1:
+        low, high = result.relative_ci(0.95)
+        relative += f", 95% CI [{low:.4g}, {high:.4g}]"
+    return (
+        f"chance level = {result.chance:.6g} (sd {result.chance_std:.2g} over "
+        f"{result.shuffles} re-pairing(s) of B's rows per trial); {relative}  (1 = no more "
+        "related than chance, 0 = identical topology)"
+    )
 
 
 def permutation_test_command(
@@ -103,8 +136,8 @@ def permutation_test_command(
     measure: Annotated[
         str,
         typer.Option(
-            help="Measure: rtd, cka, svcca, pwcca or disagreement (imd has no "
-            "row correspondence to test)."
+            help="Measure: rtd, cka, svcca, pwcca, rtd_lite, nts or disagreement (imd has "
+            "no row correspondence to test)."
         ),
     ] = "rtd",
     permutations: Annotated[

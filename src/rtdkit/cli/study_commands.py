@@ -89,7 +89,8 @@ def matrix(
         typer.Option(
             "--measure",
             "-m",
-            help="Measure to compute (repeatable): rtd (default), cka, svcca, pwcca or imd.",
+            help="Measure to compute (repeatable): rtd (default), cka, svcca, pwcca, imd, "
+            "rtd_lite or nts.",
             show_default=False,
         ),
     ] = None,
@@ -118,6 +119,15 @@ def matrix(
     normalize: NormalizeOpt = "quantile",
     engine: EngineOpt = None,
     method: MethodOpt = None,
+    shuffles: Annotated[
+        int,
+        typer.Option(
+            min=0,
+            help="Random re-pairings of one file's rows per trial: also print each measure "
+            "relative to its chance level (1 = no more related than chance), stored with the "
+            "pair; each costs about one more score.",
+        ),
+    ] = 0,
     n_jobs: JobsOpt = DEFAULT_JOBS,
     allow_pickle: PickleOpt = False,
     progress: ProgressOpt = True,
@@ -147,6 +157,7 @@ def matrix(
             normalize=parse_normalize(normalize),
             engine=engine,
             method=method,
+            shuffles=shuffles,
             n_jobs=n_jobs,
             allow_pickle=allow_pickle,
             progress=progress,

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from typing import Any, Literal
 
 import numpy as np
 from numpy.typing import NDArray
 
-from rtdkit._parallel import map_ordered
 from rtdkit._progress import Progress, check_progress
 from rtdkit._repr import summary_repr
 from rtdkit._validation import (
@@ -23,8 +22,9 @@ from rtdkit._validation import (
     check_seed,
     to_numpy,
 )
-from rtdkit.measures import MEASURES
-from rtdkit.stats._pvalues import draw_permutations, permutation_pvalue
+from rtdkit.divergence import rtd_null
+from rtdkit.measures import MEASURES, Measure
+from rtdkit.null import ChanceLevel, draw_shuffles, permute_rows, run_null
 
 __all__ = ["PermutationResult", "permutation_test"]
 
@@ -62,44 +62,15 @@ class PermutationResult:
         }
 
 
-@dataclass(frozen=True)
-class _Statistic:
-    """A measure bound to its options: ``function(P, Q) -> float`` and its direction."""
-
-    function: Callable[[Any, Any], float]
-    larger_is_related: bool
-    inputs: str
-
-
-# Measures that draw random numbers of their own; they get the test's seed so that the
-# observed and every permuted statistic use the same subsamples.
-_SEEDED_MEASURES = frozenset({"rtd"})
-# Measures invariant to a relabelling of one cloud's rows (IMD compares k-NN graph spectra).
-_CORRESPONDENCE_FREE = frozenset({"imd"})
-
-
-def _measure_statistic(measure: Any, options: dict[str, Any], seed: int) -> _Statistic:
-    """The one adapter between the tests and the measure registry."""
+def _measure_entry(measure: Any) -> Measure:
     name = check_choice(measure, "measure", tuple(MEASURES))
-    if name in _CORRESPONDENCE_FREE:
+    if not MEASURES[name].pairing:
         raise RTDInputError(
             f"measure={name!r} compares the two clouds' intrinsic geometry without using the "
             "row correspondence, so shuffling rows cannot change it and the test has no power; "
             "choose a measure that pairs rows, such as 'rtd' or 'cka'"
         )
-    entry = MEASURES[name]
-    bound = dict(options)
-    if name in _SEEDED_MEASURES:
-        # A fixed integer seed: RTD then draws identical subsample index sets in every call
-        # (subsample_indices depends only on N, batch, trials and seed).
-        bound["seed"] = seed
-    if name == "rtd":
-        bound["n_jobs"] = 1  # the permutations are what runs in parallel
-
-    def function(x: Any, y: Any) -> float:
-        return entry(x, y, **bound)
-
-    return _Statistic(function, entry.kind == "similarity", entry.inputs)
+    return MEASURES[name]
 
 
 def _as_rows(P: Any, Q: Any, inputs: str) -> tuple[NDArray[Any], NDArray[Any]]:
@@ -114,6 +85,39 @@ def _as_rows(P: Any, Q: Any, inputs: str) -> tuple[NDArray[Any], NDArray[Any]]:
             )
     check_same_rows(p, q, "P", "Q")
     return p, q
+
+
+def _measure_null(
+    entry: Measure,
+    P: Any,
+    Q: Any,
+    options: dict[str, Any],
+    *,
+    permutations: int,
+    seed: int,
+    n_jobs: int,
+    progress: Progress,
+) -> ChanceLevel:
+    """Any registered measure on all rows, and on ``permutations`` relabellings of Q's rows:
+    the mechanism of :mod:`rtdkit.null` with one trial whose sides are the rows themselves."""
+    p, q = _as_rows(P, Q, entry.inputs)
+    everything = [np.arange(len(p))]
+
+    def statistic(x: Any, y: Any) -> tuple[float, ...]:
+        return (entry(x, y, **options),)
+
+    run = run_null(
+        statistic,
+        partial(permute_rows, p),
+        partial(permute_rows, q),
+        everything,
+        draw_shuffles(everything, permutations, seed, scope="all", n=len(p)),
+        permute=permute_rows,
+        n_jobs=n_jobs,
+        description=f"{entry.name} permutations",
+        progress=progress,
+    )
+    return ChanceLevel.from_run(run, kind=entry.kind, scope="all")
 
 
 def permutation_test(
@@ -139,6 +143,13 @@ def permutation_test(
 
     never 0 and exact (not asymptotic) under the null. The smallest attainable p-value is
     ``1 / (n_permutations + 1)``.
+
+    The permuted statistics come from :mod:`rtdkit.null`, the mechanism behind the chance
+    level of ``rtdkit.rtd(..., shuffles=k)``. For RTD each permutation relabels all rows and
+    is applied to every one of RTD's subsamples, which keeps the p-value exact when the
+    subsamples overlap (shuffling within each subsample, as the chance level does, would
+    not: its null is too narrow); where a subsample covers all points (``batch=None``) the
+    computed distance matrices are permuted instead of recomputed.
 
     Parameters
     ----------
@@ -187,30 +198,24 @@ def permutation_test(
         seed = int(np.random.SeedSequence().generate_state(1)[0])
     threads = check_n_jobs(n_jobs)
     progress = check_progress(progress)
-    stat = _measure_statistic(measure, options, seed)
-    p, q = _as_rows(P, Q, stat.inputs)
-    square = options.get("metric") == "precomputed"
-
-    def permuted(perm: NDArray[np.intp]) -> float:
-        return stat.function(p, q[np.ix_(perm, perm)] if square else q[perm])
-
-    observed = stat.function(p, q)
-    null = np.array(
-        map_ordered(
-            permuted,
-            draw_permutations(len(p), n_permutations, seed),
-            n_jobs=threads,
-            description=f"{measure} permutations",
-            progress=progress,
-        ),
-        dtype=np.float64,
-    )
+    entry = _measure_entry(measure)
+    if entry.name == "rtd":
+        # RTD's own subsamples (seeded by ``seed``), each relabelled by the same permutations
+        chance = rtd_null(
+            P, Q, shuffles=n_permutations, seed=seed, n_jobs=threads, progress=progress,
+            **options,
+        )  # fmt: skip
+    else:
+        chance = _measure_null(
+            entry, P, Q, options,
+            permutations=n_permutations, seed=seed, n_jobs=threads, progress=progress,
+        )  # fmt: skip
     return PermutationResult(
-        statistic=observed,
-        pvalue=permutation_pvalue(observed, null, larger_is_extreme=stat.larger_is_related),
-        null=null,
+        statistic=chance.value,
+        pvalue=chance.pvalue(),
+        null=chance.null,
         n_permutations=n_permutations,
-        measure=measure,
-        alternative="greater" if stat.larger_is_related else "less",
+        measure=entry.name,
+        alternative="greater" if entry.kind == "similarity" else "less",
         seed=seed,
     )
