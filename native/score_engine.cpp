@@ -14,6 +14,7 @@
 #include <stdexcept>
 #include <string>
 #include <unordered_map>
+#include <type_traits>
 #include <utility>
 
 #include "rips_core.hpp"
@@ -28,26 +29,33 @@ using rtdcore::Ticker;
 using rtdcore::u32;
 using rtdcore::u64;
 
-// Full float32 rows of a symmetric matrix (the engine's copy of an input).
+// Full float32 rows of a symmetric matrix: a float32 input is read in place (no copy: the
+// whole-cloud identity holds three float32 N x N matrices and nothing else of that size), a
+// float64 one is rounded into the engine's own copy.
 class Rows {
    public:
-    Rows(const double* m, int n) : n_(n), a_(rtdcore::full_rows_f32(m, n)) {}
+    Rows(const double* m, int n) : n_(n), copy_(rtdcore::full_rows_f32(m, n)), a_(copy_.data()) {}
+    Rows(const float* m, int n) : n_(n), a_(m) {}
     float operator()(u32 i, u32 j) const { return a_[static_cast<std::size_t>(i) * n_ + j]; }
-    const float* row(u32 i) const { return a_.data() + static_cast<std::size_t>(i) * n_; }
-    const float* data() const { return a_.data(); }
+    const float* row(u32 i) const { return a_ + static_cast<std::size_t>(i) * n_; }
+    const float* data() const { return a_; }
     int size() const { return n_; }
 
    private:
     int n_;
-    std::vector<float> a_;
+    std::vector<float> copy_;  // empty for a float32 input
+    const float* a_;
 };
 
 std::string entry(const char* name, int i, int j) {
     return std::string(name) + "[" + std::to_string(i) + "," + std::to_string(j) + "]";
 }
 
-// Always on (not assert): the size, then every entry, before anything is allocated.
-void check_matrix(const double* m, int n, const char* name) {
+// Always on (not assert): the size, then every entry, before anything is allocated. A float32
+// input is read in place, so it must hold no -0.0 (its bit pattern would sort first).
+template <typename T>
+void check_matrix(const T* m, int n, const char* name) {
+    constexpr bool kInPlace = std::is_same_v<T, float>;
     if (n < 1 || n > kMaxPoints)
         throw std::invalid_argument("score engine supports 1 to " + std::to_string(kMaxPoints) +
                                     " points (its edge indices are 32-bit), got " +
@@ -57,27 +65,30 @@ void check_matrix(const double* m, int n, const char* name) {
             throw std::invalid_argument("score engine needs a zero diagonal in " +
                                         std::string(name) + " (entry " + entry(name, i, i) + ")");
         for (int j = i + 1; j < n; ++j) {
-            const double v = m[static_cast<std::size_t>(i) * n + j];
+            const T v = m[static_cast<std::size_t>(i) * n + j];
             if (m[static_cast<std::size_t>(j) * n + i] != v)
                 throw std::invalid_argument("score engine needs a symmetric " + std::string(name) +
                                             " (entry " + entry(name, i, j) + ")");
-            if (!(v >= 0.0) || !std::isfinite(static_cast<float>(v)))
+            if (!(v >= 0.0) || (kInPlace && std::signbit(v)) ||
+                !std::isfinite(static_cast<float>(v)))
                 throw std::invalid_argument(
                     "score engine needs finite non-negative entries that fit in float32, in "
                     "which the engines compute (got " + entry(name, i, j) + "=" +
-                    std::to_string(v) + "); rescale the data or use normalize='quantile'");
+                    std::to_string(static_cast<double>(v)) + "); rescale the data or use normalize='quantile'");
         }
     }
 }
 
-void check_dominates(const double* w, const double* mu, int n) {
+template <typename T>
+void check_dominates(const T* w, const T* mu, int n) {
     for (int i = 0; i < n; ++i)
         for (int j = i + 1; j < n; ++j) {
             const std::size_t ij = static_cast<std::size_t>(i) * n + j;
             if (!(w[ij] >= mu[ij]))
                 throw std::invalid_argument("score engine needs w >= mu (got " +
-                                            entry("w", i, j) + "=" + std::to_string(w[ij]) +
-                                            ", mu=" + std::to_string(mu[ij]) + ")");
+                                            entry("w", i, j) + "=" +
+                                            std::to_string(static_cast<double>(w[ij])) + ", mu=" +
+                                            std::to_string(static_cast<double>(mu[ij])) + ")");
         }
 }
 
@@ -342,7 +353,8 @@ class ImageReduction {
 
 }  // namespace
 
-MuSide compute_mu_side(const double* mu, int n, const Progress& progress) {
+template <typename T>
+MuSide compute_mu_side(const T* mu, int n, const Progress& progress) {
     check_matrix(mu, n, "mu");
     const Rows m(mu, n);
     MuSide out;
@@ -351,7 +363,8 @@ MuSide compute_mu_side(const double* mu, int n, const Progress& progress) {
     return out;
 }
 
-WSide compute_w_side(const double* w, const double* mu, int n, const MuSide& mu_side,
+template <typename T>
+WSide compute_w_side(const T* w, const T* mu, int n, const MuSide& mu_side,
                      const Progress& progress) {
     check_matrix(w, n, "w");
     check_dominates(w, mu, n);
@@ -361,5 +374,10 @@ WSide compute_w_side(const double* w, const double* mu, int n, const MuSide& mu_
     ImageReduction(m, out.mst, mu_side, out).run(progress);
     return out;
 }
+
+template MuSide compute_mu_side(const double*, int, const Progress&);
+template MuSide compute_mu_side(const float*, int, const Progress&);
+template WSide compute_w_side(const double*, const double*, int, const MuSide&, const Progress&);
+template WSide compute_w_side(const float*, const float*, int, const MuSide&, const Progress&);
 
 }  // namespace rtdscore

@@ -68,15 +68,17 @@ struct WSide {
 // binding raises KeyboardInterrupt on Ctrl-C) stops the computation.
 using rtdcore::Progress;
 
-// mu: n x n row-major float64, symmetric, zero diagonal, finite and non-negative in float32;
-// read in float32. Throws std::invalid_argument (naming the problem) otherwise, or for
+// mu: n x n row-major float64 or float32 (T), symmetric, zero diagonal, finite and
+// non-negative in float32, no -0.0; a float64 input is rounded into a float32 copy, a float32
+// one is read in place. Throws std::invalid_argument (naming the problem) otherwise, or for
 // n outside 1..kMaxPoints.
-MuSide compute_mu_side(const double* mu, int n, const Progress& progress = {});
+template <typename T>
+MuSide compute_mu_side(const T* mu, int n, const Progress& progress = {});
 
-// w: n x n row-major float64, symmetric, zero diagonal, w >= mu entrywise, finite in float32;
-// mu and mu_side as given to and returned by compute_mu_side. Throws std::invalid_argument
-// otherwise.
-WSide compute_w_side(const double* w, const double* mu, int n, const MuSide& mu_side,
+// w: n x n row-major, as mu, with w >= mu entrywise; mu and mu_side as given to and returned
+// by compute_mu_side. Throws std::invalid_argument otherwise.
+template <typename T>
+WSide compute_w_side(const T* w, const T* mu, int n, const MuSide& mu_side,
                      const Progress& progress = {});
 
 }  // namespace rtdscore

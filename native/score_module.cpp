@@ -12,7 +12,6 @@
 
 namespace nb = nanobind;
 
-using InMatrix = rtdbind::InMatrix<double>;
 using rtdbind::owned_array;
 
 namespace {
@@ -46,13 +45,17 @@ nb::dict counters_dict(const rtdscore::Counters& c) {
     return d;
 }
 
-void check_square(const InMatrix& m, std::size_t n, const char* name) {
+template <typename T>
+void check_square(const rtdbind::InMatrix<T>& m, std::size_t n, const char* name) {
     if (m.shape(0) != n || m.shape(1) != n)
         throw std::invalid_argument(std::string("score engine: ") + name +
                                     " must be a square matrix of the same size as mu");
 }
 
-nb::tuple compute(InMatrix mu, std::vector<InMatrix> ws, nb::object progress) {
+// float64 matrices are rounded into the engine's float32 copies; float32 ones are read in place.
+template <typename T>
+nb::tuple compute(rtdbind::InMatrix<T> mu, std::vector<rtdbind::InMatrix<T>> ws,
+                  nb::object progress) {
     const std::size_t n = mu.shape(0);
     check_square(mu, n, "mu");
     for (const auto& w : ws) check_square(w, n, "w");
@@ -92,10 +95,12 @@ nb::tuple compute(InMatrix mu, std::vector<InMatrix> ws, nb::object progress) {
 NB_MODULE(_score, m) {
     m.doc() = "Native terms of the RTD_1 identity (see rtdkit.engines.score).";
     m.attr("MAX_POINTS") = rtdscore::kMaxPoints;
-    m.def("compute", &compute, nb::arg("mu"), nb::arg("ws"), nb::arg("progress") = nb::none(),
+    m.def("compute", &compute<float>, nb::arg("mu"), nb::arg("ws"),
+          nb::arg("progress") = nb::none());
+    m.def("compute", &compute<double>, nb::arg("mu"), nb::arg("ws"), nb::arg("progress") = nb::none(),
           "The minimum spanning tree and H1 bars of Rips(mu) and, for each w in ws, the minimum "
           "spanning tree of w and the image bars of H1 Rips(w) -> H1 Rips(mu); returns "
           "(mu_terms, [w_terms, ...]) with float32 values as float64 and critical edges (pairs "
-          "of points). progress(done, total) is called about every 0.2 s; Ctrl-C interrupts "
+          "of points). mu and ws are all float64 or all float32 (read in place, no -0.0). progress(done, total) is called about every 0.2 s; Ctrl-C interrupts "
           "the computation. Bad input raises ValueError.");
 }

@@ -10,7 +10,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from rtdkit._loader import load_representation
-from rtdkit._parallel import engine_callback
+from rtdkit._parallel import engine_callback, map_ordered
 from rtdkit._progress import Progress, check_progress, progress_callback
 from rtdkit._trials import average_trials, subsample_indices, take_subset
 from rtdkit._validation import (
@@ -30,6 +30,7 @@ from rtdkit.distances import (
     check_memory,
     cross_matrices,
     cross_matrices_f32,
+    identity_matrices,
     normalized_distances,
 )
 from rtdkit.engines import EngineInfo, EngineMatrix
@@ -201,10 +202,27 @@ def _trial(
     p: FloatArray, q: FloatArray, options: RTDOptions, symmetric: bool
 ) -> tuple[float, float]:
     """:func:`rtd_trial` with the options already checked (once per call of :func:`rtd`)."""
+    if options.method == "identity":
+        return _identity_trial(p, q, options, symmetric)
     w = normalized_distances(p, metric=options.metric, normalize=options.normalize, name="P")
     wt = normalized_distances(q, metric=options.metric, normalize=options.normalize, name="Q")
     totals = _pair_totals(w, wt, options=options, symmetric=symmetric)
     return totals[0], totals[1] if symmetric else float("nan")
+
+
+def _identity_trial(
+    p: FloatArray, q: FloatArray, options: RTDOptions, symmetric: bool
+) -> tuple[float, float]:
+    """The identity on float32 matrices built one float64 matrix at a time (about 20 bytes
+    per N² at peak instead of 72): the same totals, bit for bit, as the float64 route."""
+    from rtdkit.engines.score import check_points, identity_terms_f32  # native: on first use
+
+    check_points(len(p))  # before any N x N allocation
+    matrices = identity_matrices(
+        p, q, metric=options.metric, normalize=options.normalize, both=symmetric
+    )
+    forward, backward = identity_terms_f32(matrices)
+    return forward.total, backward.total if backward is not None else float("nan")
 
 
 def _pair_totals(
@@ -371,6 +389,8 @@ class _Setup:
         """Every trial, and ``shuffles`` shuffles of each (:func:`rtdkit.null.subsample_null`)."""
         evaluations = len(self.index_sets) * (shuffles + 1)
         check_trial_memory(len(self.index_sets[0]), self.options, n_jobs=min(n_jobs, evaluations))
+        if shuffles == 0 and self.options.method == "identity":
+            return self._identity_trials(n_jobs=n_jobs, progress=progress)
         return subsample_null(
             self.p,
             self.q,
@@ -385,6 +405,23 @@ class _Setup:
             description="RTD trials",
             progress=progress,
         )
+
+    def _identity_trials(self, *, n_jobs: int, progress: Progress) -> NullRun:
+        """The trials alone through the float32 identity route (:func:`_identity_trial`):
+        no float64 matrix of both clouds at once, so a whole cloud fits (``batch=None``)."""
+        metric, symmetric = self.options.metric, self.symmetric
+
+        def trial(idx: NDArray[np.intp]) -> tuple[float, ...]:
+            p, q = take_subset(self.p, idx, metric), take_subset(self.q, idx, metric)
+            totals = _identity_trial(p, q, self.options, symmetric)
+            return totals if symmetric else totals[:1]
+
+        observed = map_ordered(
+            trial, self.index_sets, n_jobs=n_jobs, description="RTD trials", progress=progress
+        )
+        width = 2 if symmetric else 1
+        values = np.array(observed, dtype=np.float64).reshape(-1, width)
+        return NullRun(values, np.empty((len(values), 0, width)))
 
 
 # rtd()'s options that decide the score, in _setup's order, with rtd()'s defaults.

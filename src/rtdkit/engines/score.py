@@ -37,7 +37,7 @@ from numpy.typing import NDArray
 
 from rtdkit._parallel import engine_callback
 from rtdkit._validation import FloatArray, RTDInputError
-from rtdkit.distances import cross_matrices
+from rtdkit.distances import IdentityMatrices, cross_matrices
 from rtdkit.engines._api import import_native
 
 _score = import_native("_score", meanwhile="method='barcode'")
@@ -112,32 +112,77 @@ def identity_terms(
     direction, exactly as the barcode path does. ``progress(done, total)``, if given, is called
     about every 0.2 s; an exception it raises stops the computation and propagates.
     """
-    if len(w) > MAX_POINTS:  # refused before anything is copied or allocated
-        raise RTDInputError(
-            f"the score engine takes at most {MAX_POINTS} points (32-bit edge indices), got "
-            f"{len(w)}; subsample with rtdkit.rtd(..., batch=...)"
-        )
+    check_points(len(w))  # refused before anything is copied or allocated
     w_fwd, mu_fwd = cross_matrices(w, w_tilde)
     if not both:
-        mu_out, (w_out,) = _compute(mu_fwd, [w_fwd], progress)
-        return _terms(mu_out, w_out), None
+        return _directions(w_fwd, mu_fwd, None, None, progress)
     w_bwd, mu_bwd = cross_matrices(w_tilde, w)
-    if np.array_equal(mu_fwd, mu_bwd):  # the usual case: one Rips(mu) for both directions
-        mu_out, (fwd, bwd) = _compute(mu_fwd, [w_fwd, w_bwd], progress)
+    shared = np.array_equal(mu_fwd, mu_bwd)  # the usual case: one Rips(mu) for both directions
+    return _directions(w_fwd, mu_fwd, w_bwd, mu_fwd if shared else mu_bwd, progress)
+
+
+def identity_terms_f32(
+    matrices: IdentityMatrices, *, progress: ProgressCallback | None = None
+) -> tuple[IdentityTerms, IdentityTerms | None]:
+    """:func:`identity_terms` of the float32 matrices of
+    :func:`rtdkit.distances.identity_matrices`, which the engine reads in place (the
+    whole-cloud route: no float64 N x N matrix, no copy).
+
+    Examples
+    --------
+    >>> from rtdkit.distances import identity_matrices
+    >>> x = np.random.default_rng(0).normal(size=(40, 3))
+    >>> m = identity_matrices(x, 2 * x, metric="euclidean", normalize="quantile")
+    >>> [t.total for t in identity_terms_f32(m)]
+    [0.0, 0.0]
+    """
+    m = matrices
+    check_points(len(m.w))
+    return _directions(m.w, m.mu, m.w_tilde, m.mu_tilde, progress)
+
+
+def check_points(n: int) -> None:
+    """Refuse more points than the engine's 32-bit edge indices allow, before any work."""
+    if n > MAX_POINTS:
+        raise RTDInputError(
+            f"the score engine takes at most {MAX_POINTS} points (32-bit edge indices), got "
+            f"{n}; subsample with rtdkit.rtd(..., batch=...)"
+        )
+
+
+EngineInput = FloatArray | NDArray[np.float32]
+
+
+def _directions(
+    w: EngineInput,
+    mu: EngineInput,
+    w_tilde: EngineInput | None,
+    mu_tilde: EngineInput | None,
+    progress: ProgressCallback | None,
+) -> tuple[IdentityTerms, IdentityTerms | None]:
+    """The forward terms and, when ``w_tilde`` is given, the backward ones; one Rips(mu) for
+    both when ``mu_tilde is mu``."""
+    if w_tilde is None or mu_tilde is None:
+        mu_out, (fwd,) = _compute(mu, [w], progress)
+        return _terms(mu_out, fwd), None
+    if mu_tilde is mu:
+        mu_out, (fwd, bwd) = _compute(mu, [w, w_tilde], progress)
         return _terms(mu_out, fwd), _terms(mu_out, bwd)
-    mu_out, (fwd,) = _compute(mu_fwd, [w_fwd], progress)
-    mu_out_b, (bwd,) = _compute(mu_bwd, [w_bwd], progress)
+    mu_out, (fwd,) = _compute(mu, [w], progress)
+    mu_out_b, (bwd,) = _compute(mu_tilde, [w_tilde], progress)
     return _terms(mu_out, fwd), _terms(mu_out_b, bwd)
 
 
 def _compute(
-    mu: FloatArray, ws: list[FloatArray], progress: ProgressCallback | None
+    mu: EngineInput, ws: list[EngineInput], progress: ProgressCallback | None
 ) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     """The native terms; its input checks (size, symmetry, zero diagonal, ``w >= mu``,
-    float32 range) become :class:`rtdkit.RTDInputError`."""
+    float32 range) become :class:`rtdkit.RTDInputError`. float32 matrices are read in place,
+    anything else as float64 (rounded to float32 by the engine)."""
     # always a callable: a cancelled pool map stops an engine running in a worker thread
     callback = engine_callback(progress)
-    as_c = [np.ascontiguousarray(m, dtype=np.float64) for m in (mu, *ws)]
+    dtype = np.float32 if all(m.dtype == np.float32 for m in (mu, *ws)) else np.float64
+    as_c = [np.ascontiguousarray(m, dtype=dtype) for m in (mu, *ws)]
     try:
         mu_out, w_outs = _score.compute(as_c[0], as_c[1:], callback)
     except ValueError as exc:
