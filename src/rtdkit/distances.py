@@ -299,16 +299,21 @@ def identity_matrices(
     w = _floored_f32(w_p, floor_p)
     del w_p
     w_q = normalized_distances(q, metric=metric, normalize=normalize, name="Q")
-    mu = _floored_f32(w_q, floor_p)
-    np.minimum(w, mu, out=mu)
     if not both:
+        mu = _floored_f32(w_q, floor_p)
+        np.minimum(w, mu, out=mu)
         return IdentityMatrices(w, mu)
     check_float32_range(w_q)
     floor_q = zero_floor(w_q)
-    # the entries of Q between the two floors: the only ones of Q where the two mu differ
+    # the entries of Q between the two floors: the only ones where Q floored at floor_p
+    # differs from w_tilde (Q floored at floor_q), kept with their float32 values
     band_q = _flat_band(w_q, *sorted((floor_p, floor_q)))
+    band_values = w_q.flat[band_q].astype(np.float32) + np.float32(0.0)  # no -0.0
     w_tilde = _floored_f32(w_q, floor_q)
-    del w_q
+    del w_q  # from here on, float32 only: 12 bytes per N²
+    mu = w_tilde.copy()
+    mu.flat[band_q] = band_values if floor_q > floor_p else np.float32(0.0)
+    np.minimum(w, mu, out=mu)
     mu_tilde = _backward_mu(w, mu, w_tilde, band_q, floor_p, floor_q, lost_p)
     if mu_tilde is None:  # float32 cannot decide: P's float64 matrix once more
         w_p = normalized_distances(p, metric=metric, normalize=normalize, name="P")
