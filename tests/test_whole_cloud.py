@@ -22,7 +22,7 @@ from rtdkit.distances import (
     pairwise_distances,
     zero_floor,
 )
-from rtdkit.divergence import IDENTITY_TRIAL_BYTES_PER_N2, rtd_trial
+from rtdkit.divergence import IDENTITY_FLOAT32_TRIAL_BYTES_PER_N2, rtd_trial
 from rtdkit.engines import get_engine
 from rtdkit.engines.score import _score, identity_terms, identity_terms_f32
 from test_engines_score import FAMILIES, _family
@@ -197,12 +197,12 @@ def test_engine_refuses_a_negative_zero_in_a_float32_matrix() -> None:
 
 def test_guard_refuses_a_whole_cloud_when_memory_is_short(monkeypatch: pytest.MonkeyPatch) -> None:
     n = 400
-    needed = IDENTITY_TRIAL_BYTES_PER_N2 * n * n
+    needed = IDENTITY_FLOAT32_TRIAL_BYTES_PER_N2 * n * n
     monkeypatch.setattr(distances, "available_memory", lambda: int(needed) - 1)
     p = np.random.default_rng(0).normal(size=(n, 3))
     with pytest.raises(rtdkit.RTDInputError, match=r"batch=") as info:
         rtdkit.rtd(p, p, batch=None)
-    assert f"{IDENTITY_TRIAL_BYTES_PER_N2:g} bytes per N²" in str(info.value)
+    assert f"{IDENTITY_FLOAT32_TRIAL_BYTES_PER_N2:g} bytes per N²" in str(info.value)
     monkeypatch.setattr(distances, "available_memory", lambda: int(needed) + 1)
     assert rtdkit.rtd(p, p, batch=None).value == 0.0
 
@@ -213,4 +213,4 @@ def test_guard_constant_is_above_the_measured_peak() -> None:
     text = (ROOT / "benchmarks" / "results" / "memory.md").read_text(encoding="utf-8")
     peaks = [float(v) for v in re.findall(r"rtd\(P, Q, batch=None\)[^|\n]*?\s+([\d.]+)\s", text)]
     assert len(peaks) >= 2
-    assert max(peaks) < IDENTITY_TRIAL_BYTES_PER_N2
+    assert max(peaks) < IDENTITY_FLOAT32_TRIAL_BYTES_PER_N2

@@ -388,8 +388,11 @@ class _Setup:
     def run(self, shuffles: int, *, scope: Scope, n_jobs: int, progress: Progress) -> NullRun:
         """Every trial, and ``shuffles`` shuffles of each (:func:`rtdkit.null.subsample_null`)."""
         evaluations = len(self.index_sets) * (shuffles + 1)
-        check_trial_memory(len(self.index_sets[0]), self.options, n_jobs=min(n_jobs, evaluations))
-        if shuffles == 0 and self.options.method == "identity":
+        float32 = shuffles == 0 and self.options.method == "identity"
+        check_trial_memory(
+            len(self.index_sets[0]), self.options, n_jobs=min(n_jobs, evaluations), float32=float32
+        )
+        if float32:
             return self._identity_trials(n_jobs=n_jobs, progress=progress)
         return subsample_null(
             self.p,
@@ -463,18 +466,26 @@ def _setup(
     return _Setup(p, q, options, symmetric, seed, index_sets)
 
 
-# Peak bytes per N² of one trial on N points (python benchmarks/memory.py: 69.8 at N = 3000, 72.5
-# at N = 6000): the float64 distance matrices of both clouds, the floored copies of each
-# direction, and the engine's float32 working set.
+# Peak bytes per N² of one identity trial on N points through the float64 route (trials with
+# shuffles, the loss, critical edges; python benchmarks/memory.py, before the float32 route:
+# 69.8 at N = 3000, 72.5 at N = 6000): the float64 distance matrices of both clouds, the floored
+# copies of each direction, and the engine's float32 working set.
 IDENTITY_TRIAL_BYTES_PER_N2 = 76.0
+# The same trial through the float32 route (rtd's trials without shuffles, rtd_trial): 20.9 at
+# N = 3000 and 20.7 at N = 6000 (benchmarks/results/memory.md); the bound leaves room for the
+# rare recomputation of P's float64 matrix (24 B/N² for a moment, docs/score.md).
+IDENTITY_FLOAT32_TRIAL_BYTES_PER_N2 = 26.0
 FLOAT64_ROUTE_BYTES_PER_N2 = 48.0
 
 
-def check_trial_memory(n: int, options: RTDOptions, *, n_jobs: int, caller: str = "rtd") -> None:
+def check_trial_memory(
+    n: int, options: RTDOptions, *, n_jobs: int, caller: str = "rtd", float32: bool = False
+) -> None:
     """Refuse ``n_jobs`` trials on ``n`` points at once that cannot fit in memory, before
-    any N x N allocation (the error names ``batch=``)."""
+    any N x N allocation (the error names ``batch=``); ``float32``: identity trials through
+    the float32 route (:func:`rtdkit.distances.identity_matrices`)."""
     if options.method == "identity":
-        per_trial = IDENTITY_TRIAL_BYTES_PER_N2
+        per_trial = IDENTITY_FLOAT32_TRIAL_BYTES_PER_N2 if float32 else IDENTITY_TRIAL_BYTES_PER_N2
     else:
         per_trial = FLOAT64_ROUTE_BYTES_PER_N2 + (options.info.bytes_per_n2 or 16.0)
     what = f"{caller} (method {options.method!r}, {n_jobs} trial(s) at once)"
