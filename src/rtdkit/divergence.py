@@ -472,7 +472,7 @@ def _setup(
 # copies of each direction, and the engine's float32 working set.
 IDENTITY_TRIAL_BYTES_PER_N2 = 76.0
 # The same trial through the float32 route (rtd's trials without shuffles, rtd_trial): 20.9 at
-# N = 3000 and 20.7 at N = 6000 (benchmarks/results/memory.md); the bound leaves room for the
+# N = 3000 and 20.4 at N = 6000 (benchmarks/results/memory.md); the bound leaves room for the
 # rare recomputation of P's float64 matrix (24 B/N² for a moment, docs/score.md).
 IDENTITY_FLOAT32_TRIAL_BYTES_PER_N2 = 26.0
 FLOAT64_ROUTE_BYTES_PER_N2 = 48.0
