@@ -214,3 +214,14 @@ def test_guard_constant_is_above_the_measured_peak() -> None:
     peaks = [float(v) for v in re.findall(r"rtd\(P, Q, batch=None\)[^|\n]*?\s+([\d.]+)\s", text)]
     assert len(peaks) >= 2
     assert max(peaks) < IDENTITY_FLOAT32_TRIAL_BYTES_PER_N2
+
+
+def test_one_direction_and_threads_give_the_same_trials() -> None:
+    p, q = _family("duplicates", 90, seed=6)
+    w, wt = _float64_route(p, q, "euclidean", "quantile")
+    forward, _ = identity_terms(w, wt, both=False)
+    one_way = rtdkit.rtd(p, q, batch=None, symmetric=False)
+    assert one_way.backward is None and one_way.value == forward.total
+    serial = rtdkit.rtd(p, q, batch=40, trials=5, seed=2)
+    threaded = rtdkit.rtd(p, q, batch=40, trials=5, seed=2, n_jobs=2)
+    assert np.array_equal(serial.samples, threaded.samples)
