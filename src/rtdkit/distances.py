@@ -374,12 +374,27 @@ def check_memory(n: int, bytes_per_n2: float, *, what: str, fix: str | None = No
         return
     available, source = budget
     if fix is None:
-        fitting = int(math.sqrt(available / bytes_per_n2))
+        # a round number with a tenth to spare: the rest of the process needs memory too
+        fitting = int(math.sqrt(0.9 * available / bytes_per_n2))
+        fitting = fitting // 100 * 100 if fitting >= 1000 else fitting
         fix = (
             f"pass batch={fitting} or less (the RTD is then averaged over random subsets of "
             "that many points), or free memory"
         )
     raise RTDInputError(
-        f"{what} on {n} points needs about {needed / 2**30:.1f} GiB ({bytes_per_n2:g} bytes "
-        f"per N²) but only {available / 2**30:.1f} GiB are available ({source}); {fix}"
+        f"{what} on {n} points needs about {format_size(needed)} ({bytes_per_n2:g} bytes per "
+        f"N²) but only {format_size(available)} are available ({source}); {fix}"
     )
+
+
+def format_size(n_bytes: float) -> str:
+    """``2.5 GiB``, ``12.3 MiB``: memory sizes as messages give them.
+
+    Examples
+    --------
+    >>> format_size(2.5 * 2**30), format_size(3 * 2**20)
+    ('2.5 GiB', '3.0 MiB')
+    """
+    if n_bytes >= 2**30:
+        return f"{n_bytes / 2**30:.1f} GiB"
+    return f"{n_bytes / 2**20:.1f} MiB"

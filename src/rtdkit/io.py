@@ -232,7 +232,7 @@ def _check_regular_file(path: Path) -> None:
 def _check_fits(path: Path, header: _Header) -> None:
     """Refuse an array whose load (and float64 copy) would need more than the memory left,
     before a byte of it is read."""
-    from rtdkit.distances import available_memory
+    from rtdkit.distances import available_memory, format_size
 
     count = math.prod(header.shape)
     needed = count * header.itemsize + (0 if header.is_float64 else 8 * count)
@@ -240,9 +240,9 @@ def _check_fits(path: Path, header: _Header) -> None:
     if available is not None and needed > available:
         shape = " x ".join(map(str, header.shape))
         raise RTDFileError(
-            f"{path} holds a {shape} array that needs {needed / 2**30:.1f} GiB to load but "
-            f"only {available / 2**30:.1f} GiB of memory are available; save a random subset "
-            "of its rows (the RTD is computed on subsets of batch points anyway)"
+            f"{path} holds a {shape} array that needs {format_size(needed)} to load but only "
+            f"{format_size(available)} of memory are available; save a random subset of its "
+            "rows (the RTD is computed on subsets of batch points anyway)"
         )
 
 
