@@ -297,3 +297,25 @@ def test_member_specs_with_colons(tmp_path: Path) -> None:
         read_if_path(f"{spec}:")
     with pytest.raises(RTDFileError, match=r"missing\.npz: no such file"):
         read_if_path(str(tmp_path / "missing.npz:layer3:extra"))
+
+
+def test_read_if_path_lets_the_caller_refuse_from_the_header(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    np.savez_compressed(tmp_path / "acts.npz", layer=np.zeros((500, 40)))
+    seen: list[int] = []
+
+    def refuse(n_rows: int) -> None:
+        seen.append(n_rows)
+        raise RTDFileError(f"{n_rows} rows are too many")
+
+    def never(*args: object, **kwargs: object) -> None:
+        raise AssertionError("the array data were read")
+
+    monkeypatch.setattr(np.lib.format, "read_array", never)
+    with pytest.raises(RTDFileError, match="500 rows are too many"):
+        read_if_path(f"{tmp_path / 'acts.npz'}:layer", check_rows=refuse)
+    assert seen == [500]
+    monkeypatch.undo()
+    rows = read_if_path(str(tmp_path / "acts.npz"), check_rows=seen.append)
+    assert rows.shape == (500, 40) and seen == [500, 500]

@@ -534,13 +534,15 @@ def _load_safetensors(path: Path, key: str | None, allow_pickle: bool) -> NDArra
         return np.asarray(tensors.get_tensor(name))
 
 
-def read_if_path(x: Any) -> Any:
+def read_if_path(x: Any, *, check_rows: Callable[[int], None] | None = None) -> Any:
     """A path (``str`` or ``os.PathLike``, ``FILE.npz:KEY`` too) read as :func:`pairwise` reads
     it, without pickles; anything else is returned unchanged.
 
     This is how :func:`rtdkit.rtd`, :func:`rtdkit.cross_barcode` and
     :func:`rtdkit.pairwise` all accept file names. To load a trusted pickle, call
-    :func:`load_array` with ``allow_pickle=True`` and pass the array.
+    :func:`load_array` with ``allow_pickle=True`` and pass the array. ``check_rows`` is
+    called with the number of rows the file's header announces (:func:`stored_shape`)
+    before anything is loaded, so that a caller can refuse too large an input up front.
 
     Examples
     --------
@@ -551,6 +553,8 @@ def read_if_path(x: Any) -> Any:
     """
     if isinstance(x, str) or isinstance(x, os.PathLike):
         path, key = split_path_key(os.fspath(x))
+        if check_rows is not None and (shape := stored_shape(path, key=key)):
+            check_rows(shape[0])
         return load_array(path, key=key)
     return x
 
