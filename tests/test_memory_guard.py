@@ -75,9 +75,7 @@ def test_cgroup_v2_limit_minus_usage_without_reclaimable_cache(
     assert available_memory() == GiB // 2
 
 
-def test_cgroup_v1_inside_a_container(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_cgroup_v1_inside_a_container(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     mount = tmp_path / "memory"
     # A container sees its own cgroup at the mount point: the mount's root is its path.
     _fake_proc(

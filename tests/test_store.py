@@ -173,3 +173,14 @@ def test_a_killed_claimants_pairs_are_retaken_after_its_lease(
         retaken = db.claim(PAIRS, claimant="survivor", lease=60, limit=len(PAIRS))
         assert retaken == PAIRS
         assert {c for c, _ in db.claims().values()} == {"survivor"}
+
+
+def test_a_parameter_conflict_names_both_values_as_options() -> None:
+    with ResultStore() as db:
+        db.register_measure("rtd", {"normalize": "quantile", "batch": 30})
+        db.write([ResultRow("a", "b", "rtd", "forward", 0, 1.0, 0)])
+        with pytest.raises(RTDInputError) as caught:
+            db.register_measure("rtd", {"normalize": None, "batch": 30})
+    assert "computed with normalize='quantile', but this run asks for normalize=None; rerun" in str(
+        caught.value
+    )

@@ -284,11 +284,16 @@ class ResultStore:
 
     def _conflict(self, measure: str, stored: dict[str, Any], asked: dict[str, Any]) -> str:
         keys = sorted(k for k in stored.keys() | asked.keys() if stored.get(k) != asked.get(k))
-        diff = ", ".join(f"{k}={stored.get(k)!r} (this run: {asked.get(k)!r})" for k in keys)
+
+        def listed(params: dict[str, Any]) -> str:
+            # name=value, as the options are spelled (the CLI rewrites them as --name value)
+            return ", ".join(f"{k}={params.get(k)!r}" for k in keys)
+
         return (
-            f"store {self.path!r} holds {measure!r} results computed with {diff}; rerun with "
-            "the stored values to resume that study, or pass a new store file; results "
-            "computed with different parameters are never mixed"
+            f"store {self.path!r} holds {measure!r} results computed with {listed(stored)}, "
+            f"but this run asks for {listed(asked)}; rerun with the stored values to resume "
+            "that study, or pass a new store file; results computed with different parameters "
+            "are never mixed"
         )
 
     @_reporting_damage
