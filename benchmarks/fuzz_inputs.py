@@ -27,6 +27,7 @@ import signal
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import traceback
 import zipfile
@@ -436,30 +437,46 @@ def signal_cases(folder: Path, quick: bool) -> Iterator[Outcome]:
         ],
         "demo": ["demo"],
     }
-    delays = (1.0,) if quick else (0.3, 1.0, 3.0)
+    # "starting": while Python imports; "working": that long after the first progress output
+    moments = [("starting", 0.2), ("working", 0.5)] + ([] if quick else [("working", 2.0)])
     for name, args in commands.items():
-        for delay in delays:
-            proc = subprocess.Popen(
-                [sys.executable, "-c", CLI, *args],
-                stdout=subprocess.PIPE,
-                stderr=subprocess.PIPE,
-                text=True,
-            )
-            time.sleep(delay)
-            proc.send_signal(signal.SIGINT)
-            try:
-                _, err = proc.communicate(timeout=10)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.communicate()
-                yield Outcome(f"signal/{name}", f"SIGINT at {delay} s", "FAIL: not stopped in 10 s")
-                continue
-            # progress bars are not messages: keep the lines that are
-            err = "\n".join(line for line in err.splitlines() if line.strip() and "%" not in line)
-            verdict, detail = _cli_verdict(proc.returncode, err)
-            if verdict == "ok":
-                verdict = "ok (finished before the signal)"
-            yield Outcome(f"signal/{name}", f"SIGINT at {delay} s", verdict, detail)
+        for moment, delay in moments:
+            verdict, detail = _interrupt([sys.executable, "-c", CLI, *args], moment, delay)
+            yield Outcome(f"signal/{name}", f"SIGINT {moment} +{delay} s", verdict, detail)
+
+
+def _interrupt(command: list[str], moment: str, delay: float) -> tuple[str, str]:
+    """Run ``command``, send SIGINT at ``moment``, and judge how it ended."""
+    proc = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    assert proc.stderr is not None
+    chunks: list[str] = []
+    started = threading.Event()
+
+    def read() -> None:
+        assert proc.stderr is not None
+        while chunk := proc.stderr.read(1):
+            chunks.append(chunk)
+            started.set()
+
+    reader = threading.Thread(target=read, daemon=True)
+    reader.start()
+    if moment == "working":
+        started.wait(timeout=120)
+    time.sleep(delay)
+    if proc.poll() is not None:
+        return "ok (finished before the signal)", ""
+    proc.send_signal(signal.SIGINT)
+    try:
+        proc.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+        return "FAIL: not stopped within 10 s of SIGINT", ""
+    reader.join(timeout=5)
+    # progress bars redraw with carriage returns: keep the last state of each line
+    lines = [line.split("\r")[-1] for line in "".join(chunks).splitlines()]
+    messages = "\n".join(line for line in lines if line.strip() and "%" not in line)
+    return _cli_verdict(proc.returncode, messages)
 
 
 def main() -> None:
