@@ -20,7 +20,7 @@ do), :mod:`~rtdkit.allpairs.compute` (the work of one pair),
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from itertools import combinations
 from typing import TYPE_CHECKING, Any
 
@@ -30,6 +30,7 @@ from rtdkit._progress import progress_iter
 from rtdkit._validation import RTDInputError, check_n_jobs
 from rtdkit.allpairs.compute import FileRep, rep_info
 from rtdkit.allpairs.executors import Backend, open_backend
+from rtdkit.allpairs.leases import shared_run
 from rtdkit.allpairs.plan import PairTask, Plan, effective_trials, make_plan, pair_seed, pending
 from rtdkit.allpairs.store import ResultStore
 from rtdkit.baselines import MEASURES
@@ -139,7 +140,13 @@ def pairwise(
         try:
             n_trials = effective_trials(plan.config, _register_reps(db, backend, plan))
             tasks = pending(db, plan, n_trials)
-            _run(db, backend, tasks, progress, resumed=n_pairs - len(tasks))
+            if db.path is None:
+                stored = _stored(db, backend, tasks)
+            else:  # other processes may share the file: split the pairs with them
+                stored = shared_run(
+                    db, backend, lambda: pending(db, plan, n_trials), width=backend.width
+                )
+            _run(db, stored, len(tasks), progress, resumed=n_pairs - len(tasks))
         finally:
             backend.close()
         return {m: _matrix(db, plan, m, n_trials) for m in plan.measures}
@@ -162,22 +169,26 @@ def _register_reps(db: ResultStore, backend: Backend, plan: Plan) -> int:
     return rows.pop()
 
 
+def _stored(db: ResultStore, backend: Backend, tasks: list[PairTask]) -> Iterator[None]:
+    """Compute ``tasks`` and store each pair as it finishes; yield once per pair."""
+    for result in backend.results(tasks):
+        db.write(result)
+        yield
+
+
 def _run(
-    db: ResultStore, backend: Backend, tasks: list[PairTask], progress: bool, *, resumed: int
+    db: ResultStore, stored: Iterator[None], n_tasks: int, progress: bool, *, resumed: int
 ) -> None:
-    """Store each pair as it finishes (the driver is the only writer of its results)."""
-    if not tasks:
+    """Drive ``stored`` (one step per pair stored) under a progress bar."""
+    if not n_tasks:
         return
     label = f"pairs ({resumed} already stored)" if resumed else "pairs"
     written = 0
     try:
-        for result in progress_iter(
-            backend.results(tasks), total=len(tasks), description=label, enabled=progress
-        ):
-            db.write(result)
+        for _ in progress_iter(stored, total=n_tasks, description=label, enabled=progress):
             written += 1
     except (Exception, KeyboardInterrupt) as exc:
-        exc.add_note(_resume_hint(db.path, written, len(tasks)))
+        exc.add_note(_resume_hint(db.path, written, n_tasks))
         raise
 
 

@@ -25,6 +25,9 @@ __all__ = ["Backend", "open_backend"]
 
 
 class Backend(Protocol):
+    # How many pairs it computes at once (what a process claims from a shared store).
+    width: int
+
     def describe(self, names: list[str]) -> dict[str, RepInfo]: ...
 
     def results(self, tasks: list[PairTask]) -> Iterator[list[ResultRow]]: ...
@@ -34,6 +37,8 @@ class Backend(Protocol):
 
 class _SerialBackend:
     """Everything in this process (``n_jobs=1``): easiest to debug, no start-up cost."""
+
+    width = 1
 
     def __init__(self, sources: Mapping[str, FloatArray | FileRep], metric: str):
         self._cache = RepCache(sources, metric)
@@ -56,6 +61,7 @@ class _ThreadBackend:
         self, sources: Mapping[str, FloatArray | FileRep], metric: str, workers: int
     ) -> None:
         self._cache = RepCache(sources, metric)
+        self.width = workers
         self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="rtdkit-pair")
 
     def describe(self, names: list[str]) -> dict[str, RepInfo]:
@@ -81,6 +87,7 @@ class _DaskBackend:
         self, client: Any, owns: bool, sources: Mapping[str, FloatArray | FileRep], metric: str
     ) -> None:
         self._client, self._owns = client, owns
+        self.width = max(sum(client.nthreads().values()), 1)
         arrays = {n: s for n, s in sources.items() if not isinstance(s, FileRep)}
         # hash=False: keys of our own, so close() can release them without touching the
         # user's data on a shared cluster.
