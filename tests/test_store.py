@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import json
 import signal
 import sqlite3
 import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
+import numpy as np
 import pytest
 
+import rtdkit
 from rtdkit import RTDInputError
 from rtdkit.allpairs import store
 from rtdkit.allpairs.store import ResultRow, ResultStore
@@ -184,3 +188,89 @@ def test_a_parameter_conflict_names_both_values_as_options() -> None:
     assert "computed with normalize='quantile', but this run asks for normalize=None; rerun" in str(
         caught.value
     )
+
+
+# One pairwise() process of a shared study; it prints the pairs it computed itself.
+_PAIRWISE_WORKER = r"""
+import json, os, sys, time
+import numpy as np
+import rtdkit
+from rtdkit.allpairs import executors, leases
+from rtdkit.allpairs.store import ResultStore
+
+files, store, go, mode = json.loads(sys.argv[1]), sys.argv[2], sys.argv[3], sys.argv[4]
+computed = []
+compute = executors.compute_pair
+
+
+def logged(task, x_a, x_b):
+    if mode == "hang":  # claim a pair, say so, and never finish it (until killed)
+        print("claimed", flush=True)
+        time.sleep(600)
+    if not computed:  # hold the first pair until the other process holds one too
+        with ResultStore(store) as db:
+            for _ in range(6000):
+                if len({c for c, _ in db.claims().values()}) > 1 or db.count():
+                    break
+                time.sleep(0.01)
+    computed.append(f"{task.a},{task.b}")
+    return compute(task, x_a, x_b)
+
+
+executors.compute_pair = logged
+leases.LEASE_S = 2.0 if mode == "hang" else leases.LEASE_S
+while not os.path.exists(go):
+    time.sleep(0.01)
+m = rtdkit.pairwise(files, store=store, n_jobs=1, progress=False, batch=20, trials=2)["rtd"]
+print(json.dumps({"pairs": ";".join(computed), "matrix": m.to_numpy().tolist()}))
+"""
+
+
+def _study_files(tmp_path: Path, n_reps: int) -> dict[str, str]:
+    rng = np.random.default_rng(0)
+    base = rng.normal(size=(40, 4))
+    files = {}
+    for i in range(n_reps):
+        files[f"r{i:02d}"] = str(tmp_path / f"r{i:02d}.npy")
+        np.save(files[f"r{i:02d}"], np.tanh(base * (1 + i)) + 0.01 * rng.normal(size=(40, 4)))
+    return files
+
+
+def _pairwise_worker(files: dict[str, str], store: Path, go: Path, mode: str) -> Any:
+    return subprocess.Popen(
+        [sys.executable, "-c", _PAIRWISE_WORKER, json.dumps(files), str(store), str(go), mode],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+
+
+def test_pairwise_processes_sharing_a_store_split_the_pairs(tmp_path: Path) -> None:
+    files = _study_files(tmp_path, 6)
+    go, store_path = tmp_path / "go", tmp_path / "study.sqlite"
+    workers = [_pairwise_worker(files, store_path, go, "share") for _ in range(2)]
+    go.touch()
+    results = [json.loads(w.communicate(timeout=300)[0]) for w in workers]
+    computed = [_pairs_of(r["pairs"]) for r in results]
+    expected = [(a, b) for a in sorted(files) for b in sorted(files) if a < b]
+    assert all(computed) and sorted(computed[0] + computed[1]) == expected
+    serial = rtdkit.pairwise(files, n_jobs=1, progress=False, batch=20, trials=2)["rtd"]
+    for r in results:
+        assert np.array_equal(np.array(r["matrix"]), serial.to_numpy())
+
+
+def test_a_killed_pairwise_process_leaves_its_pairs_to_the_others(tmp_path: Path) -> None:
+    files = _study_files(tmp_path, 4)
+    go, store_path = tmp_path / "go", tmp_path / "study.sqlite"
+    go.touch()
+    doomed = _pairwise_worker(files, store_path, go, "hang")
+    assert doomed.stdout is not None and doomed.stdout.readline().strip() == "claimed"
+    doomed.send_signal(signal.SIGKILL)
+    doomed.wait()
+    with ResultStore(store_path) as db:
+        assert len(db.claims()) == 1  # its pair is still claimed, for a 2 s lease
+    # This process waits for the lease to run out, then computes that pair too.
+    m = rtdkit.pairwise(files, store=store_path, n_jobs=1, progress=False, batch=20, trials=2)
+    serial = rtdkit.pairwise(files, n_jobs=1, progress=False, batch=20, trials=2)
+    assert np.array_equal(m["rtd"].to_numpy(), serial["rtd"].to_numpy())
+    with ResultStore(store_path) as db:
+        assert db.claims() == {}
