@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import _thread
 import signal
+import sys
 import threading
-import time
 from collections.abc import Callable
 from typing import Any
 
@@ -54,21 +54,53 @@ def sort_diagram(bars: np.ndarray) -> np.ndarray:
     return bars[np.lexsort((bars[:, 1], bars[:, 0]))]
 
 
-def assert_stops_on_ctrl_c(long_call: Callable[[], Any], *, after: float = 0.5) -> None:
-    """Ctrl-C (simulated with _thread.interrupt_main) ``after`` seconds into ``long_call``, a
-    native computation of many seconds, must raise KeyboardInterrupt within about a second: the
-    engines check for signals every 0.2 s. Not a speed claim: stopped, not finished.
+def assert_stops_on_ctrl_c(
+    long_call: Callable[[], Any], *, started: threading.Event | None = None
+) -> None:
+    """Ctrl-C (simulated with _thread.interrupt_main) once ``long_call`` has provably started
+    must raise KeyboardInterrupt, and leave no rtdkit worker thread running.
+
+    Started means: ``started`` is set (e.g. by an engine's first progress report in a pool
+    thread) or, without it, the main thread is inside ``long_call`` (its frame is on the
+    stack). Event-driven, no clock: a call that ignored Ctrl-C would finish its many seconds
+    of work and fail the ``pytest.raises``; a pool that ignored it would leave its threads.
 
     Python's own SIGINT handler is installed for the duration: a shell starts background jobs
     with SIGINT ignored, and Python then leaves it so (interrupt_main would do nothing)."""
     previous = signal.signal(signal.SIGINT, signal.default_int_handler)
-    timer = threading.Timer(after, _thread.interrupt_main)
-    start = time.perf_counter()
-    timer.start()
+    done = threading.Event()
+    ready = started or _Entered(long_call.__code__, done)
+    watcher = threading.Thread(target=_interrupt_when, args=(ready, done), daemon=True)
+    watcher.start()
     try:
         with pytest.raises(KeyboardInterrupt):
             long_call()
     finally:
-        timer.cancel()
+        done.set()
+        watcher.join()
         signal.signal(signal.SIGINT, previous)
-    assert time.perf_counter() - start < after + 2.5
+    alive = [t.name for t in threading.enumerate() if t.name.startswith("rtdkit") and t.is_alive()]
+    assert alive == [], f"worker threads still running after Ctrl-C: {alive}"
+
+
+class _Entered:
+    """``wait()`` returns True once the main thread runs ``code`` (or False once ``done``)."""
+
+    def __init__(self, code: Any, done: threading.Event) -> None:
+        self.code, self.done, self.main = code, done, threading.main_thread().ident
+
+    def wait(self, timeout: float | None = None) -> bool:
+        while not self.done.wait(0.005):
+            frame = sys._current_frames().get(self.main)
+            while frame is not None:
+                if frame.f_code is self.code:
+                    return True
+                frame = frame.f_back
+        return False
+
+
+def _interrupt_when(ready: threading.Event | _Entered, done: threading.Event) -> None:
+    while not done.is_set():
+        if ready.wait(0.01):
+            _thread.interrupt_main()
+            return

@@ -13,7 +13,6 @@ import sqlite3
 import subprocess
 import sys
 import threading
-import time
 from collections.abc import Callable, Iterator
 from itertools import combinations
 from pathlib import Path
@@ -28,10 +27,10 @@ from rtdkit import RTDInputError
 from rtdkit.allpairs import pair_seed, pairwise
 from rtdkit.allpairs.plan import make_plan, pending
 from rtdkit.allpairs.store import ResultStore
-from rtdkit.baselines import MEASURES, Measure
-from rtdkit.cli import matrix_command
 from rtdkit.divergence import subsample_indices
 from rtdkit.io import find_representations
+from rtdkit.measures import MEASURES, Measure
+from rtdkit.study import pairwise_files as matrix_command
 
 if TYPE_CHECKING:
     from distributed import Client
@@ -148,19 +147,25 @@ def read_count(store: Path) -> int:
 
 class KillAfter(threading.Thread):
     """Call ``kill`` once ``rows`` results are committed (from a thread, while a run goes on);
-    ``rows_at_kill`` tells afterwards whether the run was really cut part-way."""
+    ``rows_at_kill`` tells afterwards whether the run was really cut part-way.
 
-    def __init__(self, store: Path, rows: int, kill: Callable[[], None]) -> None:
+    Event-driven, no clock: it waits for the rows or for the run to end (``running()``
+    false), whichever comes first; a run that ended first was not cut, which the tests'
+    ``rows_at_kill`` assertions then report."""
+
+    def __init__(
+        self, store: Path, rows: int, kill: Callable[[], None], running: Callable[[], bool]
+    ) -> None:
         super().__init__(daemon=True)
-        self.store, self.rows, self.kill = store, rows, kill
+        self.store, self.rows, self.kill, self.running = store, rows, kill, running
         self.rows_at_kill = -1
         self.start()
 
     def run(self) -> None:
-        deadline = time.monotonic() + 120
-        while read_count(self.store) < self.rows and time.monotonic() < deadline:
-            time.sleep(0.01)
-        self.kill()
+        while read_count(self.store) < self.rows and self.running():
+            threading.Event().wait(0.01)
+        if self.running():
+            self.kill()
         self.rows_at_kill = read_count(self.store)
 
 
@@ -320,8 +325,10 @@ def test_dask_run_survives_a_killed_worker(
 ) -> None:
     store = tmp_path / "dask.sqlite"
     victim = psutil.Process(next(iter(cluster.run(os.getpid).values())))
-    watcher = KillAfter(store, 12, victim.kill)
+    finished = threading.Event()
+    watcher = KillAfter(store, 12, victim.kill, lambda: not finished.is_set())
     result = pairwise(big, store=store, executor=cluster, progress=False, **BIG)["rtd"]
+    finished.set()
     watcher.join()
     assert not victim.is_running() and watcher.rows_at_kill < expected_rows(N_BIG, BIG["trials"])
     assert_same(result, big_reference)
@@ -351,7 +358,9 @@ def test_resume_after_the_driver_is_killed(
 ) -> None:
     store = tmp_path / "driver.sqlite"
     driver = start_driver(str(Path(next(iter(big.values()))).parent), store, n_jobs=2)
-    KillAfter(store, 12, lambda: os.killpg(driver.pid, signal.SIGKILL)).join()
+    KillAfter(
+        store, 12, lambda: os.killpg(driver.pid, signal.SIGKILL), lambda: driver.poll() is None
+    ).join()
     assert driver.wait(timeout=60) == -signal.SIGKILL
     with ResultStore(store) as db:
         before = db.to_frame()
@@ -415,7 +424,7 @@ def test_matrix_command_writes_heatmap_and_mds(
         ({"measures": ("cka",), "metric": "precomputed"}, "applies to 'rtd' only"),
         ({"metric": "manhattan"}, "metric must be one of"),
         ({"normalize": 2.0}, r"normalize as a quantile must lie in \(0, 1\]"),
-        ({"seed": -1}, "seed must be >= 0"),
+        ({"seed": -1}, "seed must be an integer >= 0"),
         ({"measure_options": {"rtd": {"dim": 0}}}, "pairwise\\(\\)'s own arguments"),
         ({"executor": 3}, "executor must be None"),
         ({"executor": "localhost:8786"}, "tcp://host:8786"),

@@ -10,6 +10,8 @@ from scipy.linalg import expm, sqrtm
 
 from rtdkit import RTDInputError, RTDTypeError
 from rtdkit import baselines as B
+from rtdkit.baselines._cka import _linear_cka_features, _u_center_gram
+from rtdkit.measures import MEASURES
 
 
 @pytest.fixture
@@ -47,7 +49,7 @@ def _hsic_biased_literal(k: np.ndarray, l: np.ndarray) -> float:  # noqa: E741
 def test_linear_cka_feature_space_equals_gram_formulation(rng: np.random.Generator) -> None:
     x, y = rng.normal(size=(60, 7)), rng.normal(size=(60, 4))
     y[:, 0] += x[:, 0]
-    by_features = B._linear_cka_features(x, y)
+    by_features = _linear_cka_features(x, y)
     by_grams = B.cka_from_gram(x @ x.T, y @ y.T)
     literal = _hsic_biased_literal(x @ x.T, y @ y.T) / np.sqrt(
         _hsic_biased_literal(x @ x.T, x @ x.T) * _hsic_biased_literal(y @ y.T, y @ y.T)
@@ -57,7 +59,7 @@ def test_linear_cka_feature_space_equals_gram_formulation(rng: np.random.Generat
     # More features than points takes the Gram route; both must agree there too.
     wide = rng.normal(size=(20, 50))
     assert B.cka(wide, wide[:, :30]) == pytest.approx(
-        B._linear_cka_features(wide, wide[:, :30]), rel=1e-12
+        _linear_cka_features(wide, wide[:, :30]), rel=1e-12
     )
 
 
@@ -72,7 +74,7 @@ def test_unbiased_hsic_u_centring_matches_song_formula(rng: np.random.Generator)
     x, y = rng.normal(size=(15, 3)), rng.normal(size=(15, 2))
     k, l = B.gram_rbf(x), x @ x.T + y @ y.T  # noqa: E741
     n = len(k)
-    ours = float(np.vdot(B._u_center_gram(k), B._u_center_gram(l))) / (n * (n - 3))
+    ours = float(np.vdot(_u_center_gram(k), _u_center_gram(l))) / (n * (n - 3))
     assert ours == pytest.approx(_song_unbiased_hsic(k, l), rel=1e-10)
     expected = _song_unbiased_hsic(k, l) / np.sqrt(
         _song_unbiased_hsic(k, k) * _song_unbiased_hsic(l, l)
@@ -308,14 +310,14 @@ def test_registry_signature_and_direction(rng: np.random.Generator) -> None:
     x = rng.normal(size=(60, 3))
     y = x @ rng.normal(size=(3, 3))
     expected = {"rtd", "cka", "svcca", "pwcca", "imd", "disagreement"}
-    assert expected <= set(B.MEASURES)
+    assert expected <= set(MEASURES)
     for name in ("cka", "svcca", "pwcca"):
-        m = B.MEASURES[name]
+        m = MEASURES[name]
         assert m.kind == "similarity"
         assert m.dissimilarity(x, x) == pytest.approx(0.0, abs=1e-9)
-    assert B.MEASURES["cka"](x, y, kernel="rbf") == B.cka(x, y, kernel="rbf")
-    assert B.MEASURES["rtd"](x, y, batch=None) == pytest.approx(
-        B.MEASURES["rtd"].dissimilarity(x, y, batch=None)
+    assert MEASURES["cka"](x, y, kernel="rbf") == B.cka(x, y, kernel="rbf")
+    assert MEASURES["rtd"](x, y, batch=None) == pytest.approx(
+        MEASURES["rtd"].dissimilarity(x, y, batch=None)
     )
-    assert B.MEASURES["rtd"](x, x, batch=None) == 0.0
-    assert B.MEASURES["disagreement"].inputs == "predictions"
+    assert MEASURES["rtd"](x, x, batch=None) == 0.0
+    assert MEASURES["disagreement"].inputs == "predictions"

@@ -240,8 +240,8 @@ def test_permutation_test_command_rejects_imd(files: tuple) -> None:
 
 
 def test_version_and_help_list_valid_names() -> None:
-    from rtdkit.baselines import MEASURES
     from rtdkit.engines import BUILTIN_ENGINES
+    from rtdkit.measures import MEASURES
 
     version = runner.invoke(app, ["--version"])
     assert version.exit_code == 0 and version.stdout.strip() == f"rtdkit {rtdkit.__version__}"
@@ -313,13 +313,14 @@ def test_experiment_prints_a_summary_not_the_json(tmp_path: Path) -> None:
 
 def test_ctrl_c_in_matrix_says_so_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     import rtdkit.allpairs
+    import rtdkit.study
 
     def interrupted(*args: object, **kwargs: object) -> None:
         exc = KeyboardInterrupt()
         exc.add_note(rtdkit.allpairs._resume_hint(None, 2, 5))
         raise exc
 
-    monkeypatch.setattr(rtdkit.allpairs, "pairwise", interrupted)
+    monkeypatch.setattr(rtdkit.study, "pairwise", interrupted)
     np.save(tmp_path / "a.npy", np.eye(4))
     result = runner.invoke(app, ["matrix", str(tmp_path), "--no-progress"])
     assert result.exit_code == 130
@@ -331,14 +332,14 @@ def test_matrix_heatmaps_draw_dissimilarities(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     import rtdkit.plot
-    from rtdkit.cli import matrix_command
+    from rtdkit.study import pairwise_files
 
     figures = []
     monkeypatch.setattr(rtdkit.plot, "save_figure", lambda fig, path: figures.append(fig))
     rng = np.random.default_rng(3)
     for i in range(3):
         np.save(tmp_path / f"r{i}.npy", rng.normal(size=(40, 3)))
-    out = matrix_command(str(tmp_path), ("rtd", "cka"), plot=tmp_path / "h.png", batch=None,
+    out = pairwise_files(str(tmp_path), ("rtd", "cka"), plot=tmp_path / "h.png", batch=None,
                          n_jobs=1, progress=False)  # fmt: skip
     rtd_ax, cka_ax = (ax for ax in figures[0].axes if ax.get_title())
     assert rtd_ax.get_title().startswith("RTD") and cka_ax.get_title().startswith("1 − CKA")

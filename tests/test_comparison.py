@@ -7,9 +7,9 @@ import pytest
 
 import rtdkit
 from rtdkit import RTDInputError
-from rtdkit.baselines import MEASURES
 from rtdkit.comparison import compare, representation_measure, trial_values
 from rtdkit.divergence import subsample_indices
+from rtdkit.measures import MEASURES
 
 RNG = np.random.default_rng(3)
 X = RNG.normal(size=(120, 5))

@@ -7,7 +7,7 @@ import pytest
 
 import rtdkit
 from rtdkit import RTDInputError
-from rtdkit.critical import FROM_W, FROM_W_TILDE, ZERO, critical_barcode
+from rtdkit.critical import FROM_W, FROM_W_TILDE, ZERO, critical_barcode, critical_identity
 from rtdkit.distances import normalized_distances
 
 
@@ -55,3 +55,22 @@ def test_bad_matrices_are_refused() -> None:
         critical_barcode(w, wt[:-1, :-1])
     with pytest.raises(RTDInputError, match="maxdim must be >= 0"):
         critical_barcode(w, wt, maxdim=-1)
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_critical_identity_sums_to_the_barcode_total_in_both_directions(seed: int) -> None:
+    """The identity's signed entries give its total, which is the cone barcode's total length
+    (an independent computation: the bars themselves), in each direction."""
+    w, wt = _matrices(seed)
+    forward, backward = critical_identity(w, wt)
+    assert backward is not None
+    np.testing.assert_allclose(np.sum(forward.sign * forward.read(w, wt)), forward.value, atol=1e-9)
+    np.testing.assert_allclose(
+        np.sum(backward.sign * backward.read(wt, w)), backward.value, atol=1e-9
+    )
+    there, _ = critical_barcode(w, wt, engine="cone")
+    back, _ = critical_barcode(wt, w, engine="cone")
+    assert forward.value == pytest.approx(there.total_length(1), rel=1e-5)
+    assert backward.value == pytest.approx(back.total_length(1), rel=1e-5)
+    only_forward, none = critical_identity(w, wt, symmetric=False)
+    assert none is None and only_forward.value == forward.value

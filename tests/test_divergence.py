@@ -14,7 +14,7 @@ from scipy.stats import special_ortho_group
 import rtdkit
 from conftest import related_pair, sort_diagram, unrelated_pair
 from rtdkit.distances import cross_matrices, normalized_distances
-from rtdkit.divergence import subsample_indices
+from rtdkit.divergence import rtd_trial, subsample_indices
 
 
 def _rtd_full(p: np.ndarray, q: np.ndarray, **kw: object) -> float:
@@ -269,3 +269,17 @@ def test_paths_are_read_as_pairwise_reads_them(tmp_path) -> None:
     assert matrix.loc["p", "q"] == rtdkit.rtd(p, q, batch=None).value
     with pytest.raises(rtdkit.RTDInputError, match="no such file"):
         rtdkit.rtd("missing.npy", p)
+
+
+def test_rtd_trial_is_one_whole_trial_of_rtd_by_either_method() -> None:
+    p, q = related_pair(60, seed=8)
+    forward, backward = rtd_trial(p, q)
+    whole = rtdkit.rtd(p, q, batch=None)
+    assert (forward, backward) == (whole.forward[0], whole.backward[0])
+    # The barcode is an independent computation of the identity's number.
+    bars = rtd_trial(p, q, method="barcode")
+    np.testing.assert_allclose(bars, (forward, backward), rtol=1e-5)
+    one_way = rtd_trial(p, q, symmetric=False)
+    assert one_way[0] == forward and np.isnan(one_way[1])
+    with pytest.raises(rtdkit.RTDInputError, match="dim=0"):
+        rtd_trial(p, q, dim=0)

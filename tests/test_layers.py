@@ -36,7 +36,9 @@ def test_asymmetric_rtd_is_not_mirrored() -> None:
 @pytest.mark.parametrize(
     ("kwargs", "match"),
     [
-        ({"measures": "cka", "dim": 1}, r"unknown option\(s\) \['dim'\]"),
+        ({"measure_options": {"rtd": {"dim": 2}}}, "compare_layers\\(\\)'s own arguments"),
+        ({"seed": -1}, "seed must be an integer >= 0"),
+        ({"n_jobs": 0}, "n_jobs must be a positive integer"),
         ({"dim": 9}, "above what engine"),
         ({"metric": "precomputed"}, "compares feature arrays"),
         ({"batch": 2}, "batch must be >= 3"),

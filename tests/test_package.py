@@ -3,15 +3,20 @@
 from __future__ import annotations
 
 import importlib
-from importlib.metadata import version
+import tomllib
+from pathlib import Path
 
 import pytest
 
 import rtdkit
 
+PYPROJECT = Path(__file__).resolve().parents[1] / "pyproject.toml"
 
-def test_version_is_the_installed_distributions() -> None:
-    assert rtdkit.__version__ == version("rtdkit")
+
+def test_version_is_pyprojects() -> None:
+    # An independent source: the [project] table itself, not the metadata rtdkit reads.
+    declared = tomllib.loads(PYPROJECT.read_text(encoding="utf-8"))["project"]["version"]
+    assert rtdkit.__version__ == declared
 
 
 @pytest.mark.parametrize(
@@ -21,15 +26,23 @@ def test_version_is_the_installed_distributions() -> None:
         "rtdkit.allpairs",
         "rtdkit.allpairs.store",
         "rtdkit.barcode",
+        "rtdkit._intervals",
         "rtdkit.baselines",
         "rtdkit.cli",
+        "rtdkit.cli.figures",
+        "rtdkit.cli.messages",
+        "rtdkit.cli.pair_commands",
+        "rtdkit.cli.study_commands",
         "rtdkit.comparison",
         "rtdkit.critical",
         "rtdkit.datasets",
         "rtdkit.divergence",
         "rtdkit.io",
         "rtdkit.layers",
+        "rtdkit.measures",
         "rtdkit.plot",
+        "rtdkit.stats",
+        "rtdkit.study",
         "rtdkit.testing",
         "rtdkit.torch",
     ],

@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 
 import rtdkit
-from rtdkit.baselines import MEASURES, Measure
 from rtdkit.engines import _REGISTRY, EngineOutput, get_engine
+from rtdkit.measures import MEASURES, Measure
 from rtdkit.testing import check_engine, check_measure
 
 

@@ -18,9 +18,11 @@ a pool thread (a pair of ``pairwise`` running ``rtd``'s trials) is cancelled wit
 from __future__ import annotations
 
 import contextvars
+import itertools
 import threading
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Generator, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from contextlib import closing
 from typing import TypeVar
 
 from rtdkit._progress import progress_iter
@@ -40,6 +42,10 @@ __all__ = [
 _TOKENS: contextvars.ContextVar[tuple[threading.Event, ...]] = contextvars.ContextVar(
     "rtdkit_cancel_tokens", default=()
 )
+
+
+# Numbers the pools, so that each can find its own threads by name.
+_POOL_NUMBERS = itertools.count()
 
 
 class WorkCancelled(Exception):
@@ -84,13 +90,16 @@ def imap(
     *,
     n_jobs: int = 1,
     ordered: bool = True,
-) -> Iterator[R]:
+) -> Generator[R, None, None]:
     """``fn(item)`` for each item, on ``n_jobs`` threads (already validated by
     ``check_n_jobs``; 1: in this thread, lazily).
 
     Results come in the order of ``items`` (``ordered=True``) or as they complete. The first
     error, a ``KeyboardInterrupt`` in the consumer, or closing the iterator early cancels the
     rest (see the module's docstring) and joins the pool before the exception propagates.
+    A consumer that may stop early must close the iterator (``contextlib.closing``): an
+    exception raised in the consumer's own frame does not reach a suspended generator, which
+    a traceback can keep alive, pool and all.
     """
     work = list(items)
     workers = min(n_jobs, len(work))
@@ -101,7 +110,8 @@ def imap(
         return
     token = threading.Event()
     tokens = (*_TOKENS.get(), token)
-    pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="rtdkit")
+    prefix = f"rtdkit-{next(_POOL_NUMBERS)}"
+    pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix=prefix)
     try:
         futures = [
             pool.submit(contextvars.copy_context().run, _run_with_token, tokens, fn, item)
@@ -112,6 +122,15 @@ def imap(
         # Normal end: nothing left. Error, Ctrl-C or an early close: stop the rest promptly.
         token.set()
         pool.shutdown(wait=True, cancel_futures=True)
+        _join_threads(prefix)
+
+
+def _join_threads(prefix: str) -> None:
+    """Join the pool's threads by name: one whose ``start()`` Ctrl-C interrupted (inside
+    ``submit``) runs, but the pool never recorded it, so ``shutdown`` does not wait for it."""
+    for thread in threading.enumerate():
+        if thread.name.startswith(f"{prefix}_"):
+            thread.join()
 
 
 def _in_order(futures: list[Future[R]]) -> Iterator[R]:
@@ -120,12 +139,29 @@ def _in_order(futures: list[Future[R]]) -> Iterator[R]:
 
 
 def _as_completed(futures: list[Future[R]]) -> Iterator[R]:
+    """Results as they complete. On a failed item or Ctrl-C, every result that had already
+    finished is handed over before the exception propagates, so that a caller who stores
+    results (``pairwise``) keeps all completed work."""
     pending = set(futures)
-    while pending:
-        # A timeout keeps the main thread responsive to Ctrl-C on every platform.
-        done, pending = wait(pending, timeout=0.25, return_when=FIRST_COMPLETED)
-        for future in done:
-            yield _result(future)
+    try:
+        while pending:
+            # A timeout keeps the main thread responsive to Ctrl-C on every platform.
+            done, pending = wait(pending, timeout=0.25, return_when=FIRST_COMPLETED)
+            for future in sorted(done, key=_failed):  # the successes of this round first
+                yield _result(future)
+    except GeneratorExit:
+        raise
+    except BaseException:
+        yield from (f.result() for f in futures if f in pending and _succeeded(f))
+        raise
+
+
+def _failed(future: Future[R]) -> bool:
+    return future.cancelled() or future.exception() is not None
+
+
+def _succeeded(future: Future[R]) -> bool:
+    return future.done() and not _failed(future)
 
 
 def _result(future: Future[R]) -> R:
@@ -147,5 +183,7 @@ def map_ordered(
     """``[fn(x) for x in items]`` on ``n_jobs`` threads, in order, with an optional progress
     bar; results never depend on ``n_jobs``."""
     work = list(items)
-    results = imap(fn, work, n_jobs=n_jobs)
-    return list(progress_iter(results, total=len(work), description=description, enabled=progress))
+    with closing(imap(fn, work, n_jobs=n_jobs)) as results:
+        return list(
+            progress_iter(results, total=len(work), description=description, enabled=progress)
+        )

@@ -1,6 +1,8 @@
 """Input validation shared by every public entry point.
 
-All checks live here so that every function reports bad input the same way: an
+The ground floor of the package: it imports nothing of rtdkit (checks that need the engine
+registry live in :mod:`rtdkit.options`). All checks live here so that every function reports
+bad input the same way: an
 :class:`RTDInputError` (a ``ValueError``) or :class:`RTDTypeError` (a ``TypeError``)
 whose message names the offending argument and says how to fix it.
 """
@@ -9,33 +11,31 @@ from __future__ import annotations
 
 import numbers
 import os
-from typing import TYPE_CHECKING, Any
+import warnings
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
 
-if TYPE_CHECKING:
-    from rtdkit.engines import EngineInfo
-
 __all__ = [
+    "DEFAULT_QUANTILE",
+    "METRICS",
     "RTDInputError",
+    "RTDInputWarning",
     "RTDTypeError",
     "as_float_matrix",
     "check_bool",
     "check_choice",
-    "check_dim",
     "check_distance_matrix",
-    "check_engine",
     "check_int",
-    "check_method",
     "check_metric",
     "check_n_jobs",
     "check_normalize",
     "check_optional_int",
     "check_same_rows",
-    "check_score_dim",
     "check_seed",
     "to_numpy",
+    "warn_if_transposed",
 ]
 
 FloatArray = NDArray[np.float64]
@@ -47,6 +47,35 @@ class RTDInputError(ValueError):
 
 class RTDTypeError(RTDInputError, TypeError):
     """An argument has the wrong type (also a ``ValueError``, so one ``except`` catches all)."""
+
+
+class RTDInputWarning(UserWarning):
+    """An input that is usable but probably not what was meant (e.g. a transposed cloud)."""
+
+
+def warn_if_transposed(x: NDArray[Any], name: str) -> None:
+    """Warn when a cloud has fewer points (rows) than features (columns).
+
+    Activations saved channels-first, or a matrix transposed by mistake, look like that: the
+    RTD would then compare the *features* as points without a word.
+
+    Examples
+    --------
+    >>> import warnings
+    >>> with warnings.catch_warnings(record=True) as caught:
+    ...     warnings.simplefilter("always")
+    ...     warn_if_transposed(np.zeros((4, 10)), "P")
+    >>> caught[0].category.__name__
+    'RTDInputWarning'
+    """
+    n, d = x.shape
+    if n < d:
+        warnings.warn(
+            f"{name} has {n} rows (points) but {d} columns (features): rows must be the "
+            f"objects compared. If {name} is transposed (e.g. channels first), pass {name}.T",
+            RTDInputWarning,
+            stacklevel=3,
+        )
 
 
 def to_numpy(x: Any, name: str) -> NDArray[Any]:
@@ -194,17 +223,19 @@ def check_n_jobs(n_jobs: Any, name: str = "n_jobs") -> int:
     return int(n_jobs)
 
 
-def check_seed(seed: Any, *, generator: bool = True) -> Any:
-    """A random seed: an integer >= 0 or None (fresh entropy), or a numpy Generator if allowed.
+def check_seed(seed: Any, *, generator: bool = True, fresh: bool = True) -> Any:
+    """A random seed: an integer >= 0, None (fresh entropy) if ``fresh``, or a numpy Generator
+    if ``generator``. One check for every function that takes ``seed``.
 
     Examples
     --------
     >>> check_seed(7), check_seed(None)
     (7, None)
     """
-    if seed is None or (generator and isinstance(seed, np.random.Generator)):
+    if (fresh and seed is None) or (generator and isinstance(seed, np.random.Generator)):
         return seed
-    kinds = "an integer >= 0, None or a numpy Generator" if generator else "an integer >= 0"
+    kinds = "an integer >= 0" + (", None" if fresh else "")
+    kinds += " or a numpy Generator" if generator else ""
     if isinstance(seed, bool) or not isinstance(seed, numbers.Integral):
         raise RTDTypeError(f"seed must be {kinds}; got {seed!r}")
     if seed < 0:
@@ -212,80 +243,45 @@ def check_seed(seed: Any, *, generator: bool = True) -> Any:
     return int(seed)
 
 
-def check_metric(metric: Any) -> str:
-    """A scipy ``cdist`` metric name or 'precomputed'."""
-    from rtdkit.distances import check_metric as _check
+DEFAULT_QUANTILE = 0.9
 
-    return _check(metric)
+# Metrics scipy's cdist accepts; "precomputed" means the caller passes distance matrices.
+_SCIPY_METRICS = (
+    "braycurtis",
+    "canberra",
+    "chebyshev",
+    "cityblock",
+    "correlation",
+    "cosine",
+    "euclidean",
+    "jensenshannon",
+    "minkowski",
+    "seuclidean",
+    "sqeuclidean",
+)
+METRICS = (*_SCIPY_METRICS, "precomputed")
+
+
+def check_metric(metric: Any) -> str:
+    """``metric`` must be a scipy ``cdist`` metric name or 'precomputed'."""
+    if not isinstance(metric, str) or metric not in METRICS:
+        raise RTDInputError(
+            f"metric must be one of {', '.join(METRICS)}; got {metric!r}. Use "
+            "metric='precomputed' to pass your own N x N distance matrices"
+        )
+    return metric
 
 
 def check_normalize(normalize: Any) -> float | None:
-    """The quantile ``normalize`` asks for ('quantile' is 0.9), or None for no scaling."""
-    from rtdkit.distances import resolve_quantile
-
-    return resolve_quantile(normalize)
-
-
-def check_dim(dim: Any, info: EngineInfo, name: str = "dim", *, minimum: int = 0) -> int:
-    """A homology dimension that the engine ``info`` computes."""
-    dim = check_int(dim, name, minimum=minimum)
-    if dim > info.max_supported_dim:
-        raise RTDInputError(
-            f"{name}={dim} is above what engine {info.name!r} computes "
-            f"({info.max_supported_dim}); lower it or choose another engine"
-        )
-    return dim
-
-
-def check_score_dim(dim: Any, info: EngineInfo) -> int:
-    """The dimension of an RTD score: >= 1, because RTD_0 is 0 for every input.
-
-    R-Cross-Barcode_0 has no finite bar: at threshold 0 the doubled graph (eq. 2) already
-    joins the first copies to each other and each point to its copy, so it is connected
-    from the start and no H0 class is born to die later.
-    """
-    if isinstance(dim, numbers.Integral) and not isinstance(dim, bool) and dim == 0:
-        raise RTDInputError(
-            "dim=0 would report RTD = 0 for any input: the R-Cross-Barcode has no finite H0 "
-            "bar (each point is joined to its copy at threshold 0). Use dim=1 (the default) or 2"
-        )
-    return check_dim(dim, info, minimum=1)
-
-
-METHODS = ("identity", "barcode")
-
-
-def check_method(method: Any, *, dim: int, engine: Any) -> str:
-    """The RTD path: the identity for dimension 1 unless a barcode engine is named.
-
-    ``engine`` is what the caller passed (None, a name or an EngineInfo): naming an engine
-    asks for its barcode, which the identity does not use.
-    """
-    if method is None:
-        return "identity" if dim == 1 and engine is None else "barcode"
-    method = check_choice(method, "method", METHODS)
-    if method == "identity" and dim != 1:
-        raise RTDInputError(
-            f"method='identity' gives RTD_1 only; got dim={dim}. Use method='barcode' for "
-            "other dimensions"
-        )
-    if method == "identity" and engine is not None:
-        name = getattr(engine, "name", engine)
-        raise RTDInputError(
-            f"engine={name!r} chooses a barcode engine, which method='identity' does not use; "
-            "drop engine= or pass method='barcode'"
-        )
-    return method
-
-
-def check_engine(engine: Any, *, edges: bool = False, purpose: str = "") -> EngineInfo:
-    """The engine named ``engine`` (None: the default), able to report critical edges if asked."""
-    from rtdkit.engines import get_engine
-
-    info = get_engine(engine)
-    if edges and not info.supports_edges:
-        raise RTDInputError(
-            f"engine {info.name!r} does not report critical edges{purpose}; choose an engine "
-            "that does, e.g. engine='reference'"
-        )
-    return info
+    """The quantile that ``normalize`` asks for ('quantile' → 0.9), or None for no scaling."""
+    if normalize is None:
+        return None
+    if normalize == "quantile" and isinstance(normalize, str):
+        return DEFAULT_QUANTILE
+    if isinstance(normalize, (int, float)) and not isinstance(normalize, bool):
+        if 0.0 < float(normalize) <= 1.0:
+            return float(normalize)
+        raise RTDInputError(f"normalize as a quantile must lie in (0, 1]; got {normalize}")
+    raise RTDInputError(
+        f"normalize must be 'quantile', a quantile in (0, 1], or None; got {normalize!r}"
+    )

@@ -2,7 +2,7 @@
 
 Section 3.4 of the paper averages every measure "for five random batches of 500
 representations"; Algorithm 2 does the same for RTD. :func:`trial_values` is that step for any
-measures of :data:`rtdkit.baselines.MEASURES`: every measure sees the same index sets (those
+measures of :data:`rtdkit.measures.MEASURES`: every measure sees the same index sets (those
 :func:`rtdkit.rtd` would draw with the same seed), and each trial gives one number per
 direction the measure reports. :func:`compare` averages them into one score per measure;
 all-pairs studies (:func:`rtdkit.pairwise`) store them per trial instead.
@@ -16,11 +16,17 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from rtdkit._validation import FloatArray, RTDInputError, check_choice
-from rtdkit.baselines import MEASURES, Measure
-from rtdkit.divergence import subsample_indices, take_subset
+from rtdkit._trials import average_trials, subsample_indices, take_subset
+from rtdkit._validation import FloatArray, RTDInputError, RTDTypeError, check_choice
+from rtdkit.measures import MEASURES, Measure
 
-__all__ = ["compare", "mean_value", "representation_measure", "trial_values"]
+__all__ = [
+    "check_measure_options",
+    "compare",
+    "mean_value",
+    "representation_measure",
+    "trial_values",
+]
 
 
 def representation_measure(name: str) -> Measure:
@@ -33,6 +39,36 @@ def representation_measure(name: str) -> Measure:
             f"rtdkit.baselines.{name} on the predictions directly"
         )
     return measure
+
+
+def check_measure_options(
+    measure_options: Mapping[str, Mapping[str, Any]] | None, wanted: Sequence[str], *, caller: str
+) -> dict[str, dict[str, Any]]:
+    """``measure_options`` as one meaning everywhere: the options of measures *other* than
+    those that take theirs from the call (RTD's ``dim``, ``metric``, ... are ``caller``'s own
+    keyword arguments), keyed by measures that are among ``wanted``.
+
+    Examples
+    --------
+    >>> check_measure_options({"cka": {"debiased": True}}, ["rtd", "cka"], caller="f()")
+    {'cka': {'debiased': True}}
+    """
+    if measure_options is not None and not isinstance(measure_options, Mapping):
+        raise RTDTypeError(
+            "measure_options must be a dict of measure name -> dict of options, e.g. "
+            f"{{'cka': {{'debiased': True}}}}; got {type(measure_options).__name__}"
+        )
+    options = {m: dict(o) for m, o in (measure_options or {}).items()}
+    for name in options:
+        if name in MEASURES and (taken := MEASURES[name].call_options):
+            own = ", ".join(f"{option}=" for option in taken)
+            raise RTDInputError(
+                f"options of {name!r} are {caller}'s own arguments ({own}); remove {name!r} "
+                "from measure_options"
+            )
+        if name not in wanted:
+            raise RTDInputError(f"measure_options names {name!r}, which is not in measures")
+    return options
 
 
 def trial_values(
@@ -78,10 +114,8 @@ def mean_value(
     forward value is kept. ``dissimilarity`` turns each trial's similarity ``s`` into ``1 - s``
     before averaging.
     """
-    forward = np.array([v[0] for v in values], dtype=np.float64)
-    samples = forward
-    if symmetric and len(measure.directions) == 2:
-        samples = (forward + np.array([v[1] for v in values], dtype=np.float64)) / 2.0
+    backward = [v[1] for v in values] if len(measure.directions) == 2 else None
+    samples = average_trials([v[0] for v in values], backward, symmetric=symmetric)
     if dissimilarity and measure.kind == "similarity":
         samples = 1.0 - samples
     return float(np.mean(samples))

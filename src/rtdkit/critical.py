@@ -21,13 +21,13 @@ from rtdkit._validation import (
     RTDInputError,
     as_float_matrix,
     check_bool,
-    check_dim,
-    check_engine,
     check_n_jobs,
+    to_numpy,
 )
 from rtdkit.barcode import CrossBarcode
-from rtdkit.distances import cross_matrices
-from rtdkit.divergence import barcode_from_distances
+from rtdkit.distances import check_memory, cross_matrices
+from rtdkit.divergence import IDENTITY_TRIAL_BYTES_PER_N2, barcode_from_distances
+from rtdkit.options import barcode_engine
 
 if TYPE_CHECKING:
     from rtdkit.engines.score import IdentityTerms
@@ -44,6 +44,11 @@ __all__ = [
 
 #: Codes of :attr:`CriticalValues.source`.
 ZERO, FROM_W, FROM_W_TILDE = 0, 1, 2
+
+# Matrices held at once besides the engine's own working set, in bytes per N²: the float64
+# copies of w and w_tilde (16), w and mu of the barcode (16) with np.where's temporary (8),
+# the resolver's w and mu again (16) and the w < w_tilde mask (1), rounded up.
+RESOLVE_BYTES_PER_N2 = 64.0
 
 
 @dataclass(frozen=True)
@@ -122,7 +127,10 @@ def critical_identity(
     """
     from rtdkit.engines.score import identity_terms
 
-    w, w_tilde = _same_shape(w, w_tilde)
+    w, w_tilde = _same_shape(
+        w, w_tilde, bytes_per_n2=IDENTITY_TRIAL_BYTES_PER_N2 + RESOLVE_BYTES_PER_N2,
+        what="critical_identity",
+    )  # fmt: skip
     forward, backward = identity_terms(w, w_tilde, both=check_bool(symmetric, "symmetric"))
     fwd = _signed_entries(forward, w, w_tilde)
     return fwd, None if backward is None else _signed_entries(backward, w_tilde, w)
@@ -192,10 +200,14 @@ def critical_barcode(
     >>> bool(np.allclose(critical[1].read(w, wt), bc[1]))
     True
     """
-    info = check_engine(engine, edges=True, purpose=", which critical_barcode needs")
-    maxdim = check_dim(maxdim, info, "maxdim")
+    info, maxdim = barcode_engine(
+        engine, maxdim, edges=True, purpose=", which critical_barcode needs"
+    )
     n_threads = check_n_jobs(n_threads, "n_threads")
-    w, w_tilde = _same_shape(w, w_tilde)
+    w, w_tilde = _same_shape(
+        w, w_tilde, bytes_per_n2=RESOLVE_BYTES_PER_N2 + (info.bytes_per_n2 or 16.0),
+        what=f"critical_barcode (engine {info.name!r})",
+    )  # fmt: skip
     bc = barcode_from_distances(
         w, w_tilde, maxdim=maxdim, engine=info, return_edges=True, n_threads=n_threads
     )
@@ -206,7 +218,13 @@ def critical_barcode(
     return bc, tuple(resolve(edges) for edges in bc.edges)
 
 
-def _same_shape(w: Any, w_tilde: Any) -> tuple[FloatArray, FloatArray]:
+def _same_shape(
+    w: Any, w_tilde: Any, *, bytes_per_n2: float, what: str
+) -> tuple[FloatArray, FloatArray]:
+    """Both matrices, checked; the memory they will need is checked before any copy."""
+    w, w_tilde = to_numpy(w, "w"), to_numpy(w_tilde, "w_tilde")
+    if w.ndim == 2:
+        check_memory(w.shape[0], bytes_per_n2, what=what)
     w, w_tilde = _square(w, "w"), _square(w_tilde, "w_tilde")
     if w.shape != w_tilde.shape:
         raise RTDInputError(

@@ -13,35 +13,38 @@ from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
-from scipy.spatial.distance import cdist
 
 from rtdkit._validation import (
+    DEFAULT_QUANTILE,
+    METRICS,
     FloatArray,
     RTDInputError,
     as_float_matrix,
     check_distance_matrix,
+    check_metric,
+    check_normalize,
 )
 
-DEFAULT_QUANTILE = 0.9
+__all__ = [
+    "DEFAULT_QUANTILE",
+    "METRICS",
+    "check_memory",
+    "check_metric",
+    "cross_matrices",
+    "cross_matrices_f32",
+    "distance_quantile",
+    "euclidean_distances",
+    "normalization_scale",
+    "normalized_distances",
+    "pairwise_distances",
+    "resolve_quantile",
+]
 
 # The engines compute in float32 (as the published code did): no distance may exceed this.
 FLOAT32_MAX = float(np.finfo(np.float32).max)
 
-# Metrics scipy's cdist accepts; "precomputed" means the caller passes distance matrices.
-_SCIPY_METRICS = (
-    "braycurtis",
-    "canberra",
-    "chebyshev",
-    "cityblock",
-    "correlation",
-    "cosine",
-    "euclidean",
-    "jensenshannon",
-    "minkowski",
-    "seuclidean",
-    "sqeuclidean",
-)
-METRICS = (*_SCIPY_METRICS, "precomputed")
+# The quantile and metric checks live on the ground floor; their names stay importable here.
+resolve_quantile = check_normalize
 
 
 def euclidean_distances(x: FloatArray) -> FloatArray:
@@ -50,33 +53,10 @@ def euclidean_distances(x: FloatArray) -> FloatArray:
     ``cdist`` sums squared differences coordinate by coordinate, so duplicate points get an
     exact 0 (the Gram-matrix trick would leave round-off there and create spurious bars).
     """
+    from scipy.spatial.distance import cdist  # scipy loads on first use, not with rtdkit
+
     d: FloatArray = cdist(x, x, metric="euclidean")
     return d
-
-
-def check_metric(metric: Any) -> str:
-    """``metric`` must be a scipy ``cdist`` metric name or 'precomputed'."""
-    if not isinstance(metric, str) or metric not in METRICS:
-        raise RTDInputError(
-            f"metric must be one of {', '.join(METRICS)}; got {metric!r}. Use "
-            "metric='precomputed' to pass your own N x N distance matrices"
-        )
-    return metric
-
-
-def resolve_quantile(normalize: Any) -> float | None:
-    """The quantile that ``normalize`` asks for ('quantile' → 0.9), or None for no scaling."""
-    if normalize is None:
-        return None
-    if normalize == "quantile" and isinstance(normalize, str):
-        return DEFAULT_QUANTILE
-    if isinstance(normalize, (int, float)) and not isinstance(normalize, bool):
-        if 0.0 < float(normalize) <= 1.0:
-            return float(normalize)
-        raise RTDInputError(f"normalize as a quantile must lie in (0, 1]; got {normalize}")
-    raise RTDInputError(
-        f"normalize must be 'quantile', a quantile in (0, 1], or None; got {normalize!r}"
-    )
 
 
 def pairwise_distances(x: Any, *, metric: str = "euclidean", name: str = "P") -> FloatArray:
@@ -87,6 +67,8 @@ def pairwise_distances(x: Any, *, metric: str = "euclidean", name: str = "P") ->
         return check_distance_matrix(arr, name)
     if metric == "euclidean":
         return _check_finite(euclidean_distances(arr), name)
+    from scipy.spatial.distance import cdist
+
     d: FloatArray = cdist(arr, arr, metric=metric)
     if np.any(np.isnan(d)):
         raise RTDInputError(

@@ -2,31 +2,26 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from functools import partial
 from typing import Any
 
 import numpy as np
-from numpy.typing import NDArray
 
-from rtdkit._progress import progress_callback, progress_iter
+from rtdkit._loader import load_representation
+from rtdkit._parallel import engine_callback, map_ordered
+from rtdkit._progress import progress_callback
+from rtdkit._trials import average_trials, subsample_indices, take_subset
 from rtdkit._validation import (
     FloatArray,
     RTDInputError,
-    as_float_matrix,
     check_bool,
-    check_dim,
-    check_engine,
     check_int,
-    check_method,
     check_metric,
     check_n_jobs,
     check_normalize,
     check_optional_int,
     check_same_rows,
-    check_score_dim,
     check_seed,
 )
 from rtdkit.barcode import CrossBarcode
@@ -35,9 +30,9 @@ from rtdkit.distances import (
     cross_matrices,
     cross_matrices_f32,
     normalized_distances,
-    pairwise_distances,
 )
-from rtdkit.engines import EngineInfo, EngineMatrix, get_engine
+from rtdkit.engines import EngineInfo, EngineMatrix
+from rtdkit.options import RTDOptions, barcode_engine
 
 __all__ = [
     "DEFAULT_BATCH",
@@ -48,6 +43,7 @@ __all__ = [
     "rtd",
     "rtd_trial",
     "subsample_indices",
+    "take_subset",
 ]
 
 DEFAULT_BATCH = 500
@@ -61,7 +57,8 @@ class RTDResult:
     ``value`` is the mean of ``samples`` (one number per trial); ``std`` their standard
     deviation (0 for one trial). With ``symmetric=True`` each sample is the half-sum of
     ``forward`` (RTD_dim(P, Q)) and ``backward`` (RTD_dim(Q, P)); otherwise it is ``forward``.
-    ``float(result)`` gives ``value``.
+    ``float(result)`` gives ``value``. ``engine`` names the barcode engine with
+    ``method='barcode'`` and is None with the identity, which uses none.
     """
 
     value: float
@@ -72,7 +69,7 @@ class RTDResult:
     dim: int
     batch: int
     symmetric: bool
-    engine: str
+    engine: str | None
     seed: int | None = field(default=None)
     method: str = "barcode"
 
@@ -111,7 +108,7 @@ class RTDResult:
         >>> bool(low <= r.value <= high)
         True
         """
-        from rtdkit.stats import t_interval
+        from rtdkit._intervals import t_interval
 
         if self.trials < 2:
             raise RTDInputError(
@@ -144,12 +141,10 @@ class RTDResult:
         )
 
 
-def _as_pair(P: Any, Q: Any) -> tuple[FloatArray, FloatArray]:
+def _as_pair(P: Any, Q: Any, metric: str) -> tuple[FloatArray, FloatArray]:
     """Both representations (arrays, tensors or file paths) as checked float64 matrices."""
-    from rtdkit.io import read_if_path
-
-    p = as_float_matrix(read_if_path(P), "P")
-    q = as_float_matrix(read_if_path(Q), "Q")
+    p = load_representation(P, "P", metric=metric)
+    q = load_representation(Q, "Q", metric=metric)
     check_same_rows(p, q, "P", "Q")
     return p, q
 
@@ -181,8 +176,9 @@ def _engine_barcode(
     with progress_callback(
         f"R-Cross-Barcode ({engine.name}), columns", enabled=progress and engine.supports_progress
     ) as report:
-        if report is not None:
-            options["progress"] = report
+        if engine.supports_progress:
+            # Also when no bar is drawn: the callback is how Ctrl-C reaches a pool thread.
+            options["progress"] = engine_callback(report)
         out = engine.function(w, mu, maxdim=maxdim, **options)
     edges = tuple(out.edges) if out.edges is not None else None
     return CrossBarcode(bars=tuple(out.bars), engine=engine.name, edges=edges)
@@ -242,11 +238,12 @@ def cross_barcode(
     0.0
     """
     return_edges = check_bool(return_edges, "return_edges")
-    info = check_engine(engine, edges=return_edges)
-    maxdim = check_dim(maxdim, info, "maxdim")
+    info, maxdim = barcode_engine(engine, maxdim, edges=return_edges)
     n_threads = check_n_jobs(n_threads, "n_threads")
     progress = check_bool(progress, "progress")
-    p, q = _as_pair(P, Q)
+    check_metric(metric)
+    check_normalize(normalize)
+    p, q = _as_pair(P, Q, metric)
     # refused before any N x N allocation; float32 matrices: 16 bytes per N² at most
     check_memory(len(p), info.bytes_per_n2 or 16.0, what=f"cross_barcode (engine {info.name!r})")
     w, mu = cross_matrices_f32(p, q, metric=metric, normalize=normalize)
@@ -254,8 +251,8 @@ def cross_barcode(
 
 
 def rtd_trial(
-    p: FloatArray,
-    q: FloatArray,
+    P: FloatArray,
+    Q: FloatArray,
     *,
     dim: int = 1,
     symmetric: bool = True,
@@ -278,39 +275,29 @@ def rtd_trial(
     >>> rtd_trial(x, 2 * x)
     (0.0, 0.0)
     """
-    method = check_method(method, dim=dim, engine=engine)
-    w = normalized_distances(p, metric=metric, normalize=normalize, name="P")
-    wt = normalized_distances(q, metric=metric, normalize=normalize, name="Q")
-    if method == "identity":
+    options = RTDOptions.check(
+        dim=dim, normalize=normalize, metric=metric, engine=engine, method=method
+    )
+    return _trial(P, Q, options, check_bool(symmetric, "symmetric"))
+
+
+def _trial(
+    p: FloatArray, q: FloatArray, options: RTDOptions, symmetric: bool
+) -> tuple[float, float]:
+    """:func:`rtd_trial` with the options already checked (once per call of :func:`rtd`)."""
+    w = normalized_distances(p, metric=options.metric, normalize=options.normalize, name="P")
+    wt = normalized_distances(q, metric=options.metric, normalize=options.normalize, name="Q")
+    if options.method == "identity":
         from rtdkit.engines.score import identity_terms
 
         forward, backward = identity_terms(w, wt, both=symmetric)
         return forward.total, backward.total if backward is not None else float("nan")
-    info = engine if isinstance(engine, EngineInfo) else get_engine(engine)
+    info, dim = options.info, options.dim
     fwd = barcode_from_distances(w, wt, maxdim=dim, engine=info).total_length(dim)
     if not symmetric:
         return fwd, float("nan")
     bwd = barcode_from_distances(wt, w, maxdim=dim, engine=info).total_length(dim)
     return fwd, bwd
-
-
-def subsample_indices(
-    n: int, batch: int | None, trials: int, seed: int | np.random.Generator | None
-) -> list[NDArray[np.intp]]:
-    """One index set per trial (Algorithm 2), drawn up front so that parallel = serial.
-
-    When ``batch`` is None or >= ``n`` every subset would be the whole cloud, so a single
-    trial over all points is returned.
-    """
-    if batch is None or batch >= n:
-        return [np.arange(n)]
-    rng = np.random.default_rng(seed)
-    return [np.sort(rng.choice(n, size=batch, replace=False)) for _ in range(trials)]
-
-
-def take_subset(x: FloatArray, idx: NDArray[np.intp], metric: str) -> FloatArray:
-    """Rows ``idx`` of a cloud, or the ``idx`` x ``idx`` block of a precomputed matrix."""
-    return x[np.ix_(idx, idx)] if metric == "precomputed" else x[idx]
 
 
 def rtd(
@@ -383,56 +370,49 @@ def rtd(
     >>> r.value >= 0, len(r.samples)
     (True, 3)
     """
-    info = check_engine(engine)
-    check_normalize(normalize)
-    dim = check_score_dim(dim, info)
-    method = check_method(method, dim=dim, engine=engine)
-    symmetric = check_bool(symmetric, "symmetric")
-    trial = partial(
-        rtd_trial,
-        dim=dim,
-        symmetric=symmetric,
-        normalize=normalize,
-        metric=check_metric(metric),
-        engine=info if method == "barcode" else None,
-        method=method,
+    options = RTDOptions.check(
+        dim=dim, normalize=normalize, metric=metric, engine=engine, method=method
     )
+    symmetric = check_bool(symmetric, "symmetric")
     batch = check_optional_int(batch, "batch", minimum=3)
     trials = check_int(trials, "trials", minimum=1)
     seed = check_seed(seed)
     n_jobs = check_n_jobs(n_jobs)
-    p, q = _as_pair(P, Q)
-    if metric == "precomputed":
-        # Validate both matrices once here rather than in every trial.
-        p = pairwise_distances(p, metric=metric, name="P")
-        q = pairwise_distances(q, metric=metric, name="Q")
+    progress = check_bool(progress, "progress")
+    p, q = _as_pair(P, Q, options.metric)
     index_sets = subsample_indices(len(p), batch, trials, seed)
-    _check_trial_memory(len(index_sets[0]), method, info, n_jobs=min(n_jobs, len(index_sets)))
+    check_trial_memory(len(index_sets[0]), options, n_jobs=min(n_jobs, len(index_sets)))
+    metric = options.metric
     subsets = [(take_subset(p, idx, metric), take_subset(q, idx, metric)) for idx in index_sets]
-    pairs = list(
-        progress_iter(
-            _run_trials(trial, subsets, n_jobs),
-            total=len(subsets),
-            description="RTD trials",
-            enabled=progress,
-        )
+    pairs = map_ordered(
+        partial(_trial_of_subset, options=options, symmetric=symmetric),
+        subsets,
+        n_jobs=n_jobs,
+        description="RTD trials",
+        progress=progress,
     )
     forward = np.array([f for f, _ in pairs], dtype=np.float64)
     backward = np.array([b for _, b in pairs], dtype=np.float64) if symmetric else None
-    samples = (forward + backward) / 2.0 if backward is not None else forward
+    samples = average_trials(forward, backward, symmetric=symmetric)
     return RTDResult(
         value=float(np.mean(samples)),
         std=float(np.std(samples)),
         samples=samples,
         forward=forward,
         backward=backward,
-        dim=dim,
+        dim=options.dim,
         batch=len(index_sets[0]),
         symmetric=symmetric,
-        engine=info.name if method == "barcode" else "score",
+        engine=options.engine,
         seed=seed if isinstance(seed, (int, type(None))) else None,
-        method=method,
+        method=options.method,
     )
+
+
+def _trial_of_subset(
+    pair: tuple[FloatArray, FloatArray], *, options: RTDOptions, symmetric: bool
+) -> tuple[float, float]:
+    return _trial(pair[0], pair[1], options, symmetric)
 
 
 # Peak bytes per N² of one trial on N points (python benchmarks/memory.py: 69.8 at N = 3000, 72.5
@@ -442,31 +422,12 @@ IDENTITY_TRIAL_BYTES_PER_N2 = 76.0
 FLOAT64_ROUTE_BYTES_PER_N2 = 48.0
 
 
-def _check_trial_memory(n: int, method: str, info: EngineInfo, *, n_jobs: int) -> None:
-    """Refuse trials that cannot fit in memory before any N x N allocation."""
-    if method == "identity":
+def check_trial_memory(n: int, options: RTDOptions, *, n_jobs: int, caller: str = "rtd") -> None:
+    """Refuse ``n_jobs`` trials on ``n`` points at once that cannot fit in memory, before
+    any N x N allocation (the error names ``batch=``)."""
+    if options.method == "identity":
         per_trial = IDENTITY_TRIAL_BYTES_PER_N2
     else:
-        per_trial = FLOAT64_ROUTE_BYTES_PER_N2 + (info.bytes_per_n2 or 16.0)
-    check_memory(n, per_trial * n_jobs, what=f"rtd (method {method!r}, {n_jobs} trial(s) at once)")
-
-
-def _run_trials(
-    trial: Callable[[FloatArray, FloatArray], tuple[float, float]],
-    subsets: list[tuple[FloatArray, FloatArray]],
-    n_jobs: int,
-) -> Iterator[tuple[float, float]]:
-    """Trials in order; on ``n_jobs`` threads when asked (same numbers either way).
-
-    Threads, not processes: the default engine releases the GIL, a script needs no
-    ``__main__`` guard, and nothing forks while a progress bar's thread runs.
-    """
-    if n_jobs == 1 or len(subsets) == 1:
-        yield from (trial(p, q) for p, q in subsets)
-        return
-    pool = ThreadPoolExecutor(max_workers=min(n_jobs, len(subsets)), thread_name_prefix="rtdkit")
-    try:
-        yield from pool.map(trial, *zip(*subsets, strict=True))
-    finally:
-        # On Ctrl-C or an error, drop the trials not yet started rather than wait for them all.
-        pool.shutdown(wait=True, cancel_futures=True)
+        per_trial = FLOAT64_ROUTE_BYTES_PER_N2 + (options.info.bytes_per_n2 or 16.0)
+    what = f"{caller} (method {options.method!r}, {n_jobs} trial(s) at once)"
+    check_memory(n, per_trial * n_jobs, what=what)

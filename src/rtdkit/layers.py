@@ -12,24 +12,22 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from rtdkit._progress import progress_iter
+from rtdkit._loader import load_representation
+from rtdkit._parallel import map_ordered
 from rtdkit._validation import (
     FloatArray,
     RTDInputError,
     RTDTypeError,
-    as_float_matrix,
     check_bool,
-    check_engine,
     check_int,
-    check_method,
-    check_metric,
-    check_normalize,
+    check_n_jobs,
     check_optional_int,
-    check_score_dim,
+    check_seed,
 )
-from rtdkit.baselines import MEASURES
-from rtdkit.comparison import compare, representation_measure
+from rtdkit.comparison import check_measure_options, compare, representation_measure
 from rtdkit.divergence import DEFAULT_BATCH, DEFAULT_TRIALS
+from rtdkit.measures import MEASURES
+from rtdkit.options import RTDOptions
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -45,11 +43,16 @@ def compare_layers(
     *,
     batch: int | None = DEFAULT_BATCH,
     trials: int = DEFAULT_TRIALS,
-    seed: Any = 0,
+    seed: int | np.random.Generator | None = 0,
     symmetric: bool = True,
+    dim: int = 1,
+    normalize: str | float | None = "quantile",
+    metric: str = "euclidean",
+    engine: str | None = None,
+    method: str | None = None,
     measure_options: Mapping[str, Mapping[str, Any]] | None = None,
+    n_jobs: int | None = 1,
     progress: bool = False,
-    **call_options: Any,
 ) -> dict[str, pd.DataFrame]:
     """Layer x layer matrices of representation measures.
 
@@ -64,20 +67,23 @@ def compare_layers(
     reps_a, reps_b : mapping of str to array-like (N, features)
         Layer representations, e.g. from :func:`rtdkit.torch.capture`.
     measures : str or sequence of str, default ('rtd', 'cka')
-        Names from :data:`rtdkit.baselines.MEASURES` that compare representations.
+        Names from :data:`rtdkit.measures.MEASURES` that compare representations.
     batch, trials, seed : as in :func:`rtdkit.rtd`
         Every measure of every cell is averaged over the same ``trials`` random subsets of
         ``batch`` samples (``batch=None``: all samples, one trial), the paper's protocol.
     symmetric : bool, default True
         Average both directions of RTD (and of asymmetric measures such as PWCCA) per trial;
         False gives ``measure(row, column)``.
+    dim, normalize, metric, engine, method
+        RTD's options, as in :func:`rtdkit.rtd` (``metric='precomputed'`` excepted: layers
+        are feature arrays).
     measure_options : mapping of str to mapping, optional
-        Options per measure, e.g. ``{"cka": {"debiased": True}}``.
+        Options of the other measures, e.g. ``{"cka": {"debiased": True}}``.
+    n_jobs : int or None, default 1
+        Threads computing cells side by side (None: 1, -1: every core); results do not
+        depend on it.
     progress : bool, default False
         Progress bar over the cells, on stderr.
-    **call_options
-        Options of the measures that take them from the call: RTD's ``dim``, ``normalize``,
-        ``metric`` and ``engine``, as in :func:`rtdkit.rtd`.
 
     Returns
     -------
@@ -107,27 +113,50 @@ def compare_layers(
         name: symmetric if len(m.directions) == 2 else m.symmetric
         for name, m in ((n, representation_measure(n)) for n in names)
     }
-    options = _measure_options(names, measure_options, call_options)
+    rtd_options = RTDOptions.check(
+        dim=dim, normalize=normalize, metric=metric, engine=engine, method=method
+    )
+    if rtd_options.metric == "precomputed":
+        raise RTDInputError(
+            "compare_layers compares feature arrays; metric='precomputed' is for rtdkit.rtd"
+        )
+    options = check_measure_options(measure_options, names, caller="compare_layers()")
+    for name in names:
+        if taken := MEASURES[name].call_options:
+            options[name] = {k: v for k, v in rtd_options.as_dict().items() if k in taken}
     batch = check_optional_int(batch, "batch", minimum=3)
     trials = check_int(trials, "trials", minimum=1)
+    seed = check_seed(seed)
+    n_jobs = check_n_jobs(n_jobs)
+    progress = check_bool(progress, "progress")
     left = _representations(reps_a, "reps_a")
     right = left if reps_b is None else _representations(reps_b, "reps_b")
     _check_same_samples(left, right)
+    rows, cols = list(left.values()), list(right.values())
+    # A self-comparison computes the lower triangle only for what cannot be mirrored.
+    cells = [
+        (i, j, [n for n in names if not (reps_b is None and j < i and mirrored[n])])
+        for i in range(len(left))
+        for j in range(len(right))
+    ]
+
+    def cell_values(cell: tuple[int, int, list[str]]) -> dict[str, float]:
+        i, j, todo = cell
+        if not todo:
+            return {}
+        return compare(
+            rows[i], cols[j], todo, batch=batch, trials=trials, seed=seed, options=options,
+            symmetric=symmetric,
+        )  # fmt: skip
+
+    values = map_ordered(cell_values, cells, n_jobs=n_jobs, description="layers", progress=progress)
     matrices = {name: np.full((len(left), len(right)), np.nan) for name in names}
-    cells = [(i, j) for i in range(len(left)) for j in range(len(right))]
-    for i, j in progress_iter(cells, total=len(cells), description="layers", enabled=progress):
-        # A self-comparison computes the lower triangle only for what cannot be mirrored.
-        todo = [n for n in names if not (reps_b is None and j < i and mirrored[n])]
+    for (i, j, _), computed in zip(cells, values, strict=True):
+        for name, value in computed.items():
+            matrices[name][i, j] = value
+    for i, j, todo in cells:
         for name in set(names) - set(todo):
             matrices[name][i, j] = matrices[name][j, i]
-        if todo:
-            x, y = list(left.values())[i], list(right.values())[j]
-            values = compare(
-                x, y, todo, batch=batch, trials=trials, seed=seed, options=options,
-                symmetric=symmetric,
-            )  # fmt: skip
-            for name, value in values.items():
-                matrices[name][i, j] = value
     results = {}
     for name, matrix in matrices.items():
         frame = pd.DataFrame(matrix, index=list(left), columns=list(right))
@@ -136,51 +165,13 @@ def compare_layers(
     return results
 
 
-def _measure_options(
-    names: list[str],
-    measure_options: Mapping[str, Mapping[str, Any]] | None,
-    call_options: Mapping[str, Any],
-) -> dict[str, dict[str, Any]]:
-    """Options per measure; ``**call_options`` go to the measures that take them (RTD's)."""
-    options = {k: dict(v) for k, v in (measure_options or {}).items()}
-    stray = sorted(set(options) - set(names))
-    if stray:
-        raise RTDInputError(f"measure_options names {stray}, which are not among measures {names}")
-    takers = {n: MEASURES[n].call_options for n in names if MEASURES[n].call_options}
-    accepted = {option for taken in takers.values() for option in taken}
-    unknown = sorted(set(call_options) - accepted)
-    if unknown:
-        raise RTDInputError(
-            f"unknown option(s) {unknown}; compare_layers accepts batch, trials, seed, "
-            f"symmetric, progress, measure_options and the options of its measures "
-            f"{sorted(accepted) or '(none for these measures)'}"
-        )
-    _check_call_options(call_options)
-    for name, taken in takers.items():
-        given = {k: v for k, v in call_options.items() if k in taken}
-        options[name] = {**options.get(name, {}), **given}
-    return options
-
-
-def _check_call_options(options: Mapping[str, Any]) -> None:
-    """The shared options, checked here before any cell is computed."""
-    info = check_engine(options.get("engine"))
-    dim = check_score_dim(options.get("dim", 1), info)
-    check_method(options.get("method"), dim=dim, engine=options.get("engine"))
-    check_normalize(options.get("normalize", "quantile"))
-    if check_metric(options.get("metric", "euclidean")) == "precomputed":
-        raise RTDInputError(
-            "compare_layers compares feature arrays; metric='precomputed' is for rtdkit.rtd"
-        )
-
-
 def _representations(reps: Mapping[str, Any], arg: str) -> dict[str, FloatArray]:
     if not isinstance(reps, Mapping) or not reps:
         raise RTDTypeError(
             f"{arg} must be a non-empty dict of layer name -> (N, features) array, as "
             f"capture() returns; got {type(reps).__name__}"
         )
-    return {str(name): as_float_matrix(value, f"{arg}[{name!r}]") for name, value in reps.items()}
+    return {str(name): load_representation(x, f"{arg}[{name!r}]") for name, x in reps.items()}
 
 
 def _check_same_samples(left: Mapping[str, FloatArray], right: Mapping[str, FloatArray]) -> None:

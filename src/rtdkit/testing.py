@@ -2,7 +2,7 @@
 
 In the spirit of scikit-learn's ``check_estimator``: :func:`check_engine` and
 :func:`check_measure` test the written contract of a registered engine (see
-:mod:`rtdkit.engines`) or measure (see :mod:`rtdkit.baselines`) on small inputs, and raise an
+:mod:`rtdkit.engines`) or measure (see :mod:`rtdkit.measures`) on small inputs, and raise an
 ``AssertionError`` naming the first clause that is broken. A third-party engine registered
 with :func:`rtdkit.register_engine` can be checked the same way::
 
@@ -25,9 +25,9 @@ import numpy as np
 from numpy.typing import NDArray
 
 from rtdkit._validation import FloatArray, RTDInputError
-from rtdkit.baselines import MEASURES, Measure
 from rtdkit.distances import cross_matrices, normalized_distances
 from rtdkit.engines import EngineInfo, get_engine
+from rtdkit.measures import MEASURES, Measure
 
 __all__ = ["check_engine", "check_measure"]
 
@@ -137,16 +137,17 @@ def _check_against_reference(
 
 
 def check_measure(name: str) -> None:
-    """Check that the measure ``name`` keeps the contract of :data:`rtdkit.baselines.MEASURES`.
+    """Check that the measure ``name`` keeps the contract of :data:`rtdkit.measures.MEASURES`.
 
     A finite Python float; the same value on a second call; 0 as a dissimilarity for identical
-    inputs; ``symmetric`` measures equal both ways; :meth:`~rtdkit.baselines.Measure.trial`
-    gives one value per direction, which agree with the call (their mean for a symmetric
-    measure, the forward one otherwise); a NaN in a representation (or predictions of
+    inputs; ``symmetric`` measures (and those whose call ``averages_directions``) equal both
+    ways; :meth:`~rtdkit.measures.Measure.trial` gives one value per direction, which agree
+    with the call (their mean for a symmetric measure or one that averages its directions, the
+    forward one otherwise); a NaN in a representation (or predictions of
     different lengths) raises :class:`rtdkit.RTDInputError`.
     """
     if name not in MEASURES:
-        raise _fail(f"measure {name!r}", "is not registered in rtdkit.baselines.MEASURES")
+        raise _fail(f"measure {name!r}", "is not registered in rtdkit.measures.MEASURES")
     measure = MEASURES[name]
     where = f"measure {name!r}"
     if measure.kind not in ("similarity", "dissimilarity"):
@@ -162,7 +163,9 @@ def check_measure(name: str) -> None:
         raise _fail(where, "two calls on the same input gave different values")
     if not abs(measure.dissimilarity(x, x)) <= 1e-9:
         raise _fail(where, "identical inputs must give dissimilarity 0")
-    if measure.symmetric and not np.isclose(_finite(measure, y, x, where), value, rtol=1e-9):
+    if _call_is_symmetric(measure) and not np.isclose(
+        _finite(measure, y, x, where), value, rtol=1e-9
+    ):
         raise _fail(where, "symmetric=True but measure(X, Y) != measure(Y, X)")
     if measure.inputs == "predictions":
         _check_refuses(lambda: measure(x, y[:-1]), where, "predictions of different lengths")
@@ -170,6 +173,12 @@ def check_measure(name: str) -> None:
     _check_trial(measure, x, y, where)
     bad = np.where(np.arange(x.size).reshape(x.shape) == 0, np.nan, x)
     _check_refuses(lambda: measure(bad, y), where, "a NaN in a representation")
+
+
+def _call_is_symmetric(measure: Measure) -> bool:
+    """Whether ``measure(X, Y)`` must equal ``measure(Y, X)``: the measure is symmetric, or its
+    call averages both directions (RTD's default ``symmetric=True``)."""
+    return measure.symmetric or measure.averages_directions
 
 
 def _finite(measure: Measure, x: Any, y: Any, where: str) -> float:
@@ -183,8 +192,8 @@ def _check_trial(measure: Measure, x: NDArray[Any], y: NDArray[Any], where: str)
     values = measure.trial(x, y)
     if len(values) != len(measure.directions) or not all(isinstance(v, float) for v in values):
         raise _fail(where, f"trial() must give one float per direction {measure.directions}")
-    # A symmetric measure's value is the mean of its directions; otherwise the forward one.
-    combined = float(np.mean(values)) if measure.symmetric else values[0]
+    # A symmetric call's value is the mean of its directions; otherwise the forward one.
+    combined = float(np.mean(values)) if _call_is_symmetric(measure) else values[0]
     if not np.isclose(combined, measure(x, y), rtol=1e-12, atol=1e-12):
         raise _fail(where, "trial() on all the (few) points must agree with the measure itself")
 

@@ -20,21 +20,23 @@ do), :mod:`~rtdkit.allpairs.compute` (the work of one pair),
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Generator, Mapping, Sequence
+from contextlib import closing
 from itertools import combinations
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from rtdkit._progress import progress_iter
-from rtdkit._validation import RTDInputError, check_n_jobs
+from rtdkit._trials import average_trials
+from rtdkit._validation import RTDInputError, check_bool, check_n_jobs
 from rtdkit.allpairs.compute import FileRep, rep_info
 from rtdkit.allpairs.executors import Backend, open_backend
 from rtdkit.allpairs.leases import shared_run
 from rtdkit.allpairs.plan import PairTask, Plan, effective_trials, make_plan, pair_seed, pending
 from rtdkit.allpairs.store import ResultStore
-from rtdkit.baselines import MEASURES
-from rtdkit.divergence import DEFAULT_BATCH, DEFAULT_TRIALS
+from rtdkit.divergence import DEFAULT_BATCH, DEFAULT_TRIALS, check_trial_memory
+from rtdkit.measures import MEASURES
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -49,7 +51,7 @@ def pairwise(
     store: str | os.PathLike[str] | None = None,
     executor: Any = None,
     n_jobs: int | None = -1,
-    progress: bool = True,
+    progress: bool = False,
     batch: int | None = DEFAULT_BATCH,
     trials: int = DEFAULT_TRIALS,
     seed: int = 0,
@@ -75,7 +77,7 @@ def pairwise(
         Names to ``(N, D)`` arrays (D may differ; N must not), or to files (``.npy``, ``.npz``,
         ``FILE.npz:KEY``, ``.csv``, ``.pt``, ``.safetensors``) read lazily by the workers.
     measures : str or sequence of str, default ("rtd",)
-        Names in :data:`rtdkit.baselines.MEASURES` that compare representations.
+        Names in :data:`rtdkit.measures.MEASURES` that compare representations.
     store : path, optional
         SQLite file that receives every finished pair at once. Rerunning with the same file
         computes only what is missing. Parameters that change stored numbers must match
@@ -88,10 +90,12 @@ def pairwise(
         requires).
     n_jobs : int or None, default -1
         Local threads: -1 every available core, None or 1 this thread only. Ignored with Dask.
-    progress : bool, default True
-        Progress bar of pairs done / to do, with ETA, on stderr.
+    progress : bool, default False
+        Progress bar of pairs done / to do, with ETA, on stderr (``rtdkit matrix`` shows it
+        by default, as every command does).
     batch, trials, seed, symmetric, dim, normalize, metric, engine, method
-        As in :func:`rtdkit.rtd`. ``seed`` must be an int. ``symmetric=False`` gives the
+        As in :func:`rtdkit.rtd`. ``seed`` must be an int (it derives each pair's seed).
+        A study needs at least two representations. ``symmetric=False`` gives the
         directional matrix ``M[P, Q] = measure(P, Q)`` (rows P, columns Q) for RTD and other
         asymmetric measures; both directions are always computed and stored.
     measure_options : mapping, optional
@@ -117,6 +121,7 @@ def pairwise(
     ((3, 3), True)
     """
     n_jobs = check_n_jobs(n_jobs)
+    progress = check_bool(progress, "progress")
     plan = make_plan(
         reps,
         measures,
@@ -138,7 +143,12 @@ def pairwise(
         n_pairs = len(plan.names) * (len(plan.names) - 1) // 2
         backend = open_backend(executor, n_jobs, plan.sources, plan.config.metric, n_pairs)
         try:
-            n_trials = effective_trials(plan.config, _register_reps(db, backend, plan))
+            n_rows = _register_reps(db, backend, plan)
+            # Refused before any pair allocates its N x N matrices (one pair per worker).
+            batch = n_rows if plan.config.batch is None else min(plan.config.batch, n_rows)
+            workers = min(n_jobs, n_pairs) if executor is None else 1
+            check_trial_memory(batch, plan.config.rtd, n_jobs=workers, caller="pairwise")
+            n_trials = effective_trials(plan.config, n_rows)
             tasks = pending(db, plan, n_trials)
             if db.path is None:
                 stored = _stored(db, backend, tasks)
@@ -169,15 +179,24 @@ def _register_reps(db: ResultStore, backend: Backend, plan: Plan) -> int:
     return rows.pop()
 
 
-def _stored(db: ResultStore, backend: Backend, tasks: list[PairTask]) -> Iterator[None]:
+def _stored(
+    db: ResultStore, backend: Backend, tasks: list[PairTask]
+) -> Generator[None, None, None]:
     """Compute ``tasks`` and store each pair as it finishes; yield once per pair."""
-    for result in backend.results(tasks):
-        db.write(result)
-        yield
+    # closing: Ctrl-C here in the driver must reach (and stop) the backend's workers at once
+    with closing(backend.results(tasks)) as results:
+        for result in results:
+            db.write(result)
+            yield
 
 
 def _run(
-    db: ResultStore, stored: Iterator[None], n_tasks: int, progress: bool, *, resumed: int
+    db: ResultStore,
+    stored: Generator[None, None, None],
+    n_tasks: int,
+    progress: bool,
+    *,
+    resumed: int,
 ) -> None:
     """Drive ``stored`` (one step per pair stored) under a progress bar."""
     if not n_tasks:
@@ -185,8 +204,9 @@ def _run(
     label = f"pairs ({resumed} already stored)" if resumed else "pairs"
     written = 0
     try:
-        for _ in progress_iter(stored, total=n_tasks, description=label, enabled=progress):
-            written += 1
+        with closing(stored):  # ends the backend's map, or releases this process's claims
+            for _ in progress_iter(stored, total=n_tasks, description=label, enabled=progress):
+                written += 1
     except (Exception, KeyboardInterrupt) as exc:
         exc.add_note(_resume_hint(db.path, written, n_tasks))
         raise
@@ -212,16 +232,13 @@ def _matrix(db: ResultStore, plan: Plan, measure: str, n_trials: int) -> pd.Data
     index = {name: i for i, name in enumerate(plan.names)}
     kind = MEASURES[measure].kind
     m = np.full((len(index), len(index)), 0.0 if kind == "dissimilarity" else 1.0)
+    two_way = len(MEASURES[measure].directions) == 2
     for a, b in combinations(sorted(plan.names), 2):
-        forward = np.array([values[(a, b, "forward", t)] for t in range(n_trials)])
-        if len(MEASURES[measure].directions) == 1:
-            m[index[a], index[b]] = m[index[b], index[a]] = float(np.mean(forward))
-            continue
-        backward = np.array([values[(a, b, "backward", t)] for t in range(n_trials)])
-        if plan.symmetric:
-            m[index[a], index[b]] = m[index[b], index[a]] = float(
-                np.mean((forward + backward) / 2.0)
-            )
+        forward = [values[(a, b, "forward", t)] for t in range(n_trials)]
+        backward = [values[(a, b, "backward", t)] for t in range(n_trials)] if two_way else None
+        if backward is None or plan.symmetric:
+            samples = average_trials(forward, backward, symmetric=True)
+            m[index[a], index[b]] = m[index[b], index[a]] = float(np.mean(samples))
         else:
             m[index[a], index[b]], m[index[b], index[a]] = np.mean(forward), np.mean(backward)
     frame = pd.DataFrame(m, index=plan.names, columns=plan.names)

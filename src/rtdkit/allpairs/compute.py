@@ -11,12 +11,12 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from numpy.typing import NDArray
 
-from rtdkit._validation import FloatArray, as_float_matrix, check_same_rows
+from rtdkit._loader import load_representation
+from rtdkit._trials import subsample_indices
+from rtdkit._validation import FloatArray, check_same_rows
 from rtdkit.allpairs.store import RepInfo, ResultRow
-from rtdkit.baselines import MEASURES
 from rtdkit.comparison import trial_values
-from rtdkit.distances import pairwise_distances
-from rtdkit.divergence import subsample_indices
+from rtdkit.measures import MEASURES
 
 if TYPE_CHECKING:
     from rtdkit.allpairs.plan import PairTask
@@ -40,10 +40,7 @@ class FileRep:
 
 def prepare(x: Any, name: str, metric: str) -> FloatArray:
     """Validate a representation once: finite float64 rows (a checked matrix if precomputed)."""
-    arr = as_float_matrix(x, f"reps[{name!r}]")
-    if metric == "precomputed":
-        arr = pairwise_distances(arr, metric="precomputed", name=f"reps[{name!r}]")
-    return arr
+    return load_representation(x, f"reps[{name!r}]", metric=metric)
 
 
 def rep_info(x: FloatArray) -> RepInfo:

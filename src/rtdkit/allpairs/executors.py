@@ -11,17 +11,20 @@ documents.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator, Mapping
-from concurrent.futures import ThreadPoolExecutor
-from concurrent.futures import as_completed as futures_completed
+from collections.abc import Callable, Generator, Iterable, Mapping
+from contextlib import closing
 from typing import Any, Protocol
 
+from rtdkit._parallel import imap
 from rtdkit._validation import FloatArray, RTDInputError, RTDTypeError
 from rtdkit.allpairs.compute import FileRep, RepCache, compute_pair, load_prepared, rep_info
 from rtdkit.allpairs.plan import PairTask
 from rtdkit.allpairs.store import RepInfo, ResultRow
 
 __all__ = ["Backend", "open_backend"]
+
+# Pair results as they complete; closed by the driver (Ctrl-C there must stop the workers).
+Results = Generator[list[ResultRow], None, None]
 
 
 class Backend(Protocol):
@@ -30,53 +33,35 @@ class Backend(Protocol):
 
     def describe(self, names: list[str]) -> dict[str, RepInfo]: ...
 
-    def results(self, tasks: list[PairTask]) -> Iterator[list[ResultRow]]: ...
+    def results(self, tasks: list[PairTask]) -> Results: ...
 
     def close(self) -> None: ...
 
 
-class _SerialBackend:
-    """Everything in this process (``n_jobs=1``): easiest to debug, no start-up cost."""
-
-    width = 1
-
-    def __init__(self, sources: Mapping[str, FloatArray | FileRep], metric: str):
-        self._cache = RepCache(sources, metric)
-
-    def describe(self, names: list[str]) -> dict[str, RepInfo]:
-        return {name: self._cache.info(name) for name in names}
-
-    def results(self, tasks: list[PairTask]) -> Iterator[list[ResultRow]]:
-        for task in tasks:
-            yield compute_pair(task, self._cache.get(task.a), self._cache.get(task.b))
-
-    def close(self) -> None:
-        """Nothing to release."""
-
-
-class _ThreadBackend:
-    """A pool of threads in this process, sharing one cache of prepared representations."""
+class _LocalBackend:
+    """Pairs in this process: in this thread (``workers=1``: easiest to debug, no start-up
+    cost) or on the project's thread pool (:mod:`rtdkit._parallel`, which Ctrl-C stops),
+    sharing one cache of prepared representations."""
 
     def __init__(
         self, sources: Mapping[str, FloatArray | FileRep], metric: str, workers: int
     ) -> None:
         self._cache = RepCache(sources, metric)
-        self.width = workers
-        self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="rtdkit-pair")
+        self._workers = self.width = workers
 
     def describe(self, names: list[str]) -> dict[str, RepInfo]:
-        return dict(zip(names, self._pool.map(self._cache.info, names), strict=True))
+        with closing(imap(self._cache.info, names, n_jobs=self._workers)) as infos:
+            return dict(zip(names, infos, strict=True))
 
-    def results(self, tasks: list[PairTask]) -> Iterator[list[ResultRow]]:
-        futures = [self._pool.submit(self._pair, task) for task in tasks]
-        return _as_completed(futures, futures_completed)
+    def results(self, tasks: list[PairTask]) -> Results:
+        # As they complete; on an error or Ctrl-C the pairs already finished come first.
+        return imap(self._pair, tasks, n_jobs=self._workers, ordered=False)
 
     def _pair(self, task: PairTask) -> list[ResultRow]:
         return compute_pair(task, self._cache.get(task.a), self._cache.get(task.b))
 
     def close(self) -> None:
-        # Pairs already running finish (a thread cannot be stopped); queued ones are dropped.
-        self._pool.shutdown(wait=True, cancel_futures=True)
+        """Nothing to release: every map joins its own threads before it returns."""
 
 
 class _DaskBackend:
@@ -103,7 +88,7 @@ class _DaskBackend:
         futures = [self._client.submit(rep_info, self._data[n], pure=False) for n in names]
         return dict(zip(names, self._client.gather(futures), strict=True))
 
-    def results(self, tasks: list[PairTask]) -> Iterator[list[ResultRow]]:
+    def results(self, tasks: list[PairTask]) -> Results:
         from distributed import as_completed
 
         submit = self._client.submit
@@ -119,9 +104,7 @@ class _DaskBackend:
             self._client.close()
 
 
-def _as_completed(
-    futures: list[Any], completed: Callable[[list[Any]], Iterable[Any]]
-) -> Iterator[list[ResultRow]]:
+def _as_completed(futures: list[Any], completed: Callable[[list[Any]], Iterable[Any]]) -> Results:
     """Results in completion order. If one fails (or Ctrl-C), first hand over every other
     result that is already finished, so that the store keeps all completed work."""
     pending = set(futures)
@@ -150,10 +133,7 @@ def open_backend(
 ) -> Backend:
     """The executor the user asked for (see :func:`pairwise`)."""
     if executor is None:
-        workers = min(n_jobs, max(n_tasks, 1))
-        if workers == 1:
-            return _SerialBackend(sources, metric)
-        return _ThreadBackend(sources, metric, workers)
+        return _LocalBackend(sources, metric, min(n_jobs, max(n_tasks, 1)))
     if isinstance(executor, str):
         return _DaskBackend(_connect(executor), True, sources, metric)
     if all(hasattr(executor, a) for a in ("scatter", "submit", "gather", "cancel")):

@@ -17,7 +17,8 @@ import secrets
 import socket
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator
+from contextlib import closing
 
 from rtdkit._validation import RTDInputError
 from rtdkit.allpairs.executors import Backend
@@ -40,7 +41,7 @@ def shared_run(
     pending: Callable[[], list[PairTask]],
     *,
     width: int,
-) -> Iterator[None]:
+) -> Generator[None, None, None]:
     """Compute this process's share of the ``pending()`` pairs, ``width`` claimed at a time.
 
     Yields once per pair stored (by this process or another) until no pair is pending.
@@ -63,8 +64,10 @@ def shared_run(
                 db.release(claimant, mine - {(t.a, t.b) for t in claimed})
                 if todo and not claimed:
                     time.sleep(_WAIT_S)  # the rest is held by other processes
-                for result in backend.results(claimed):
-                    db.write(result, claimant=claimant)
+                # closing: Ctrl-C must reach (and stop) the backend's workers at once
+                with closing(backend.results(claimed)) as results:
+                    for result in results:
+                        db.write(result, claimant=claimant)
                 todo = [t for t in todo if t not in claimed]
                 for _ in range(total - len(todo) - counted):
                     yield

@@ -15,19 +15,16 @@ from rtdkit._validation import (
     RTDInputError,
     RTDTypeError,
     check_bool,
-    check_engine,
     check_int,
-    check_method,
-    check_metric,
-    check_normalize,
     check_optional_int,
-    check_score_dim,
+    check_seed,
 )
 from rtdkit.allpairs.compute import FileRep, prepare
 from rtdkit.allpairs.store import ResultStore, canonical_json
-from rtdkit.baselines import MEASURES
-from rtdkit.comparison import representation_measure
+from rtdkit.comparison import check_measure_options, representation_measure
 from rtdkit.io import split_path_key
+from rtdkit.measures import MEASURES
+from rtdkit.options import RTDOptions
 
 __all__ = ["SEED_SCHEME", "Config", "PairTask", "Plan", "make_plan", "pair_seed", "pending"]
 
@@ -57,18 +54,20 @@ class Config:
 
     batch: int | None
     trials: int
-    dim: int
-    normalize: str | float | None
-    metric: str
-    engine: str | None  # the barcode engine; None with method='identity'
-    method: str
+    rtd: RTDOptions
     options: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+    @property
+    def metric(self) -> str:
+        return self.rtd.metric
 
     def measure_options(self, measure: str) -> dict[str, Any]:
         """The options of ``measure``: pairwise()'s own arguments for those it takes from the
         call (RTD's ``dim``, ``metric``, ...), else its entry of ``measure_options``."""
         taken = MEASURES[measure].call_options
-        return {k: getattr(self, k) for k in taken} if taken else self.options.get(measure, {})
+        if taken:
+            return {k: v for k, v in self.rtd.as_dict().items() if k in taken}
+        return self.options.get(measure, {})
 
 
 @dataclass(frozen=True)
@@ -119,26 +118,23 @@ def make_plan(
     allow_pickle: bool,
 ) -> Plan:
     """Validate every option before anything is computed or written."""
-    info = check_engine(engine)
-    dim = check_score_dim(dim, info)
-    method = check_method(method, dim=dim, engine=engine)
+    rtd = RTDOptions.check(
+        dim=dim, normalize=normalize, metric=metric, engine=engine, method=method
+    )
     symmetric = check_bool(symmetric, "symmetric")
     allow_pickle = check_bool(allow_pickle, "allow_pickle")
-    check_metric(metric)
-    check_normalize(normalize)
     wanted = _check_measures(measures, metric)
+    options = check_measure_options(measure_options, wanted, caller="pairwise()")
+    for name, given in options.items():
+        canonical_json(given, f"measure_options[{name!r}]")
     config = Config(
         batch=check_optional_int(batch, "batch", minimum=3),
         trials=check_int(trials, "trials", minimum=1),
-        dim=dim,
-        normalize=normalize,
-        metric=metric,
-        engine=info.name if method == "barcode" else None,
-        method=method,
-        options=_check_options(measure_options, wanted),
+        rtd=rtd,
+        options=options,
     )
     sources = _sources(reps, metric, allow_pickle)
-    seed = check_int(seed, "seed", minimum=0)
+    seed = check_seed(seed, generator=False, fresh=False)
     return Plan(list(sources), wanted, sources, config, seed, symmetric)
 
 
@@ -158,29 +154,15 @@ def _check_measures(measures: str | Sequence[str], metric: str) -> list[str]:
     return wanted
 
 
-def _check_options(
-    measure_options: Mapping[str, Mapping[str, Any]] | None, wanted: list[str]
-) -> dict[str, dict[str, Any]]:
-    options = {m: dict(o) for m, o in (measure_options or {}).items()}
-    for name in options:
-        if name in MEASURES and (taken := MEASURES[name].call_options):
-            own = ", ".join(f"{option}=" for option in taken)
-            raise RTDInputError(
-                f"options of {name!r} are pairwise()'s own arguments ({own}); remove {name!r} "
-                "from measure_options"
-            )
-        if name not in wanted:
-            raise RTDInputError(f"measure_options names {name!r}, which is not in measures")
-        canonical_json(options[name], f"measure_options[{name!r}]")
-    return options
-
-
 def _sources(
     reps: Mapping[str, Any], metric: str, allow_pickle: bool
 ) -> dict[str, FloatArray | FileRep]:
     """In-memory arrays are prepared here, once; files are left for the workers to read."""
-    if not isinstance(reps, Mapping) or not reps:
-        raise RTDInputError("reps must be a non-empty mapping of names to arrays or files")
+    if not isinstance(reps, Mapping) or len(reps) < 2:
+        raise RTDInputError(
+            "reps must be a mapping of at least two names to arrays or files (a study compares "
+            f"pairs); got {len(reps) if isinstance(reps, Mapping) else type(reps).__name__}"
+        )
     out: dict[str, FloatArray | FileRep] = {}
     for name, value in reps.items():
         if not isinstance(name, str) or not name:

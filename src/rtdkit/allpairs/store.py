@@ -151,7 +151,7 @@ def _reporting_damage(
 
 def _package_version() -> str:
     # Imported late: rtdkit/__init__ imports this module's importers.
-    from rtdkit import __version__
+    from rtdkit._version import __version__
 
     return __version__
 

@@ -22,53 +22,31 @@ Conventions shared by all engines
 
 from __future__ import annotations
 
-import importlib
-from dataclasses import dataclass
-from types import ModuleType
-from typing import Any, Protocol
+from rtdkit._validation import RTDInputError
+from rtdkit.engines._api import (
+    Engine,
+    EngineInfo,
+    EngineMatrix,
+    EngineOutput,
+    NativeEngineMissingError,
+    import_native,
+    sort_bars,
+)
 
-import numpy as np
-from numpy.typing import NDArray
-
-from rtdkit._validation import FloatArray, RTDInputError
-
-# w and mu as engines receive them: float64, or float32 already rounded (see above).
-EngineMatrix = NDArray[np.floating[Any]]
-
-
-@dataclass(frozen=True)
-class EngineOutput:
-    """Bars (and optionally critical edges) for dimensions ``0..maxdim``."""
-
-    bars: list[FloatArray]
-    edges: list[NDArray[np.int64]] | None = None
-
-
-class Engine(Protocol):
-    def __call__(
-        self,
-        w: EngineMatrix,
-        mu: EngineMatrix,
-        *,
-        maxdim: int,
-        return_edges: bool = False,
-        n_threads: int = 1,
-    ) -> EngineOutput: ...
-
-
-@dataclass(frozen=True)
-class EngineInfo:
-    name: str
-    function: Engine
-    max_supported_dim: int
-    supports_edges: bool
-    description: str
-    # Peak memory of cross_barcode with this engine, in bytes per N², for the up-front check;
-    # None: unknown (only the float32 matrices, 8 bytes per N², are checked).
-    bytes_per_n2: float | None = None
-    # The engine function takes ``progress=callback(done, total)`` (long barcodes report).
-    supports_progress: bool = False
-
+__all__ = [
+    "BUILTIN_ENGINES",
+    "DEFAULT_ENGINE",
+    "Engine",
+    "EngineInfo",
+    "EngineMatrix",
+    "EngineOutput",
+    "NativeEngineMissingError",
+    "available_engines",
+    "get_engine",
+    "import_native",
+    "register_engine",
+    "sort_bars",
+]
 
 _REGISTRY: dict[str, EngineInfo] = {}
 
@@ -83,7 +61,41 @@ def register_engine(
     bytes_per_n2: float | None = None,
     supports_progress: bool = False,
 ) -> None:
-    """Add an engine to the registry (third-party engines may call this too)."""
+    """Add an engine to the registry, under ``name`` (third-party engines call this too).
+
+    Parameters
+    ----------
+    name : str
+        The name users pass as ``engine=``; an existing name is replaced.
+    function : Engine
+        ``function(w, mu, *, maxdim, return_edges=False, n_threads=1)`` returning an
+        :class:`EngineOutput` with ``bars[d]`` for ``d = 0..maxdim`` (and ``edges[d]`` when
+        ``return_edges``), following the conventions of this module's docstring; it must
+        return exactly the barcode of the paper's doubled matrix.
+    max_supported_dim : int
+        The highest homology dimension it computes.
+    supports_edges : bool
+        Whether it can return critical edges (``return_edges=True``).
+    description : str
+        One line for ``rtdkit engines``.
+    bytes_per_n2 : float, optional
+        Its peak memory per N² for the up-front memory check (None: unknown).
+    supports_progress : bool, default False
+        Whether it takes ``progress=callback(done, total)``; such an engine should call it
+        about every 0.2 s, which also lets a cancelled map stop it
+        (:func:`rtdkit._parallel.engine_callback`).
+
+    Examples
+    --------
+    >>> import rtdkit
+    >>> def my_engine(w, mu, *, maxdim, return_edges=False, n_threads=1):
+    ...     ...  # returns EngineOutput(bars=[...one (k, 2) array per dimension...])
+    >>> rtdkit.register_engine("mine", my_engine, max_supported_dim=1,
+    ...                        supports_edges=False, description="my engine")  # doctest: +SKIP
+    >>> rtdkit.rtd(P, Q, engine="mine")  # doctest: +SKIP
+
+    :func:`rtdkit.testing.check_engine` compares a registered engine with the reference.
+    """
     _REGISTRY[name] = EngineInfo(
         name,
         function,
@@ -95,30 +107,17 @@ def register_engine(
     )
 
 
-class NativeEngineMissingError(ImportError):
-    """A compiled module of rtdkit (``rtdkit.engines._cone``, ``_score``) cannot be loaded."""
-
-
-def import_native(module: str, *, meanwhile: str) -> ModuleType:
-    """Import the compiled module ``rtdkit.engines.<module>``, or say how to build it."""
-    try:
-        return importlib.import_module(f"rtdkit.engines.{module}")
-    except ImportError as exc:
-        raise NativeEngineMissingError(
-            f"the native module rtdkit.engines.{module} could not be imported: {exc}. It is "
-            "built when rtdkit is installed: run `pip install -e .` (or `pip install .`) in the "
-            "rtdkit checkout, which needs a C++17 compiler; cmake, ninja, nanobind and "
-            f"scikit-build-core come from PyPI. Meanwhile use {meanwhile}."
-        ) from exc
-
-
 def _load_builtin(name: str) -> None:
-    # Engines import their heavy dependencies lazily so ``import rtdkit`` stays fast.
+    # Loaded on first use so that ``import rtdkit`` stays fast (giotto-ph, the C++ module).
     if name == "reference":
-        from rtdkit.engines import reference  # noqa: F401
+        from rtdkit.engines import reference
+
+        _REGISTRY[name] = reference.ENGINE
     elif name == "cone":
         # raises NativeEngineMissingError (an ImportError) if the C++ module was not built
-        from rtdkit.engines import cone  # noqa: F401
+        from rtdkit.engines import cone
+
+        _REGISTRY[name] = cone.ENGINE
 
 
 BUILTIN_ENGINES = ("reference", "cone")
@@ -142,16 +141,3 @@ def get_engine(name: str | None) -> EngineInfo:
             f"unknown engine {name!r}; choose one of {', '.join(available_engines())}"
         )
     return _REGISTRY[name]
-
-
-def sort_bars(
-    bars: FloatArray, edges: NDArray[np.int64] | None
-) -> tuple[FloatArray, NDArray[np.int64] | None]:
-    """Drop zero-length bars and order by decreasing length (then birth, then death)."""
-    keep = bars[:, 1] > bars[:, 0]
-    bars = bars[keep]
-    order = np.lexsort((bars[:, 1], bars[:, 0], -(bars[:, 1] - bars[:, 0])))
-    bars = np.ascontiguousarray(bars[order], dtype=np.float64)
-    if edges is not None:
-        edges = np.ascontiguousarray(edges[keep][order], dtype=np.int64)
-    return bars, edges

@@ -72,11 +72,11 @@ from typing import Any
 import numpy as np
 
 from rtdkit._validation import FloatArray, RTDInputError
-from rtdkit.engines import (
+from rtdkit.engines._api import (
+    EngineInfo,
     EngineMatrix,
     EngineOutput,
     import_native,
-    register_engine,
     sort_bars,
 )
 
@@ -164,9 +164,10 @@ def cone_engine(
     return EngineOutput(bars=bars, edges=edges)
 
 
-register_engine(
-    "cone",
-    cone_engine,
+# Registered by rtdkit.engines when first asked for.
+ENGINE = EngineInfo(
+    name="cone",
+    function=cone_engine,
     max_supported_dim=MAX_DIM,
     supports_edges=True,
     description="native C++ mapping-cone engine (N+1 vertices); float32 inside, same bars "

@@ -12,7 +12,7 @@ import numpy as np
 from gph import ripser_parallel
 
 from rtdkit._validation import FloatArray
-from rtdkit.engines import EngineMatrix, EngineOutput, register_engine, sort_bars
+from rtdkit.engines._api import EngineInfo, EngineMatrix, EngineOutput, sort_bars
 
 
 def doubled_matrix(w: EngineMatrix, mu: EngineMatrix) -> FloatArray:
@@ -72,9 +72,10 @@ def _critical_edges(gens: tuple, dim: int, finite_bars: FloatArray) -> np.ndarra
     return out
 
 
-register_engine(
-    "reference",
-    reference_engine,
+# Registered by rtdkit.engines when first asked for.
+ENGINE = EngineInfo(
+    name="reference",
+    function=reference_engine,
     max_supported_dim=3,
     supports_edges=True,
     description="doubled 2N x 2N matrix (paper eq. 2) with giotto-ph; float32 inside",

@@ -30,7 +30,7 @@ from numpy.typing import NDArray
 
 from rtdkit._validation import FloatArray
 from rtdkit.distances import cross_matrices
-from rtdkit.engines import import_native
+from rtdkit.engines._api import import_native
 
 _score = import_native("_score", meanwhile="method='barcode'")
 

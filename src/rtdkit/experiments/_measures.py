@@ -10,9 +10,9 @@ import numpy as np
 from rtdkit import comparison
 from rtdkit._progress import progress_iter
 from rtdkit._validation import FloatArray, as_float_matrix
-from rtdkit.baselines import MEASURES
 from rtdkit.experiments._digits import IntArray, Outputs
 from rtdkit.experiments._stats import kendall_tau
+from rtdkit.measures import MEASURES
 from rtdkit.stats import t_interval
 
 

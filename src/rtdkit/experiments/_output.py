@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from rtdkit import __version__
+from rtdkit._version import __version__
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure

@@ -6,8 +6,8 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from rtdkit._validation import FloatArray
-from rtdkit.baselines import MEASURES
 from rtdkit.experiments._stats import scaled
+from rtdkit.measures import MEASURES
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes

@@ -84,7 +84,7 @@ def _entangled(latents: FloatArray, mixing: FloatArray) -> FloatArray:
 def _slice_rtd(
     shift: FloatArray, *, size: int, rng: np.random.Generator, mixing: FloatArray | None
 ) -> float:
-    from rtdkit import rtd
+    from rtdkit.divergence import rtd
 
     length = float(np.linalg.norm(shift))
     z1, z2 = slice_pair(shift / length, delta=length, size=size, rng=rng)

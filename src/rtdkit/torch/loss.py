@@ -21,21 +21,21 @@ from rtdkit._validation import (
     RTDInputError,
     RTDTypeError,
     check_bool,
-    check_dim,
-    check_engine,
     check_int,
-    check_method,
     check_n_jobs,
-    check_normalize,
 )
 from rtdkit.critical import (
     FROM_W,
     FROM_W_TILDE,
+    RESOLVE_BYTES_PER_N2,
     CriticalTotal,
     CriticalValues,
     critical_barcode,
     critical_identity,
 )
+from rtdkit.distances import check_memory
+from rtdkit.divergence import IDENTITY_TRIAL_BYTES_PER_N2
+from rtdkit.options import RTDOptions
 
 __all__ = ["RTDLoss"]
 
@@ -104,10 +104,6 @@ class RTDLoss(nn.Module):
             raise RTDInputError(f"p must be a positive finite number, got {p!r}")
         self.p = float(p)
         self.symmetric = check_bool(symmetric, "symmetric")
-        self.quantile = check_normalize(normalize)
-        info = check_engine(engine, edges=True, purpose=", which RTDLoss needs for gradients")
-        check_dim(max(self.dims), info)
-        self.engine = info.name
         self.n_threads = check_n_jobs(n_threads, "n_threads")
         # The identity gives the total bar length of H1, i.e. the loss with dim=1 and p=1.
         total_of_h1 = self.dims == (1,) and self.p == 1.0
@@ -116,8 +112,18 @@ class RTDLoss(nn.Module):
                 "method='identity' gives the total bar length of H1 (dim=1, p=1) only; got "
                 f"dim={self.dims}, p={self.p}. Use method='barcode'"
             )
-        # check_method defaults to the identity for dimension 1 only; 0 stands for "not H1".
-        self.method = check_method(method, dim=1 if total_of_h1 else 0, engine=engine)
+        self.options = RTDOptions.check(
+            dim=max(self.dims),
+            normalize=normalize,
+            engine=engine,
+            method=method,
+            edges=True,
+            identity=total_of_h1,
+            purpose=", which RTDLoss needs for gradients",
+        )
+        self.quantile = self.options.quantile
+        self.method = self.options.method
+        self.engine = self.options.engine  # None with the identity, which uses no engine
 
     def forward(
         self, x: torch.Tensor, z: torch.Tensor, *, scale: torch.Tensor | float | None = None
@@ -132,6 +138,7 @@ class RTDLoss(nn.Module):
         clouds' structures are compared.
         """
         x, z = _check_batches(x, z)
+        _check_batch_memory(len(x), self.method, self.options)
         dtype = torch.promote_types(x.dtype, z.dtype)
         wx = _normalized_distances(x, self.quantile, "x").to(dtype)
         wz = _normalized_distances(z, self.quantile, "z").to(dtype)
@@ -150,6 +157,27 @@ class RTDLoss(nn.Module):
             f"dim={self.dims}, p={self.p}, symmetric={self.symmetric}, "
             f"quantile={self.quantile}, method={self.method!r}, engine={self.engine!r}"
         )
+
+
+# Torch's two distance matrices and the quantile's sorted copy (float64: 24 bytes per B²) and
+# their detached float64 numpy copies (16), on top of what the critical entries need.
+TORCH_BYTES_PER_N2 = 40.0
+
+
+def _check_batch_memory(batch: int, method: str, options: RTDOptions) -> None:
+    """Refuse a batch whose matrices cannot fit before torch allocates them."""
+    if method == "identity":
+        engine_bytes = IDENTITY_TRIAL_BYTES_PER_N2
+    else:
+        engine_bytes = options.info.bytes_per_n2 or 16.0
+    per_n2 = TORCH_BYTES_PER_N2 + RESOLVE_BYTES_PER_N2 + engine_bytes
+    try:
+        check_memory(batch, per_n2, what=f"RTDLoss (method {method!r})")
+    except RTDInputError as exc:
+        raise RTDInputError(
+            f"{exc}. For RTDLoss the batch is the one you pass: lower your DataLoader's "
+            "batch_size (RTDLoss computes on the whole batch, without subsampling)"
+        ) from None
 
 
 def _check_dims(dim: int | Sequence[int]) -> tuple[int, ...]:
@@ -233,7 +261,7 @@ def _directed_rtd(
     w_tilde: torch.Tensor,
     dims: tuple[int, ...],
     p: float,
-    engine: str,
+    engine: str | None,
     n_threads: int,
 ) -> torch.Tensor:
     """Sum of bar lengths ** p of R-Cross-Barcode(P, P̃), differentiable in ``w`` and ``w_tilde``."""

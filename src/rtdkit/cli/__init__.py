@@ -1,0 +1,81 @@
+"""The ``rtdkit`` command line.
+
+Every command turns an :class:`rtdkit.RTDInputError` (bad file, bad option value) into one
+line on stderr and exit status 2; results go to stdout, progress bars to stderr.
+
+The package is split by concern: :mod:`~rtdkit.cli.pair_commands` and
+:mod:`~rtdkit.cli.study_commands` hold the commands, :mod:`~rtdkit.cli.messages` turns API
+errors into the command line's words and :mod:`~rtdkit.cli.figures` checks and saves figures.
+Nothing numerical is imported until a command runs, so ``rtdkit --help`` starts at once.
+"""
+
+from __future__ import annotations
+
+import sys
+from typing import Annotated
+
+import typer
+
+from rtdkit.cli._options import DEFAULT_JOBS, DEFAULT_TRIALS
+from rtdkit.cli.messages import cli_message, error_line
+from rtdkit.cli.pair_commands import barcode, compare, permutation_test_command
+from rtdkit.cli.study_commands import demo, engines, experiment, matrix
+
+__all__ = ["DEFAULT_JOBS", "DEFAULT_TRIALS", "EXIT_BAD_INPUT", "app", "cli_message", "main"]
+
+EXIT_BAD_INPUT = 2
+
+app = typer.Typer(
+    name="rtdkit",
+    help="Compare two representations of the same data by their multi-scale topology (RTD).",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+# Registered in the order --help lists them.
+app.command()(compare)
+app.command("test")(permutation_test_command)
+for _command in (barcode, demo, matrix, experiment, engines):
+    app.command()(_command)
+
+
+def _version(value: bool) -> None:
+    if value:
+        from rtdkit._version import __version__
+
+        typer.echo(f"rtdkit {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version", callback=_version, is_eager=True, help="Print the version and exit."
+        ),
+    ] = False,
+) -> None:
+    """Compare two representations of the same data by their multi-scale topology (RTD)."""
+
+
+def main() -> None:
+    """Console entry point: turn input errors into one line on stderr and exit status 2.
+
+    Usage errors (unknown option, a non-integer where one is needed) are reported by Typer
+    itself, also with exit status 2.
+    """
+    try:
+        app()
+    except ValueError as exc:
+        # Imported only now: numpy (behind rtdkit._validation) stays out of --help and --version.
+        from rtdkit._validation import RTDInputError
+
+        if not isinstance(exc, RTDInputError):
+            raise
+        typer.echo(error_line(exc), err=True)
+        sys.exit(EXIT_BAD_INPUT)
+
+
+if __name__ == "__main__":
+    main()

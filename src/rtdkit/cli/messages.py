@@ -1,0 +1,53 @@
+"""API errors in the command line's words: ``--n-jobs`` for ``n_jobs=``, A and B for P and Q."""
+
+from __future__ import annotations
+
+import re
+
+__all__ = ["cli_message", "error_line"]
+
+# API spellings in messages, as the command line writes them (executor= is --scheduler).
+_API_OPTION = re.compile(
+    r"\b(allow_pickle|batch|dim|engine|executor|maxdim|method|metric|n_jobs|normalize|seed|"
+    r"store|trials)=('[^']*'|[\w.]+)?"
+)
+
+
+# An option named at the start of a message ("n_jobs must be ...").
+_API_SUBJECT = re.compile(r"^(batch|dim|maxdim|measure|method|metric|n_jobs|seed|trials)\b")
+
+
+def _cli_option(match: re.Match[str]) -> str:
+    name = {"executor": "scheduler"}.get(match[1], match[1]).replace("_", "-")
+    value = (match[2] or "").strip("'")
+    if value == "True":
+        return f"--{name}"
+    return f"--{name} {'none' if value == 'None' else value}".rstrip()
+
+
+def cli_message(text: str) -> str:
+    """An API error message in the command line's words: options, and A/B for P/Q.
+
+    Examples
+    --------
+    >>> cli_message("P is not symmetric; pass normalize=None or allow_pickle=True")
+    'A is not symmetric; pass --normalize none or --allow-pickle'
+    >>> cli_message("n_jobs must be a positive integer")
+    '--n-jobs must be a positive integer'
+    """
+    text = text.replace("key=NAME (CLI: FILE:NAME)", "FILE:NAME")
+    text = _API_OPTION.sub(_cli_option, text)
+    text = _API_SUBJECT.sub(lambda m: "--" + m[1].replace("_", "-"), text)
+    # A lone P or Q (not part of a file name such as Q.npy) is the API's name for A or B.
+    return re.sub(r"(?<![\w./-])[PQ](?![\w./-])", lambda m: "AB"[m[0] == "Q"], text)
+
+
+def error_line(error: Exception) -> str:
+    """The one line the command line prints for an input error, in its own words.
+
+    Examples
+    --------
+    >>> error_line(ValueError("P is empty;   pass another file"))
+    'rtdkit: error: A is empty; pass another file'
+    """
+    return "rtdkit: error: " + " ".join(cli_message(str(error)).split())

@@ -1,0 +1,203 @@
+"""Commands on one pair of files: ``compare``, ``test`` (permutation test) and ``barcode``."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from rtdkit.cli._inputs import load, load_pair, parse_normalize, spread_text, trials_or_default
+from rtdkit.cli._options import (
+    DEFAULT_JOBS,
+    DEFAULT_TRIALS,
+    BatchOpt,
+    EngineOpt,
+    FileArg,
+    JobsOpt,
+    JsonOpt,
+    MethodOpt,
+    MetricOpt,
+    NormalizeOpt,
+    PickleOpt,
+    ProgressOpt,
+    SeedOpt,
+    TrialsOpt,
+)
+from rtdkit.cli.figures import checked_figure_path, wrote
+
+__all__ = ["barcode", "compare", "permutation_test_command"]
+
+
+def compare(
+    a: FileArg,
+    b: FileArg,
+    batch: BatchOpt = 500,
+    trials: TrialsOpt = None,
+    seed: SeedOpt = 0,
+    metric: MetricOpt = "euclidean",
+    normalize: NormalizeOpt = "quantile",
+    dim: Annotated[
+        int, typer.Option(help="Homology dimension whose bars are summed (1 or higher).")
+    ] = 1,
+    asymmetric: Annotated[
+        bool, typer.Option(help="Report RTD(A, B) only instead of the symmetric score.")
+    ] = False,
+    engine: EngineOpt = None,
+    method: MethodOpt = None,
+    n_jobs: JobsOpt = DEFAULT_JOBS,
+    as_json: JsonOpt = False,
+    allow_pickle: PickleOpt = False,
+    progress: ProgressOpt = True,
+) -> None:
+    """Print the RTD score between the representations in files A and B, with its spread."""
+    from rtdkit._validation import check_seed
+
+    check_seed(seed, generator=False)
+    normalization = parse_normalize(normalize)
+    p, q = load_pair(a, b, allow_pickle, metric)
+    # Imported once the inputs are read: a typo in a file name is reported without scipy.
+    from rtdkit.divergence import rtd
+
+    result = rtd(
+        p,
+        q,
+        batch=batch or None,
+        trials=trials_or_default(trials, batch, len(p)),
+        seed=seed,
+        symmetric=not asymmetric,
+        dim=dim,
+        normalize=normalization,
+        metric=metric,
+        engine=engine,
+        method=method,
+        n_jobs=n_jobs,
+        progress=progress,
+    )
+    interval = result.ci(0.95) if result.trials > 1 else None
+    if as_json:
+        typer.echo(json.dumps({"a": a, "b": b, **result.to_dict(), "ci95": interval}, indent=2))
+        return
+    kind = "RTD" if result.symmetric else "RTD(A, B)"
+    typer.echo(
+        f"{kind} = {result.value:.6g}{spread_text(result)}  "
+        f"(H{result.dim}, {result.trials} trial(s) of {result.batch} points, seed {seed}, "
+        f"{'exact identity' if result.method == 'identity' else f'engine {result.engine}'})"
+    )
+
+
+def permutation_test_command(
+    a: FileArg,
+    b: FileArg,
+    measure: Annotated[
+        str,
+        typer.Option(
+            help="Measure: rtd, cka, svcca, pwcca or disagreement (imd has no "
+            "row correspondence to test)."
+        ),
+    ] = "rtd",
+    permutations: Annotated[
+        int, typer.Option(help="Random permutations of B's rows; the smallest p is 1/(n+1).")
+    ] = 99,
+    seed: Annotated[int, typer.Option(help="Seed of the permutations and subsamples.")] = 0,
+    batch: Annotated[
+        int, typer.Option(help="rtd only: points per subsample; 0 = use all points.")
+    ] = 500,
+    trials: Annotated[
+        int | None,
+        typer.Option(
+            help=f"rtd only: number of subsamples; default {DEFAULT_TRIALS}.", show_default=False
+        ),
+    ] = None,
+    n_jobs: JobsOpt = DEFAULT_JOBS,
+    as_json: JsonOpt = False,
+    allow_pickle: PickleOpt = False,
+    progress: ProgressOpt = True,
+) -> None:
+    """Are A and B related? Permutation test: shuffle B's rows, recompute, compare.
+
+    A small p-value says the row-by-row correspondence between A and B matters: the
+    measure is more extreme (RTD smaller, CKA larger) than for shuffled pairings.
+    """
+    import numpy as np
+
+    from rtdkit._validation import check_seed
+
+    check_seed(seed, generator=False)
+    p, q = load(a, allow_pickle), load(b, allow_pickle)
+    from rtdkit.stats import permutation_test  # after reading the files, as in compare
+
+    options: dict[str, Any] = (
+        {"batch": batch or None, "trials": trials_or_default(trials, batch, len(p))}
+        if measure == "rtd"
+        else {}
+    )
+    result = permutation_test(
+        p,
+        q,
+        n_permutations=permutations,
+        seed=seed,
+        measure=measure,
+        n_jobs=n_jobs,
+        progress=progress,
+        **options,
+    )
+    if as_json:
+        typer.echo(json.dumps({"a": a, "b": b, **result.to_dict()}, indent=2))
+        return
+    shuffled = float(np.median(result.null))
+    typer.echo(
+        f"{measure} = {result.statistic:.6g}  (median over shuffled rows {shuffled:.6g})\n"
+        f"p = {result.pvalue:.4g} ({result.n_permutations} permutations, one-sided: "
+        f"{'smaller' if result.alternative == 'less' else 'larger'} than chance)"
+    )
+
+
+def barcode(
+    a: FileArg,
+    b: FileArg,
+    plot: Annotated[
+        Path | None, typer.Option(help="Save both R-Cross-Barcodes as a figure (.png/.pdf).")
+    ] = None,
+    maxdim: Annotated[int, typer.Option(help="Highest homology dimension.")] = 1,
+    metric: MetricOpt = "euclidean",
+    normalize: NormalizeOpt = "quantile",
+    engine: EngineOpt = None,
+    as_json: JsonOpt = False,
+    allow_pickle: PickleOpt = False,
+    progress: ProgressOpt = True,
+) -> None:
+    """R-Cross-Barcode(A, B) and R-Cross-Barcode(B, A) on all points: bar counts and totals."""
+    plot = checked_figure_path(plot, "--plot")
+    options: dict[str, Any] = {
+        "maxdim": maxdim,
+        "metric": metric,
+        "normalize": parse_normalize(normalize),
+        "engine": engine,
+        "progress": progress,
+    }
+    p, q = load_pair(a, b, allow_pickle, metric)
+    from rtdkit.divergence import cross_barcode  # after reading the files, as in compare
+
+    forward = cross_barcode(p, q, **options)
+    backward = cross_barcode(q, p, **options)
+    if as_json:
+        payload = {
+            name: {f"H{d}": bc[d].tolist() for d in range(bc.maxdim + 1)}
+            for name, bc in (("A->B", forward), ("B->A", backward))
+        }
+        typer.echo(json.dumps(payload))
+    else:
+        for name, bc in (("R-Cross-Barcode(A, B)", forward), ("R-Cross-Barcode(B, A)", backward)):
+            for d in range(1, bc.maxdim + 1):
+                longest = float(bc.lengths(d).max()) if len(bc[d]) else 0.0
+                typer.echo(
+                    f"{name} H{d}: {len(bc[d])} bars, total length {bc.total_length(d):.6g}, "
+                    f"longest {longest:.6g}"
+                )
+    if plot is not None:
+        from rtdkit.plot import plot_cross_barcodes, save_figure
+
+        save_figure(plot_cross_barcodes(forward, backward, names=("A", "B")), plot)
+        wrote(plot)
