@@ -341,10 +341,17 @@ def _cgroup_folders() -> list[tuple[str, str]]:
     return folders
 
 
-def check_memory(n: int, bytes_per_n2: float, *, what: str, fix: str | None = None) -> None:
+# How to need less memory, by default: the RTD on random subsets that fit ({fitting} points).
+BATCH_FIX = (
+    "pass batch={fitting} or less (the RTD is then averaged over random subsets of that many "
+    "points), or free memory"
+)
+
+
+def check_memory(n: int, bytes_per_n2: float, *, what: str, fix: str = BATCH_FIX) -> None:
     """Refuse up front work on N points that needs more memory than this process may use.
 
-    ``fix`` says how to need less; by default, a ``batch=`` that fits.
+    ``fix`` says how to need less; ``{fitting}`` in it becomes the number of points that fit.
 
     Examples
     --------
@@ -355,17 +362,13 @@ def check_memory(n: int, bytes_per_n2: float, *, what: str, fix: str | None = No
     if budget is None or needed <= budget[0]:
         return
     available, source = budget
-    if fix is None:
-        # a round number with a tenth to spare: the rest of the process needs memory too
-        fitting = int(math.sqrt(0.9 * available / bytes_per_n2))
-        fitting = fitting // 100 * 100 if fitting >= 1000 else fitting
-        fix = (
-            f"pass batch={fitting} or less (the RTD is then averaged over random subsets of "
-            "that many points), or free memory"
-        )
+    # a round number with a tenth to spare: the rest of the process needs memory too
+    fitting = int(math.sqrt(0.9 * available / bytes_per_n2))
+    fitting = fitting // 100 * 100 if fitting >= 1000 else fitting
     raise RTDInputError(
         f"{what} on {n} points needs about {format_size(needed)} ({bytes_per_n2:g} bytes per "
-        f"N²) but only {format_size(available)} are available ({source}); {fix}"
+        f"N²) but only {format_size(available)} are available ({source}); "
+        + fix.format(fitting=fitting)
     )
 
 

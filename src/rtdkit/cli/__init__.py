@@ -11,19 +11,32 @@ Nothing numerical is imported until a command runs, so ``rtdkit --help`` starts 
 
 from __future__ import annotations
 
+import functools
 import sys
-from typing import Annotated
+from collections.abc import Callable
+from typing import Annotated, ParamSpec, TypeVar
 
 import typer
 
 from rtdkit.cli._options import DEFAULT_JOBS, DEFAULT_TRIALS
-from rtdkit.cli.messages import cli_message, error_line
+from rtdkit.cli.messages import cli_message, error_line, interrupted_line
 from rtdkit.cli.pair_commands import barcode, compare, permutation_test_command
 from rtdkit.cli.study_commands import demo, engines, experiment, matrix
 
-__all__ = ["DEFAULT_JOBS", "DEFAULT_TRIALS", "EXIT_BAD_INPUT", "app", "cli_message", "main"]
+__all__ = [
+    "DEFAULT_JOBS",
+    "DEFAULT_TRIALS",
+    "EXIT_BAD_INPUT",
+    "EXIT_INTERRUPTED",
+    "app",
+    "cli_message",
+    "main",
+]
 
 EXIT_BAD_INPUT = 2
+EXIT_INTERRUPTED = 130
+_P = ParamSpec("_P")
+_R = TypeVar("_R")
 
 app = typer.Typer(
     name="rtdkit",
@@ -32,11 +45,28 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
+
+
+def _reporting_interrupts(command: Callable[_P, _R]) -> Callable[_P, _R]:
+    """Ctrl-C in a command: one line on stderr saying what was kept, and exit status 130
+    (Typer alone exits 130 without a word)."""
+
+    @functools.wraps(command)
+    def run(*args: _P.args, **kwargs: _P.kwargs) -> _R:
+        try:
+            return command(*args, **kwargs)
+        except KeyboardInterrupt as exc:
+            typer.echo(interrupted_line(exc), err=True)
+            raise typer.Exit(EXIT_INTERRUPTED) from None
+
+    return run
+
+
 # Registered in the order --help lists them.
-app.command()(compare)
-app.command("test")(permutation_test_command)
+app.command()(_reporting_interrupts(compare))
+app.command("test")(_reporting_interrupts(permutation_test_command))
 for _command in (barcode, demo, matrix, experiment, engines):
-    app.command()(_command)
+    app.command()(_reporting_interrupts(_command))
 
 
 def _version(value: bool) -> None:
