@@ -173,3 +173,37 @@ def test_rtd_refuses_what_the_budget_cannot_hold(monkeypatch: pytest.MonkeyPatch
     x = np.random.default_rng(0).normal(size=(300, 2))
     with pytest.raises(RTDInputError, match=r"needs about 6.5 MiB .* batch=108 or less"):
         rtdkit.rtd(x, x[:, ::-1].copy(), batch=None)
+
+
+def test_a_file_too_large_is_refused_from_its_header_before_it_is_read(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """rtd(batch=None) and cross_barcode on a compressed .npz: the row count in the member's
+    header is enough to refuse; the 30 MB array is never inflated."""
+    np.savez_compressed(tmp_path / "big.npz", x=np.zeros((2000, 2000)))
+    monkeypatch.setattr(distances, "_memory_budget", lambda: (50 * 2**20, "a test budget"))
+
+    def never(*args: object, **kwargs: object) -> None:
+        raise AssertionError("the array data were read")
+
+    monkeypatch.setattr(np.lib.format, "read_array", never)
+    big = str(tmp_path / "big.npz")
+    with pytest.raises(RTDInputError, match=r"rtd .* on 2000 points .* pass batch=787 or less"):
+        rtdkit.rtd(big, big, batch=None)
+    with pytest.raises(RTDInputError, match=r"pass a random subset of at most \d+ points"):
+        rtdkit.cross_barcode(big, big)
+    # with a batch that fits, the same file is accepted by the header check and then read
+    with pytest.raises(RTDInputError, match="AssertionError: the array data were read"):
+        rtdkit.rtd(big, big, batch=100, trials=1)
+
+
+def test_rtdloss_names_the_dataloaders_batch_size(monkeypatch: pytest.MonkeyPatch) -> None:
+    torch = pytest.importorskip("torch")
+    from rtdkit.torch import RTDLoss
+
+    monkeypatch.setattr(distances, "_memory_budget", lambda: (2**20, "a test budget"))
+    x = torch.zeros(400, 3)
+    with pytest.raises(RTDInputError) as caught:
+        RTDLoss()(x, x)
+    message = str(caught.value)
+    assert "lower your DataLoader's batch_size to" in message and "batch=" not in message

@@ -26,14 +26,18 @@ from rtdkit._validation import (
 )
 
 __all__ = [
+    "BATCH_FIX",
     "DEFAULT_QUANTILE",
     "METRICS",
+    "SUBSET_FIX",
+    "available_memory",
     "check_memory",
     "check_metric",
     "cross_matrices",
     "cross_matrices_f32",
     "distance_quantile",
     "euclidean_distances",
+    "format_size",
     "normalization_scale",
     "normalized_distances",
     "pairwise_distances",
@@ -346,6 +350,8 @@ BATCH_FIX = (
     "pass batch={fitting} or less (the RTD is then averaged over random subsets of that many "
     "points), or free memory"
 )
+# ... and where there is no batch= (one barcode on every point given).
+SUBSET_FIX = "pass a random subset of at most {fitting} points, or free memory"
 
 
 def check_memory(n: int, bytes_per_n2: float, *, what: str, fix: str = BATCH_FIX) -> None:
