@@ -463,3 +463,25 @@ def test_every_command_reports_ctrl_c_in_one_line(
     assert result.stderr.strip().splitlines() == [
         "rtdkit: interrupted. Nothing was written: results are written when a command finishes"
     ]
+
+
+@pytest.mark.parametrize("command", ["compare", "test", "matrix"])
+def test_the_memory_refusal_speaks_the_command_lines_words(
+    files: tuple,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    command: str,
+) -> None:
+    import rtdkit.distances
+    from rtdkit.cli import main
+
+    a, _, _, _ = files
+    np.save(a.parent / "b.npy", np.load(a)[:, :2])
+    monkeypatch.setattr(rtdkit.distances, "_memory_budget", lambda: (2**19, "a test budget"))
+    args = [command, str(a), str(a.parent / "b.npy"), "--batch", "0", "--no-progress"]
+    monkeypatch.setattr(sys, "argv", ["rtdkit", *args])
+    with pytest.raises(SystemExit) as exit_status:
+        main()
+    assert exit_status.value.code == 2
+    [line] = capsys.readouterr().err.strip().splitlines()
+    assert "pass --batch 78 or less" in line and "batch=" not in line
