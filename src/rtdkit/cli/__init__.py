@@ -97,6 +97,13 @@ def main() -> None:
     """
     try:
         app()
+    except SystemExit as exc:
+        # Ctrl-C outside a command (while Typer parses, or imports what it needs) ends in
+        # Typer's own silent exit 130, raised from the KeyboardInterrupt: say it too.
+        interrupt = getattr(exc.__context__, "__cause__", None)
+        if exc.code == EXIT_INTERRUPTED and isinstance(interrupt, KeyboardInterrupt):
+            typer.echo(interrupted_line(interrupt), err=True)
+        raise
     except ValueError as exc:
         # Imported only now: numpy (behind rtdkit._validation) stays out of --help and --version.
         from rtdkit._validation import RTDInputError
