@@ -82,6 +82,10 @@ def pairwise(
         SQLite file that receives every finished pair at once. Rerunning with the same file
         computes only what is missing. Parameters that change stored numbers must match
         (``trials`` may grow or shrink: trial t is the same subset for any ``trials``).
+        Several processes may run the same call on the same file at once (on one machine,
+        or several sharing a local disk): they split the pairs by claiming them, a killed
+        process's pairs are taken over after a minute, and each returns the whole matrix
+        (:mod:`rtdkit.allpairs.leases`).
     executor : None, dask.distributed.Client or str, optional
         None: ``n_jobs`` threads in this process (the default engine releases the GIL, the
         'reference' one does not; a script needs no ``__main__`` guard). A Client or a
