@@ -171,13 +171,13 @@ def _check_batch_memory(batch: int, method: str, options: RTDOptions) -> None:
     else:
         engine_bytes = options.info.bytes_per_n2 or 16.0
     per_n2 = TORCH_BYTES_PER_N2 + RESOLVE_BYTES_PER_N2 + engine_bytes
-    try:
-        check_memory(batch, per_n2, what=f"RTDLoss (method {method!r})")
-    except RTDInputError as exc:
-        raise RTDInputError(
-            f"{exc}. For RTDLoss the batch is the one you pass: lower your DataLoader's "
-            "batch_size (RTDLoss computes on the whole batch, without subsampling)"
-        ) from None
+    check_memory(
+        batch,
+        per_n2,
+        what=f"RTDLoss (method {method!r})",
+        fix="lower your DataLoader's batch_size to {fitting} or less (RTDLoss computes on the "
+        "whole batch, without subsampling)",
+    )
 
 
 def _check_dims(dim: int | Sequence[int]) -> tuple[int, ...]:
