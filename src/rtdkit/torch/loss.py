@@ -49,7 +49,9 @@ class RTDLoss(nn.Module):
     and death are then read back from the torch matrices at the bar's critical edges, so the
     gradient is the exact (almost-everywhere) gradient of the loss: it reaches precisely the
     distances that define the bars (and, with normalisation, the two order statistics behind
-    each 0.9-quantile). The module keeps no tensors between calls.
+    each 0.9-quantile). At tied distances it is the gradient for one order of the ties, so
+    ``method='identity'`` and ``'barcode'`` may then differ (``docs/gradients.md``). The module
+    keeps no tensors between calls.
 
     Parameters
     ----------
