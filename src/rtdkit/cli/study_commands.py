@@ -94,7 +94,10 @@ def matrix(
     ] = None,
     store: Annotated[
         Path | None,
-        typer.Option(help="SQLite results store; rerunning with it resumes where it stopped, and several `rtdkit matrix` runs on one store split the pairs."),
+        typer.Option(
+            help="SQLite results store; rerunning with it resumes where it stopped, and "
+            "several `rtdkit matrix` runs on one store split the pairs."
+        ),
     ] = None,
     scheduler: Annotated[
         str | None, typer.Option(help="Dask scheduler address, e.g. tcp://host:8786.")
