@@ -2,6 +2,7 @@
 // cone_generic.cpp); the dimension-1 machinery they use is rips_core's.
 #pragma once
 
+#include <stdexcept>
 #include <vector>
 
 #include "cone_engine.hpp"

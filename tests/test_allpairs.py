@@ -265,7 +265,9 @@ def test_conflicting_parameters_and_changed_data_are_refused(
     few = {n: small[n] for n in list(small)[:3]}
     pairwise(few, store=store, n_jobs=1, progress=False, **SMALL)
     rows = stored_rows(store)
-    with pytest.raises(RTDInputError, match=r"batch=30 \(this run: 40\)"):
+    with pytest.raises(
+        RTDInputError, match=r"computed with batch=30, but this run asks for batch=40;"
+    ):
         pairwise(few, store=store, n_jobs=1, progress=False, **{**SMALL, "batch": 40})
     with pytest.raises(RTDInputError, match="normalize"):
         pairwise(few, store=store, n_jobs=1, progress=False, normalize=0.5, **SMALL)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import signal
 import subprocess
 import sys
 from fractions import Fraction
@@ -99,6 +100,14 @@ def test_barcode_writes_a_figure(files: tuple, tmp_path: Path) -> None:
         (["barcode", "{a}", "{b}:acts", "--plot", "/nonexistent/x.png"], "does not exist"),
         (["demo", "--plot", "/nonexistent/x.png"], "--plot '/nonexistent/x.png': folder"),
         (["matrix", "{tmp}", "--plot", "/nonexistent/x.png"], "does not exist"),
+        # /proc passes a permission check as root, but no file can be created there
+        (["barcode", "{a}", "{b}:acts", "--plot", "/proc/x.png"], "cannot create the file"),
+        (["demo", "--plot", "/proc/x.png"], "--plot '/proc/x.png': cannot create the file"),
+        (["matrix", "{tmp}", "--mds", "/proc/x.png"], "--mds '/proc/x.png': cannot create"),
+        # damaged inputs: one line each, never the parser's traceback
+        (["compare", "{a}", "{cut_npz}"], "cut.npz could not be read as a .npz file"),
+        (["barcode", "{a}", "{bad_st}"], "bad.safetensors is damaged: its header is not valid"),
+        (["matrix", "{tmp}", "--store", "{damaged_store}"], "is not a usable rtdkit store"),
         (["matrix", "{tmp}", "--mds", "{tmp}/x.xyz"], "--mds"),
         (["matrix", "{tmp}", "--scheduler", "nohost"], "--scheduler nohost is not a"),
         (["matrix", "{tmp}", "--store", "/nonexistent/s.sqlite"], "--store /nonexistent/s"),
@@ -119,6 +128,14 @@ def test_errors_are_one_line_with_exit_2(files: tuple, args: list[str], message:
     np.save(tmp / "huge.npy", p * 1e38)  # distances up to ~1e39 > float32 max
     names = {n: tmp / f"{n}.{s}" for n, s in [("empty", "csv"), ("header", "csv")]}
     names |= {"short": tmp / "short.npy", "corrupt": tmp / "corrupt.pt", "huge": tmp / "huge.npy"}
+    (tmp / "cut.npz").write_bytes((tmp / "q.npz").read_bytes()[:300])
+    (tmp / "bad.safetensors").write_bytes(b"\x05" + b"\x00" * 7 + b"{oops")
+    (tmp / "damaged.sqlite").write_bytes(b"SQLite format 3\x00" + b"\xa5" * 8000)
+    names |= {
+        "cut_npz": tmp / "cut.npz",
+        "bad_st": tmp / "bad.safetensors",
+        "damaged_store": tmp / "damaged.sqlite",
+    }
     proc = _run_main(*[x.format(a=a, b=b, tmp=tmp, **names) for x in args])
     _assert_one_line_error(proc, message)
 
@@ -454,3 +471,124 @@ def test_experiment_summary_caps_long_records() -> None:
         f"... {40 - SUMMARY_TABLES} more tables of results in the JSON",
         "paper.tau: rtd 0.9",
     ]
+
+
+def test_a_figure_path_is_probed_without_leaving_or_changing_a_file(files: tuple) -> None:
+    from rtdkit.cli.figures import checked_figure_path
+
+    a, _, _, _ = files
+    new = a.parent / "new.png"
+    assert checked_figure_path(new, "--plot") == new and not new.exists()
+    old = a.parent / "old.png"
+    old.write_bytes(b"an earlier figure")
+    assert checked_figure_path(old, "--plot") == old
+    assert old.read_bytes() == b"an earlier figure"
+
+
+# The CLI with one hook: the first progress call of a native engine (it is working) prints
+# "working" on stdout, so that the test interrupts real work, not the start-up.
+_ANNOUNCING = r"""
+import sys
+import rtdkit._parallel as parallel
+
+real, announced = parallel.engine_callback, []
+
+
+def announcing(progress):
+    callback = real(progress)
+
+    def first(done, total):
+        if not announced:
+            announced.append(print("working", flush=True))
+        callback(done, total)
+
+    return first
+
+
+parallel.engine_callback = announcing
+from rtdkit.cli import main
+
+sys.argv[0] = "rtdkit"
+main()
+"""
+
+
+@pytest.mark.parametrize(
+    ("command", "n"),
+    [
+        (["barcode", "--no-progress"], 1500),
+        (["compare", "--batch", "0", "--method", "barcode", "--no-progress"], 1500),
+    ],
+)
+def test_ctrl_c_stops_a_command_with_one_line_saying_what_was_kept(
+    tmp_path: Path, command: list[str], n: int
+) -> None:
+    """A real SIGINT while a barcode engine computes (in a pool thread for compare)."""
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(n, 32))
+    np.save(tmp_path / "x.npy", x)
+    np.save(tmp_path / "z.npy", x[:, :2] + 0.1 * rng.normal(size=(n, 2)))
+    args = [command[0], str(tmp_path / "x.npy"), str(tmp_path / "z.npy"), *command[1:]]
+    proc = subprocess.Popen(
+        [sys.executable, "-c", _ANNOUNCING, *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    assert proc.stdout is not None
+    assert proc.stdout.readline() == "working\n"  # an engine is computing: interrupt it
+    proc.send_signal(signal.SIGINT)
+    _, stderr = proc.communicate(timeout=120)
+    assert proc.returncode == 130, stderr
+    assert stderr.strip().splitlines() == [
+        "rtdkit: interrupted. Nothing was written: results are written when a command finishes"
+    ]
+
+
+@pytest.mark.parametrize(
+    ("command", "target"),
+    [
+        (["test", "{a}", "{a}", "--no-progress"], "rtdkit.stats.permutation_test"),
+        (["compare", "{a}", "{a}", "--no-progress"], "rtdkit.divergence.rtd"),
+        (["demo", "--no-progress"], "rtdkit.divergence.rtd"),
+        (["experiment", "rings", "--quick", "--out", "{tmp}"], "rtdkit.experiments.run_experiment"),
+    ],
+)
+def test_every_command_reports_ctrl_c_in_one_line(
+    files: tuple, monkeypatch: pytest.MonkeyPatch, command: list[str], target: str
+) -> None:
+    a, _, _, _ = files
+
+    def interrupted(*args: object, **kwargs: object) -> None:
+        raise KeyboardInterrupt
+
+    module, _, name = target.rpartition(".")
+    monkeypatch.setattr(f"{module}.{name}", interrupted)
+    args = [part.format(a=a, tmp=a.parent) for part in command]
+    result = runner.invoke(app, args)
+    assert result.exit_code == 130
+    assert result.stderr.strip().splitlines() == [
+        "rtdkit: interrupted. Nothing was written: results are written when a command finishes"
+    ]
+
+
+@pytest.mark.parametrize("command", ["compare", "test", "matrix"])
+def test_the_memory_refusal_speaks_the_command_lines_words(
+    files: tuple,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    command: str,
+) -> None:
+    import rtdkit.distances
+    from rtdkit.cli import main
+
+    a, _, _, _ = files
+    np.save(a.parent / "b.npy", np.load(a)[:, :2])
+    monkeypatch.setattr(rtdkit.distances, "_memory_budget", lambda: (2**19, "a test budget"))
+    args = [command, str(a), str(a.parent / "b.npy"), "--batch", "0", "--no-progress"]
+    monkeypatch.setattr(sys, "argv", ["rtdkit", *args])
+    with pytest.raises(SystemExit) as exit_status:
+        main()
+    assert exit_status.value.code == 2
+    [line] = capsys.readouterr().err.strip().splitlines()
+    assert "pass --batch 78 or less" in line and "batch=" not in line

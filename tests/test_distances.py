@@ -101,7 +101,8 @@ def test_available_memory_is_known_here() -> None:
 
 @pytest.mark.parametrize("engine", ["cone", "reference"])
 def test_memory_guard_refuses_before_allocating(engine: str) -> None:
-    """400 000 points would need terabytes: refused at once, naming batch= as the fix."""
+    """400 000 points would need terabytes: refused at once, naming a subset that fits (one
+    barcode on every point given has no batch= to lower)."""
     p = np.zeros((400_000, 1))
-    with pytest.raises(RTDInputError, match=r"GiB.*batch="):
+    with pytest.raises(RTDInputError, match=r"GiB.*pass a random subset of at most \d+ points"):
         rtdkit.cross_barcode(p, p, engine=engine)

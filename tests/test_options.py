@@ -164,7 +164,7 @@ def refuse_memory(monkeypatch: pytest.MonkeyPatch, *modules: Any) -> list[tuple[
     """Make the memory guard of ``modules`` refuse everything; returns the (n, what) it saw."""
     seen: list[tuple[int, str]] = []
 
-    def refuse(n: int, bytes_per_n2: float, *, what: str) -> None:
+    def refuse(n: int, bytes_per_n2: float, *, what: str, fix: str = "") -> None:
         seen.append((n, what))
         raise RTDInputError(f"{what} on {n} points needs more memory; use batch=...")
 

@@ -226,9 +226,9 @@ def test_rtdloss_refuses_a_batch_that_cannot_fit_before_allocating(monkeypatch, 
 
     seen = []
 
-    def refuse(n, bytes_per_n2, *, what):
+    def refuse(n, bytes_per_n2, *, what, fix):
         seen.append((n, what))
-        raise RTDInputError(f"{what} on {n} points needs more memory than is available")
+        raise RTDInputError(f"{what} on {n} points needs more memory than is available; {fix}")
 
     monkeypatch.setattr(loss_module, "check_memory", refuse)
     monkeypatch.setattr(loss_module, "_normalized_distances", None)  # must not be reached

@@ -8,6 +8,7 @@ suspicious shapes.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from rtdkit._validation import FloatArray, as_float_matrix, to_numpy, warn_if_transposed
@@ -20,12 +21,20 @@ __all__ = ["PRECOMPUTED_BYTES_PER_N2", "load_representation"]
 PRECOMPUTED_BYTES_PER_N2 = 24.0
 
 
-def load_representation(x: Any, name: str, *, metric: str = "euclidean") -> FloatArray:
+def load_representation(
+    x: Any,
+    name: str,
+    *,
+    metric: str = "euclidean",
+    check_rows: Callable[[int], None] | None = None,
+) -> FloatArray:
     """``x`` (an array, tensor or file name, read without pickles) as a checked float64 matrix.
 
     A cloud of points (N, D) is warned about when N < D (see
     :func:`rtdkit._validation.warn_if_transposed`). With ``metric='precomputed'`` it must be an
     N x N distance matrix, validated here once (not per trial), after the memory check.
+    ``check_rows`` is called with a file's number of rows, from its header, before the file
+    is read (so that a caller refuses too large an input without loading it).
 
     Examples
     --------
@@ -35,7 +44,7 @@ def load_representation(x: Any, name: str, *, metric: str = "euclidean") -> Floa
     """
     from rtdkit.io import read_if_path
 
-    raw = to_numpy(read_if_path(x), name)
+    raw = to_numpy(read_if_path(x, check_rows=check_rows), name)
     if metric == "precomputed":
         if raw.ndim == 2:  # refused before the float64 copies of an N x N matrix
             check_memory(raw.shape[0], PRECOMPUTED_BYTES_PER_N2, what=f"checking {name}")

@@ -26,7 +26,7 @@ from rtdkit._validation import (
     to_numpy,
 )
 from rtdkit.barcode import CrossBarcode
-from rtdkit.distances import check_memory, cross_matrices
+from rtdkit.distances import SUBSET_FIX, check_memory, cross_matrices
 from rtdkit.divergence import IDENTITY_TRIAL_BYTES_PER_N2, barcode_from_distances
 from rtdkit.options import barcode_engine
 
@@ -229,7 +229,7 @@ def _same_shape(
     """Both matrices, checked; the memory they will need is checked before any copy."""
     w, w_tilde = to_numpy(w, "w"), to_numpy(w_tilde, "w_tilde")
     if w.ndim == 2:
-        check_memory(w.shape[0], bytes_per_n2, what=what)
+        check_memory(w.shape[0], bytes_per_n2, what=what, fix=SUBSET_FIX)
     w, w_tilde = _square(w, "w"), _square(w_tilde, "w_tilde")
     if w.shape != w_tilde.shape:
         raise RTDInputError(

@@ -7,6 +7,7 @@ diagonal included, with numpy's default linear interpolation, as the published c
 
 from __future__ import annotations
 
+import math
 import os
 from dataclasses import dataclass
 from typing import Any
@@ -26,15 +27,19 @@ from rtdkit._validation import (
 )
 
 __all__ = [
+    "BATCH_FIX",
     "DEFAULT_QUANTILE",
     "METRICS",
+    "SUBSET_FIX",
     "IdentityMatrices",
+    "available_memory",
     "check_memory",
     "check_metric",
     "cross_matrices",
     "cross_matrices_f32",
     "distance_quantile",
     "euclidean_distances",
+    "format_size",
     "identity_matrices",
     "normalization_scale",
     "normalized_distances",
@@ -361,28 +366,177 @@ def _backward_mu(
     return out
 
 
+# Where the kernel reports memory (a fake tree in the tests).
+_PROC = "/proc"
+# cgroup v1 writes "no limit" as the largest page-aligned int64; anything this large is none.
+_NO_LIMIT = 2**60
+# The files of a cgroup's memory controller, per cgroup version: limit, usage, and the page
+# cache the kernel can drop under pressure (not counted as used, as container runtimes do).
+_CGROUP_FILES = {
+    "cgroup2": ("memory.max", "memory.current", "inactive_file"),
+    "cgroup": ("memory.limit_in_bytes", "memory.usage_in_bytes", "total_inactive_file"),
+}
+
+
 def available_memory() -> int | None:
-    """Bytes the system can still give this process (MemAvailable), or None if unknown."""
+    """Bytes this process can still allocate, or None if nothing is known.
+
+    The smallest of the process's limits (``ulimit -v`` / ``-d``: ``RLIMIT_AS`` and
+    ``RLIMIT_DATA`` minus the address space and data already used), its cgroup's memory
+    limit (what a container is given) minus the cgroup's usage, and the system's
+    ``MemAvailable``.
+
+    Examples
+    --------
+    >>> available_memory() is None or available_memory() >= 0
+    True
+    """
+    budget = _memory_budget()
+    return None if budget is None else budget[0]
+
+
+def _memory_budget() -> tuple[int, str] | None:
+    """The tightest memory bound and what sets it."""
+    bounds = [
+        (_rlimit_headroom(), "the process's memory limit, ulimit -v/-d"),
+        (_cgroup_headroom(), "the container's (cgroup) memory limit"),
+        (_system_available(), "free memory of the system"),
+    ]
+    known = [(max(left, 0), source) for left, source in bounds if left is not None]
+    return min(known) if known else None
+
+
+def _read(path: str) -> str | None:
     try:
-        with open("/proc/meminfo", encoding="ascii") as meminfo:
-            for line in meminfo:
-                if line.startswith("MemAvailable:"):
-                    return int(line.split()[1]) * 1024
+        with open(path, encoding="ascii", errors="replace") as fh:
+            return fh.read()
     except OSError:
-        pass
+        return None
+
+
+def _fields(text: str | None, unit: int = 1) -> dict[str, int]:
+    """``Key: 12 kB`` (/proc) or ``key 12`` (memory.stat) lines as ``{key: 12 * unit}``."""
+    out: dict[str, int] = {}
+    for line in (text or "").splitlines():
+        parts = line.replace(":", " ").split()
+        if len(parts) >= 2 and parts[1].isdigit():
+            out[parts[0]] = int(parts[1]) * unit
+    return out
+
+
+def _system_available() -> int | None:
+    meminfo = _fields(_read(f"{_PROC}/meminfo"), 1024)
+    if "MemAvailable" in meminfo:
+        return meminfo["MemAvailable"]
     try:
         return int(os.sysconf("SC_AVPHYS_PAGES")) * int(os.sysconf("SC_PAGE_SIZE"))
     except (ValueError, OSError, AttributeError):
         return None
 
 
-def check_memory(n: int, bytes_per_n2: float, *, what: str) -> None:
-    """Refuse up front work on N points that needs more memory than is available."""
-    available = available_memory()
+def _rlimit_headroom() -> int | None:
+    """The soft ``RLIMIT_AS``/``RLIMIT_DATA`` limits minus what the process already maps."""
+    try:
+        import resource
+    except ImportError:  # Windows has no rlimits
+        return None
+    used = _fields(_read(f"{_PROC}/self/status"), 1024)
+    headrooms = [
+        soft - used.get(usage, 0)
+        for limit, usage in ((resource.RLIMIT_AS, "VmSize"), (resource.RLIMIT_DATA, "VmData"))
+        if (soft := resource.getrlimit(limit)[0]) != resource.RLIM_INFINITY
+    ]
+    return min(headrooms, default=None)
+
+
+def _cgroup_headroom() -> int | None:
+    """The tightest memory limit of this process's cgroup or its ancestors, minus usage."""
+    headrooms = []
+    for folder, fstype in _cgroup_folders():
+        limit_name, usage_name, cache_name = _CGROUP_FILES[fstype]
+        limit = (_read(f"{folder}/{limit_name}") or "").strip()
+        if not limit.isdigit() or int(limit) >= _NO_LIMIT:
+            continue  # "max", unreadable or absent: no limit here
+        usage = (_read(f"{folder}/{usage_name}") or "0").strip()
+        cache = _fields(_read(f"{folder}/memory.stat")).get(cache_name, 0)
+        used = max(int(usage) - cache, 0) if usage.isdigit() else 0
+        headrooms.append(int(limit) - used)
+    return min(headrooms, default=None)
+
+
+def _cgroup_folders() -> list[tuple[str, str]]:
+    """Every folder from this process's memory cgroup up to its mount point, v2 and v1."""
+    memberships = {}
+    for line in (_read(f"{_PROC}/self/cgroup") or "").splitlines():
+        hierarchy, _, rest = line.partition(":")
+        controllers, _, path = rest.partition(":")
+        if hierarchy == "0" and not controllers:
+            memberships["cgroup2"] = path
+        elif "memory" in controllers.split(","):
+            memberships["cgroup"] = path
+    folders = []
+    for line in (_read(f"{_PROC}/self/mountinfo") or "").splitlines():
+        mount_fields, _, fs_fields = line.partition(" - ")
+        mount, fs = mount_fields.split(), fs_fields.split()
+        if len(mount) < 5 or len(fs) < 3 or fs[0] not in memberships:
+            continue
+        if fs[0] == "cgroup" and "memory" not in fs[2].split(","):
+            continue
+        # The mount shows the hierarchy from its root down (a container sees its own cgroup
+        # as "/"); membership paths are absolute in the hierarchy.
+        root, top = mount[3], mount[4]
+        inside = memberships[fs[0]]
+        inside = inside[len(root) :] if inside.startswith(root) and root != "/" else inside
+        folder = os.path.normpath(top + "/" + inside.strip("/"))
+        while True:
+            folders.append((folder, fs[0]))
+            if folder == os.path.normpath(top) or len(folder) <= 1:
+                break
+            folder = os.path.dirname(folder)
+    return folders
+
+
+# How to need less memory, by default: the RTD on random subsets that fit ({fitting} points).
+BATCH_FIX = (
+    "pass batch={fitting} or less (the RTD is then averaged over random subsets of that many "
+    "points), or free memory"
+)
+# ... and where there is no batch= (one barcode on every point given).
+SUBSET_FIX = "pass a random subset of at most {fitting} points, or free memory"
+
+
+def check_memory(n: int, bytes_per_n2: float, *, what: str, fix: str = BATCH_FIX) -> None:
+    """Refuse up front work on N points that needs more memory than this process may use.
+
+    ``fix`` says how to need less; ``{fitting}`` in it becomes the number of points that fit.
+
+    Examples
+    --------
+    >>> check_memory(100, 16.0, what="rtd")  # 160 kB: fits anywhere
+    """
+    budget = _memory_budget()
     needed = bytes_per_n2 * float(n) * float(n)
-    if available is not None and needed > available:
-        raise RTDInputError(
-            f"{what} on {n} points needs about {needed / 2**30:.1f} GiB ({bytes_per_n2:g} bytes "
-            f"per N²) but only {available / 2**30:.1f} GiB are available; compute the RTD on "
-            "random subsets instead: rtdkit.rtd(P, Q, batch=...) with a batch that fits"
-        )
+    if budget is None or needed <= budget[0]:
+        return
+    available, source = budget
+    # a round number with a tenth to spare: the rest of the process needs memory too
+    fitting = int(math.sqrt(0.9 * available / bytes_per_n2))
+    fitting = fitting // 100 * 100 if fitting >= 1000 else fitting
+    raise RTDInputError(
+        f"{what} on {n} points needs about {format_size(needed)} ({bytes_per_n2:g} bytes per "
+        f"N²) but only {format_size(available)} are available ({source}); "
+        + fix.format(fitting=fitting)
+    )
+
+
+def format_size(n_bytes: float) -> str:
+    """``2.5 GiB``, ``12.3 MiB``: memory sizes as messages give them.
+
+    Examples
+    --------
+    >>> format_size(2.5 * 2**30), format_size(3 * 2**20)
+    ('2.5 GiB', '3.0 MiB')
+    """
+    if n_bytes >= 2**30:
+        return f"{n_bytes / 2**30:.1f} GiB"
+    return f"{n_bytes / 2**20:.1f} MiB"

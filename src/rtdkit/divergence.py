@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import partial
 from typing import Any
@@ -27,6 +28,7 @@ from rtdkit._validation import (
 )
 from rtdkit.barcode import CrossBarcode
 from rtdkit.distances import (
+    SUBSET_FIX,
     check_memory,
     cross_matrices,
     cross_matrices_f32,
@@ -55,10 +57,13 @@ DEFAULT_BATCH = 500
 DEFAULT_TRIALS = 10
 
 
-def _as_pair(P: Any, Q: Any, metric: str) -> tuple[FloatArray, FloatArray]:
-    """Both representations (arrays, tensors or file paths) as checked float64 matrices."""
-    p = load_representation(P, "P", metric=metric)
-    q = load_representation(Q, "Q", metric=metric)
+def _as_pair(
+    P: Any, Q: Any, metric: str, *, check_rows: Callable[[int], None] | None = None
+) -> tuple[FloatArray, FloatArray]:
+    """Both representations (arrays, tensors or file paths) as checked float64 matrices;
+    ``check_rows`` sees a file's number of rows before it is read."""
+    p = load_representation(P, "P", metric=metric, check_rows=check_rows)
+    q = load_representation(Q, "Q", metric=metric, check_rows=check_rows)
     check_same_rows(p, q, "P", "Q")
     return p, q
 
@@ -160,9 +165,16 @@ def cross_barcode(
     progress = check_progress(progress)
     check_metric(metric)
     check_normalize(normalize)
-    p, q = _as_pair(P, Q, metric)
-    # refused before any N x N allocation; float32 matrices: 16 bytes per N² at most
-    check_memory(len(p), info.bytes_per_n2 or 16.0, what=f"cross_barcode (engine {info.name!r})")
+    # refused before any N x N allocation (a file's rows from its header, before reading it);
+    # float32 matrices: 16 bytes per N² at most
+    fits = partial(
+        check_memory,
+        bytes_per_n2=info.bytes_per_n2 or 16.0,
+        what=f"cross_barcode (engine {info.name!r})",
+        fix=SUBSET_FIX,
+    )
+    p, q = _as_pair(P, Q, metric, check_rows=fits)
+    fits(len(p))
     w, mu = cross_matrices_f32(p, q, metric=metric, normalize=normalize)
     return _engine_barcode(w, mu, maxdim, info, return_edges, n_threads, progress)
 
@@ -461,7 +473,9 @@ def _setup(
     batch = check_optional_int(batch, "batch", minimum=3)
     trials = check_int(trials, "trials", minimum=1)
     seed = check_seed(seed)
-    p, q = _as_pair(P, Q, options.metric)
+    fits = partial(_check_rtd_memory, batch=batch, trials=trials, n_jobs=1, options=options)
+    p, q = _as_pair(P, Q, options.metric, check_rows=fits)
+    fits(len(p))
     index_sets = subsample_indices(len(p), batch, trials, seed)
     return _Setup(p, q, options, symmetric, seed, index_sets)
 
@@ -476,6 +490,18 @@ IDENTITY_TRIAL_BYTES_PER_N2 = 76.0
 # rare recomputation of P's float64 matrix (24 B/N² for a moment, docs/score.md).
 IDENTITY_FLOAT32_TRIAL_BYTES_PER_N2 = 26.0
 FLOAT64_ROUTE_BYTES_PER_N2 = 48.0
+
+
+def _check_rtd_memory(
+    n_rows: int, *, batch: int | None, trials: int, n_jobs: int, options: RTDOptions
+) -> None:
+    """The trials rtd() runs at once on ``n_rows`` points fit in memory (one trial on all
+    points when ``batch`` is None or covers them), at the least any route needs (the float32
+    route for the identity); :meth:`_Setup.run` checks again once the route is known."""
+    if batch is None or batch >= n_rows:
+        check_trial_memory(n_rows, options, n_jobs=1, float32=True)
+    else:
+        check_trial_memory(batch, options, n_jobs=min(n_jobs, trials), float32=True)
 
 
 def check_trial_memory(

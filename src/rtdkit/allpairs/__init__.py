@@ -20,7 +20,7 @@ do), :mod:`~rtdkit.allpairs.compute` (the work of one pair),
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Generator, Mapping, Sequence
 from contextlib import closing
 from itertools import combinations
 from typing import TYPE_CHECKING, Any
@@ -32,14 +32,8 @@ from rtdkit._trials import average_trials
 from rtdkit._validation import FloatArray, RTDInputError, check_n_jobs
 from rtdkit.allpairs.compute import FileRep, rep_info, shuffle_name, split_shuffle
 from rtdkit.allpairs.executors import Backend, open_backend
-from rtdkit.allpairs.plan import (
-    PairTask,
-    Plan,
-    effective_trials,
-    make_plan,
-    pair_seed,
-    pending,
-)
+from rtdkit.allpairs.leases import shared_run
+from rtdkit.allpairs.plan import PairTask, Plan, effective_trials, make_plan, pair_seed, pending
 from rtdkit.allpairs.store import ResultStore
 from rtdkit.divergence import DEFAULT_BATCH, DEFAULT_TRIALS, check_trial_memory
 from rtdkit.measures import MEASURES
@@ -89,6 +83,10 @@ def pairwise(
         SQLite file that receives every finished pair at once. Rerunning with the same file
         computes only what is missing. Parameters that change stored numbers must match
         (``trials`` may grow or shrink: trial t is the same subset for any ``trials``).
+        Several processes may run the same call on the same file at once (on one machine,
+        or several sharing a local disk): they split the pairs by claiming them, a killed
+        process's pairs are taken over after a minute, and each returns the whole matrix
+        (:mod:`rtdkit.allpairs.leases`).
     executor : None, dask.distributed.Client or str, optional
         None: ``n_jobs`` threads in this process (the default engine releases the GIL, the
         'reference' one does not; a script needs no ``__main__`` guard). A Client or a
@@ -167,7 +165,13 @@ def pairwise(
             check_trial_memory(batch, plan.config.rtd, n_jobs=workers, caller="pairwise")
             n_trials = effective_trials(plan.config, n_rows)
             tasks = pending(db, plan, n_trials)
-            _run(db, backend, tasks, progress, resumed=n_pairs - len(tasks))
+            if db.path is None:
+                stored = _stored(db, backend, tasks)
+            else:  # other processes may share the file: split the pairs with them
+                stored = shared_run(
+                    db, backend, lambda: pending(db, plan, n_trials), width=backend.width
+                )
+            _run(db, stored, len(tasks), progress, resumed=n_pairs - len(tasks))
         finally:
             backend.close()
         matrices = {m: _matrix(db, plan, m, n_trials) for m in plan.measures}
@@ -195,24 +199,36 @@ def _register_reps(db: ResultStore, backend: Backend, plan: Plan) -> int:
     return rows.pop()
 
 
+def _stored(
+    db: ResultStore, backend: Backend, tasks: list[PairTask]
+) -> Generator[None, None, None]:
+    """Compute ``tasks`` and store each pair as it finishes; yield once per pair."""
+    # closing: Ctrl-C here in the driver must reach (and stop) the backend's workers at once
+    with closing(backend.results(tasks)) as results:
+        for result in results:
+            db.write(result)
+            yield
+
+
 def _run(
-    db: ResultStore, backend: Backend, tasks: list[PairTask], progress: Progress, *, resumed: int
+    db: ResultStore,
+    stored: Generator[None, None, None],
+    n_tasks: int,
+    progress: Progress,
+    *,
+    resumed: int,
 ) -> None:
-    """Store each pair as it finishes (the driver is the only writer of its results)."""
-    if not tasks:
+    """Drive ``stored`` (one step per pair stored) under a progress bar."""
+    if not n_tasks:
         return
     label = f"pairs ({resumed} already stored)" if resumed else "pairs"
     written = 0
     try:
-        # closing: Ctrl-C here in the driver must reach (and stop) the backend's workers at once
-        with closing(backend.results(tasks)) as results:
-            for result in progress_iter(
-                results, total=len(tasks), description=label, enabled=progress
-            ):
-                db.write(result)
+        with closing(stored):  # ends the backend's map, or releases this process's claims
+            for _ in progress_iter(stored, total=n_tasks, description=label, enabled=progress):
                 written += 1
     except (Exception, KeyboardInterrupt) as exc:
-        exc.add_note(_resume_hint(db.path, written, len(tasks)))
+        exc.add_note(_resume_hint(db.path, written, n_tasks))
         raise
 
 

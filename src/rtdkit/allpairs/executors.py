@@ -28,6 +28,9 @@ Results = Generator[list[ResultRow], None, None]
 
 
 class Backend(Protocol):
+    # How many pairs it computes at once (what a process claims from a shared store).
+    width: int
+
     def describe(self, names: list[str]) -> dict[str, RepInfo]: ...
 
     def results(self, tasks: list[PairTask]) -> Results: ...
@@ -44,7 +47,7 @@ class _LocalBackend:
         self, sources: Mapping[str, FloatArray | FileRep], metric: str, workers: int
     ) -> None:
         self._cache = RepCache(sources, metric)
-        self._workers = workers
+        self._workers = self.width = workers
 
     def describe(self, names: list[str]) -> dict[str, RepInfo]:
         with closing(imap(self._cache.info, names, n_jobs=self._workers)) as infos:
@@ -69,6 +72,7 @@ class _DaskBackend:
         self, client: Any, owns: bool, sources: Mapping[str, FloatArray | FileRep], metric: str
     ) -> None:
         self._client, self._owns = client, owns
+        self.width = max(sum(client.nthreads().values()), 1)
         arrays = {n: s for n, s in sources.items() if not isinstance(s, FileRep)}
         # hash=False: keys of our own, so close() can release them without touching the
         # user's data on a shared cluster.

@@ -11,20 +11,33 @@ Nothing numerical is imported until a command runs, so ``rtdkit --help`` starts 
 
 from __future__ import annotations
 
+import functools
 import sys
-from typing import Annotated
+from collections.abc import Callable
+from typing import Annotated, ParamSpec, TypeVar
 
 import typer
 
 from rtdkit.cli._help import Command, Group
 from rtdkit.cli._options import DEFAULT_JOBS, DEFAULT_TRIALS
-from rtdkit.cli.messages import cli_message, error_line
+from rtdkit.cli.messages import cli_message, error_line, interrupted_line
 from rtdkit.cli.pair_commands import barcode, compare, permutation_test_command
 from rtdkit.cli.study_commands import demo, engines, experiment, matrix
 
-__all__ = ["DEFAULT_JOBS", "DEFAULT_TRIALS", "EXIT_BAD_INPUT", "app", "cli_message", "main"]
+__all__ = [
+    "DEFAULT_JOBS",
+    "DEFAULT_TRIALS",
+    "EXIT_BAD_INPUT",
+    "EXIT_INTERRUPTED",
+    "app",
+    "cli_message",
+    "main",
+]
 
 EXIT_BAD_INPUT = 2
+EXIT_INTERRUPTED = 130
+_P = ParamSpec("_P")
+_R = TypeVar("_R")
 
 app = typer.Typer(
     name="rtdkit",
@@ -36,11 +49,28 @@ app = typer.Typer(
     # Help texts are Markdown: `code` and paragraphs that rewrap to the terminal's width.
     rich_markup_mode="markdown",
 )
+
+
+def _reporting_interrupts(command: Callable[_P, _R]) -> Callable[_P, _R]:
+    """Ctrl-C in a command: one line on stderr saying what was kept, and exit status 130
+    (Typer alone exits 130 without a word)."""
+
+    @functools.wraps(command)
+    def run(*args: _P.args, **kwargs: _P.kwargs) -> _R:
+        try:
+            return command(*args, **kwargs)
+        except KeyboardInterrupt as exc:
+            typer.echo(interrupted_line(exc), err=True)
+            raise typer.Exit(EXIT_INTERRUPTED) from None
+
+    return run
+
+
 # Registered in the order --help lists them.
-app.command(cls=Command)(compare)
-app.command("test", cls=Command)(permutation_test_command)
+app.command(cls=Command)(_reporting_interrupts(compare))
+app.command("test", cls=Command)(_reporting_interrupts(permutation_test_command))
 for _command in (barcode, demo, matrix, experiment, engines):
-    app.command(cls=Command)(_command)
+    app.command(cls=Command)(_reporting_interrupts(_command))
 
 
 def _version(value: bool) -> None:
@@ -71,6 +101,13 @@ def main() -> None:
     """
     try:
         app()
+    except SystemExit as exc:
+        # Ctrl-C outside a command (while Typer parses, or imports what it needs) ends in
+        # Typer's own silent exit 130, raised from the KeyboardInterrupt: say it too.
+        interrupt = getattr(exc.__context__, "__cause__", None)
+        if exc.code == EXIT_INTERRUPTED and isinstance(interrupt, KeyboardInterrupt):
+            typer.echo(interrupted_line(interrupt), err=True)
+        raise
     except ValueError as exc:
         # Imported only now: numpy (behind rtdkit._validation) stays out of --help and --version.
         from rtdkit._validation import RTDInputError

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-__all__ = ["cli_message", "error_line"]
+__all__ = ["cli_message", "error_line", "interrupted_line"]
 
 # API spellings in messages, as the command line writes them.
 _API_OPTION = re.compile(
@@ -60,3 +60,19 @@ def error_line(error: Exception) -> str:
     'rtdkit: error: A is empty; pass another file'
     """
     return "rtdkit: error: " + " ".join(cli_message(str(error)).split())
+
+
+def interrupted_line(interrupt: BaseException) -> str:
+    """The one line the command line prints when Ctrl-C stops a command: what was kept.
+
+    What was kept travels as notes on the ``KeyboardInterrupt`` (``pairwise`` notes how many
+    pairs its store holds); without a note, nothing was: results are written at the end.
+
+    Examples
+    --------
+    >>> interrupted_line(KeyboardInterrupt())
+    'rtdkit: interrupted. Nothing was written: results are written when a command finishes'
+    """
+    notes = [note.removeprefix("rtdkit: ") for note in getattr(interrupt, "__notes__", [])]
+    kept = " ".join(notes) or "Nothing was written: results are written when a command finishes"
+    return "rtdkit: interrupted. " + " ".join(cli_message(kept).split())

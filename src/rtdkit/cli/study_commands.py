@@ -28,8 +28,6 @@ from rtdkit.cli.figures import checked_figure_path, save_demo_figure, wrote
 
 __all__ = ["demo", "engines", "experiment", "matrix"]
 
-EXIT_INTERRUPTED = 130
-
 
 def demo(
     plot: Annotated[Path | None, typer.Option(help="Save the demo figure (.png/.pdf).")] = None,
@@ -96,7 +94,10 @@ def matrix(
     ] = None,
     store: Annotated[
         Path | None,
-        typer.Option(help="SQLite results store; rerunning with it resumes where it stopped."),
+        typer.Option(
+            help="SQLite results store; rerunning with it resumes where it stopped, and "
+            "several `rtdkit matrix` runs on one store split the pairs."
+        ),
     ] = None,
     scheduler: Annotated[
         str | None, typer.Option(help="Dask scheduler address, e.g. tcp://host:8786.")
@@ -142,31 +143,25 @@ def matrix(
 
     # Checked here too, so that a bad path is named by its option (--plot, --mds).
     plot, mds = checked_figure_path(plot, "--plot"), checked_figure_path(mds, "--mds")
-    try:
-        matrices = pairwise_files(
-            specs,
-            tuple(measure or ("rtd",)),
-            store=store,
-            scheduler=scheduler,
-            plot=plot,
-            mds=mds,
-            batch=batch or None,
-            trials=trials,
-            seed=seed,
-            metric=metric,
-            normalize=parse_normalize(normalize),
-            engine=engine,
-            method=method,
-            shuffles=shuffles,
-            n_jobs=n_jobs,
-            allow_pickle=allow_pickle,
-            progress=progress,
-        )
-    except KeyboardInterrupt as exc:
-        # The resume hint is a note on the exception (it also shows in a Python traceback).
-        notes = " ".join(note.removeprefix("rtdkit: ") for note in getattr(exc, "__notes__", []))
-        typer.echo(f"rtdkit: interrupted. {notes}".rstrip(), err=True)
-        raise typer.Exit(EXIT_INTERRUPTED) from None
+    matrices = pairwise_files(
+        specs,
+        tuple(measure or ("rtd",)),
+        store=store,
+        scheduler=scheduler,
+        plot=plot,
+        mds=mds,
+        batch=batch or None,
+        trials=trials,
+        seed=seed,
+        metric=metric,
+        normalize=parse_normalize(normalize),
+        engine=engine,
+        method=method,
+        shuffles=shuffles,
+        n_jobs=n_jobs,
+        allow_pickle=allow_pickle,
+        progress=progress,
+    )
     frames = list(matrices.values())
     if trials != 1 and given(ctx, "trials") and frames and frames[0].attrs.get("trials") == 1:
         typer.echo(

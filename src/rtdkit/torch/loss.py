@@ -49,7 +49,9 @@ class RTDLoss(nn.Module):
     and death are then read back from the torch matrices at the bar's critical edges, so the
     gradient is the exact (almost-everywhere) gradient of the loss: it reaches precisely the
     distances that define the bars (and, with normalisation, the two order statistics behind
-    each 0.9-quantile). The module keeps no tensors between calls.
+    each 0.9-quantile). At tied distances it is the gradient for one order of the ties, so
+    ``method='identity'`` and ``'barcode'`` may then differ (``docs/gradients.md``). The module
+    keeps no tensors between calls.
 
     Parameters
     ----------
@@ -171,13 +173,13 @@ def _check_batch_memory(batch: int, method: str, options: RTDOptions) -> None:
     else:
         engine_bytes = options.info.bytes_per_n2 or 16.0
     per_n2 = TORCH_BYTES_PER_N2 + RESOLVE_BYTES_PER_N2 + engine_bytes
-    try:
-        check_memory(batch, per_n2, what=f"RTDLoss (method {method!r})")
-    except RTDInputError as exc:
-        raise RTDInputError(
-            f"{exc}. For RTDLoss the batch is the one you pass: lower your DataLoader's "
-            "batch_size (RTDLoss computes on the whole batch, without subsampling)"
-        ) from None
+    check_memory(
+        batch,
+        per_n2,
+        what=f"RTDLoss (method {method!r})",
+        fix="lower your DataLoader's batch_size to {fitting} or less (RTDLoss computes on the "
+        "whole batch, without subsampling)",
+    )
 
 
 def _check_dims(dim: int | Sequence[int]) -> tuple[int, ...]:
