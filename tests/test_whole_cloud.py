@@ -198,12 +198,12 @@ def test_engine_refuses_a_negative_zero_in_a_float32_matrix() -> None:
 def test_guard_refuses_a_whole_cloud_when_memory_is_short(monkeypatch: pytest.MonkeyPatch) -> None:
     n = 400
     needed = IDENTITY_FLOAT32_TRIAL_BYTES_PER_N2 * n * n
-    monkeypatch.setattr(distances, "available_memory", lambda: int(needed) - 1)
+    monkeypatch.setattr(distances, "_memory_budget", lambda: (int(needed) - 1, "a test budget"))
     p = np.random.default_rng(0).normal(size=(n, 3))
     with pytest.raises(rtdkit.RTDInputError, match=r"batch=") as info:
         rtdkit.rtd(p, p, batch=None)
     assert f"{IDENTITY_FLOAT32_TRIAL_BYTES_PER_N2:g} bytes per N²" in str(info.value)
-    monkeypatch.setattr(distances, "available_memory", lambda: int(needed) + 1)
+    monkeypatch.setattr(distances, "_memory_budget", lambda: (int(needed) + 1, "a test budget"))
     assert rtdkit.rtd(p, p, batch=None).value == 0.0
 
 
