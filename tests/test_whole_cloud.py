@@ -14,14 +14,10 @@ import numpy as np
 import pytest
 
 import rtdkit
+import rtdkit._whole_cloud as whole_cloud
 import rtdkit.distances as distances
-from rtdkit.distances import (
-    cross_matrices,
-    identity_matrices,
-    normalized_distances,
-    pairwise_distances,
-    zero_floor,
-)
+from rtdkit._whole_cloud import identity_matrices
+from rtdkit.distances import cross_matrices, normalized_distances, pairwise_distances, zero_floor
 from rtdkit.divergence import IDENTITY_FLOAT32_TRIAL_BYTES_PER_N2, rtd_trial
 from rtdkit.engines import get_engine
 from rtdkit.engines.score import _score, identity_terms, identity_terms_f32
@@ -86,14 +82,14 @@ def test_floors_near_duplicates_equal_the_float64_route(seed: int, metric: str) 
 def _distance_calls(p, q, monkeypatch: pytest.MonkeyPatch) -> list[str]:  # type: ignore[no-untyped-def]
     """Which clouds' float64 matrices one ``identity_matrices`` computes, in order."""
     calls: list[str] = []
-    original = distances.normalized_distances
+    original = whole_cloud.normalized_distances
 
     def spy(x, **kwargs):  # type: ignore[no-untyped-def]
         calls.append(kwargs["name"])
         return original(x, **kwargs)
 
     with monkeypatch.context() as patch:
-        patch.setattr(distances, "normalized_distances", spy)
+        patch.setattr(whole_cloud, "normalized_distances", spy)
         identity_matrices(p, q, metric="precomputed", normalize=None)
     return calls
 

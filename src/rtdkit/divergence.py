@@ -11,7 +11,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from rtdkit._loader import load_representation
-from rtdkit._parallel import engine_callback, map_ordered
+from rtdkit._parallel import engine_callback
 from rtdkit._progress import Progress, check_progress, progress_callback
 from rtdkit._trials import average_trials, subsample_indices, take_subset
 from rtdkit._validation import (
@@ -26,13 +26,13 @@ from rtdkit._validation import (
     check_same_rows,
     check_seed,
 )
+from rtdkit._whole_cloud import identity_trial, identity_trials
 from rtdkit.barcode import CrossBarcode
 from rtdkit.distances import (
     SUBSET_FIX,
     check_memory,
     cross_matrices,
     cross_matrices_f32,
-    identity_matrices,
     normalized_distances,
 )
 from rtdkit.engines import EngineInfo, EngineMatrix
@@ -214,27 +214,14 @@ def _trial(
     p: FloatArray, q: FloatArray, options: RTDOptions, symmetric: bool
 ) -> tuple[float, float]:
     """:func:`rtd_trial` with the options already checked (once per call of :func:`rtd`)."""
-    if options.method == "identity":
-        return _identity_trial(p, q, options, symmetric)
+    if options.method == "identity":  # float32 route: one float64 matrix at a time
+        return identity_trial(
+            p, q, metric=options.metric, normalize=options.normalize, symmetric=symmetric
+        )
     w = normalized_distances(p, metric=options.metric, normalize=options.normalize, name="P")
     wt = normalized_distances(q, metric=options.metric, normalize=options.normalize, name="Q")
     totals = _pair_totals(w, wt, options=options, symmetric=symmetric)
     return totals[0], totals[1] if symmetric else float("nan")
-
-
-def _identity_trial(
-    p: FloatArray, q: FloatArray, options: RTDOptions, symmetric: bool
-) -> tuple[float, float]:
-    """The identity on float32 matrices built one float64 matrix at a time (about 20 bytes
-    per N² at peak instead of 72): the same totals, bit for bit, as the float64 route."""
-    from rtdkit.engines.score import check_points, identity_terms_f32  # native: on first use
-
-    check_points(len(p))  # before any N x N allocation
-    matrices = identity_matrices(
-        p, q, metric=options.metric, normalize=options.normalize, both=symmetric
-    )
-    forward, backward = identity_terms_f32(matrices)
-    return forward.total, backward.total if backward is not None else float("nan")
 
 
 def _pair_totals(
@@ -404,8 +391,17 @@ class _Setup:
         check_trial_memory(
             len(self.index_sets[0]), self.options, n_jobs=min(n_jobs, evaluations), float32=float32
         )
-        if float32:
-            return self._identity_trials(n_jobs=n_jobs, progress=progress)
+        if float32:  # no float64 matrix of both clouds at once: a whole cloud fits
+            observed = identity_trials(
+                self.p,
+                self.q,
+                self.index_sets,
+                options=self.options,
+                symmetric=self.symmetric,
+                n_jobs=n_jobs,
+                progress=progress,
+            )
+            return NullRun(observed, np.empty((len(observed), 0, observed.shape[1])))
         return subsample_null(
             self.p,
             self.q,
@@ -420,23 +416,6 @@ class _Setup:
             description="RTD trials",
             progress=progress,
         )
-
-    def _identity_trials(self, *, n_jobs: int, progress: Progress) -> NullRun:
-        """The trials alone through the float32 identity route (:func:`_identity_trial`):
-        no float64 matrix of both clouds at once, so a whole cloud fits (``batch=None``)."""
-        metric, symmetric = self.options.metric, self.symmetric
-
-        def trial(idx: NDArray[np.intp]) -> tuple[float, ...]:
-            p, q = take_subset(self.p, idx, metric), take_subset(self.q, idx, metric)
-            totals = _identity_trial(p, q, self.options, symmetric)
-            return totals if symmetric else totals[:1]
-
-        observed = map_ordered(
-            trial, self.index_sets, n_jobs=n_jobs, description="RTD trials", progress=progress
-        )
-        width = 2 if symmetric else 1
-        values = np.array(observed, dtype=np.float64).reshape(-1, width)
-        return NullRun(values, np.empty((len(values), 0, width)))
 
 
 # rtd()'s options that decide the score, in _setup's order, with rtd()'s defaults.
@@ -509,7 +488,7 @@ def check_trial_memory(
 ) -> None:
     """Refuse ``n_jobs`` trials on ``n`` points at once that cannot fit in memory, before
     any N x N allocation (the error names ``batch=``); ``float32``: identity trials through
-    the float32 route (:func:`rtdkit.distances.identity_matrices`)."""
+    the float32 route (:func:`rtdkit._whole_cloud.identity_matrices`)."""
     if options.method == "identity":
         per_trial = IDENTITY_FLOAT32_TRIAL_BYTES_PER_N2 if float32 else IDENTITY_TRIAL_BYTES_PER_N2
     else:

@@ -30,15 +30,18 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from numpy.typing import NDArray
 
 from rtdkit._parallel import engine_callback
 from rtdkit._validation import FloatArray, RTDInputError
-from rtdkit.distances import IdentityMatrices, cross_matrices
+from rtdkit.distances import cross_matrices
 from rtdkit.engines._api import import_native
+
+if TYPE_CHECKING:  # the route that builds them calls this engine
+    from rtdkit._whole_cloud import IdentityMatrices
 
 _score = import_native("_score", meanwhile="method='barcode'")
 
@@ -125,12 +128,12 @@ def identity_terms_f32(
     matrices: IdentityMatrices, *, progress: ProgressCallback | None = None
 ) -> tuple[IdentityTerms, IdentityTerms | None]:
     """:func:`identity_terms` of the float32 matrices of
-    :func:`rtdkit.distances.identity_matrices`, which the engine reads in place (the
+    :func:`rtdkit._whole_cloud.identity_matrices`, which the engine reads in place (the
     whole-cloud route: no float64 N x N matrix, no copy).
 
     Examples
     --------
-    >>> from rtdkit.distances import identity_matrices
+    >>> from rtdkit._whole_cloud import identity_matrices
     >>> x = np.random.default_rng(0).normal(size=(40, 3))
     >>> m = identity_matrices(x, 2 * x, metric="euclidean", normalize="quantile")
     >>> [t.total for t in identity_terms_f32(m)]
