@@ -137,7 +137,6 @@ QUICK_TESTS: dict[str, set[str]] = {
         "test_dim2_matches_reference",
         "test_ties_and_duplicates",
         "test_critical_edges_give_the_bar_values",
-        "test_published_149_bar_case",
         "test_bad_input_is_rejected",
         "test_dim3_matches_reference",
         "test_maxdim_zero_and_empty_h0",

@@ -171,7 +171,7 @@ def test_a_real_ulimit_is_honoured_up_front() -> None:
 def test_rtd_refuses_what_the_budget_cannot_hold(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(distances, "_memory_budget", lambda: (10**6, "a test budget"))
     x = np.random.default_rng(0).normal(size=(300, 2))
-    with pytest.raises(RTDInputError, match=r"needs about 6.5 MiB .* batch=108 or less"):
+    with pytest.raises(RTDInputError, match=r"needs about 2.2 MiB .* batch=186 or less"):
         rtdkit.rtd(x, x[:, ::-1].copy(), batch=None)
 
 
@@ -188,7 +188,7 @@ def test_a_file_too_large_is_refused_from_its_header_before_it_is_read(
 
     monkeypatch.setattr(np.lib.format, "read_array", never)
     big = str(tmp_path / "big.npz")
-    with pytest.raises(RTDInputError, match=r"rtd .* on 2000 points .* pass batch=787 or less"):
+    with pytest.raises(RTDInputError, match=r"rtd .* on 2000 points .* pass batch=1300 or less"):
         rtdkit.rtd(big, big, batch=None)
     with pytest.raises(RTDInputError, match=r"pass a random subset of at most \d+ points"):
         rtdkit.cross_barcode(big, big)
