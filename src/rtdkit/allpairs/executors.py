@@ -132,9 +132,11 @@ def _cancellable_pair(
 ) -> list[ResultRow]:
     """:func:`compute_pair` as a Dask task that stops (:class:`rtdkit._parallel.WorkCancelled`)
     once the driver sets the event named ``cancel_event``."""
-    from distributed import Event
+    from distributed import Event, get_client
 
-    cancelled, token, finished = Event(cancel_event), threading.Event(), threading.Event()
+    # The worker's client, found here in the task's thread: the watcher's thread has none.
+    cancelled = Event(cancel_event, client=get_client())
+    token, finished = threading.Event(), threading.Event()
     threading.Thread(
         target=_watch, args=(cancelled, token, finished), name="pair-cancel-watch", daemon=True
     ).start()
@@ -147,7 +149,13 @@ def _cancellable_pair(
 def _watch(cancelled: Any, token: threading.Event, finished: threading.Event) -> None:
     """Set ``token`` when the Dask event ``cancelled`` is set, until ``finished`` is."""
     while not finished.is_set():
-        if cancelled.wait(timeout=_CANCEL_POLL_S):
+        try:
+            stop = cancelled.wait(timeout=_CANCEL_POLL_S)
+        except OSError:  # distributed's CommClosedError: the worker lost the scheduler
+            if finished.is_set():
+                return  # after the task ended (e.g. the cluster closing): nothing to stop
+            raise
+        if stop:
             token.set()
             return
 
