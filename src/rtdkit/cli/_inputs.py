@@ -44,12 +44,20 @@ def check_file_rows(specs: Iterable[str], fits: Callable[[int], None]) -> None:
     """Refuse inputs too large for the memory from the files' headers alone: ``fits`` (the
     API's memory check for the command) sees each file's number of rows before any file is
     read, so that a small compressed .npz holding a huge array is refused without being
-    inflated. Formats without a header (text, PyTorch) are checked once loaded, by the API."""
-    from rtdkit.io import split_path_key, stored_shape
+    inflated. Formats without a header (text, PyTorch) are checked once loaded, by the API.
+
+    A file that is missing or damaged is left to the reader that follows, which names the
+    problem, so that a command reports its inputs' problems in the order it always has (the
+    store of ``matrix`` before its files)."""
+    from rtdkit.io import RTDFileError, split_path_key, stored_shape
 
     for spec in specs:
-        path, key = split_path_key(spec)
-        if shape := stored_shape(path, key=key):
+        try:
+            path, key = split_path_key(spec)
+            shape = stored_shape(path, key=key)
+        except RTDFileError:
+            continue  # raised again, in its turn, by the reader of this file
+        if shape:
             fits(shape[0])
 
 
