@@ -592,3 +592,35 @@ def test_the_memory_refusal_speaks_the_command_lines_words(
     assert exit_status.value.code == 2
     [line] = capsys.readouterr().err.strip().splitlines()
     assert "pass --batch 78 or less" in line and "batch=" not in line
+
+
+@pytest.mark.parametrize("command", ["compare", "barcode", "test", "matrix"])
+def test_a_file_too_large_is_refused_from_its_header_before_it_is_read(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    command: str,
+) -> None:
+    """A compressed .npz of 2000 x 2000 zeros (a few kB on disk, 30 MB inflated): every
+    command refuses it from the member's header, in one line, without reading the data."""
+    import rtdkit.distances
+    from rtdkit.cli import main
+
+    np.savez_compressed(tmp_path / "big.npz", x=np.zeros((2000, 2000)))
+    np.savez_compressed(tmp_path / "other.npz", x=np.zeros((2000, 2000)))
+    monkeypatch.setattr(rtdkit.distances, "_memory_budget", lambda: (50 * 2**20, "a test budget"))
+
+    def never(*args: object, **kwargs: object) -> None:
+        raise AssertionError("the array data were read")
+
+    monkeypatch.setattr(np.lib.format, "read_array", never)
+    files = [str(tmp_path / "big.npz"), str(tmp_path / "other.npz")]
+    batch = [] if command == "barcode" else ["--batch", "0"]
+    monkeypatch.setattr(sys, "argv", ["rtdkit", command, *files, *batch, "--no-progress"])
+    with pytest.raises(SystemExit) as exit_status:
+        main()
+    assert exit_status.value.code == 2
+    [line] = capsys.readouterr().err.strip().splitlines()
+    assert "on 2000 points needs about" in line and "data were read" not in line
+    fix = "pass a random subset of at most" if command == "barcode" else "pass --batch"
+    assert fix in line and "batch=" not in line

@@ -220,3 +220,31 @@ def test_ctrl_c_stops_cross_barcode(watched_engine: tuple[str, Any]) -> None:
     assert_stops_on_ctrl_c(
         lambda: rtdkit.cross_barcode(p, q, engine=name), started=events["started"]
     )
+
+
+def test_ctrl_c_stops_a_pair_running_on_a_dask_worker(watched_engine: tuple[str, Any]) -> None:
+    """Dask cannot interrupt a running task; the driver's Ctrl-C still reaches the pair's
+    engine on the worker (through the run's cancel event), which stops instead of finishing.
+    The workers run in this process (processes=False) so that they see the watched engine;
+    the test's client is not the default one, so that the worker's side finds its own client
+    as it must in a worker process."""
+    distributed = pytest.importorskip("distributed")
+    name, events = watched_engine
+    p, q = hard_pair()
+    reps = {"x": p, "proj": q}
+    with (
+        distributed.LocalCluster(
+            n_workers=1, threads_per_worker=1, processes=False, dashboard_address=":0"
+        ) as cluster,
+        distributed.Client(cluster, set_as_default=False) as client,
+    ):
+        assert_stops_on_ctrl_c(
+            lambda: rtdkit.pairwise(reps, batch=None, executor=client, engine=name, progress=False),
+            started=events["started"],
+        )
+        # The worker learns of the cancellation after the driver has returned. The timeout is
+        # a guard, not a timing: uncancelled, the pair's engine calls end without setting it.
+        assert events["cancelled"].wait(timeout=120)
+        for watcher in [t for t in threading.enumerate() if t.name == "pair-cancel-watch"]:
+            watcher.join(timeout=60)
+            assert not watcher.is_alive()

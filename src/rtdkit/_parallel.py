@@ -23,7 +23,7 @@ import threading
 from collections.abc import Callable, Generator, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, FIRST_EXCEPTION, Future, ThreadPoolExecutor, wait
 from contextlib import closing
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from rtdkit._progress import Progress, progress_iter
 
@@ -36,6 +36,7 @@ __all__ = [
     "imap",
     "map_ordered",
     "raise_if_cancelled",
+    "run_with_token",
 ]
 
 # The cancel tokens of every map that encloses the running code (outermost first).
@@ -76,6 +77,28 @@ def engine_callback(
             progress(done, total)
 
     return callback
+
+
+def run_with_token(token: threading.Event, fn: Callable[..., R], *args: Any) -> R:
+    """``fn(*args)`` in this thread, cancelled when ``token`` is set (from any thread): its
+    engine calls then stop at their next progress call with :class:`WorkCancelled`, as an
+    item of a cancelled map does.
+
+    For work this module's maps do not start, e.g. a pair task on a Dask worker, whose
+    cancellation arrives from another process.
+
+    Examples
+    --------
+    >>> token = threading.Event()
+    >>> run_with_token(token, sum, [1, 2])
+    3
+    >>> token.set(); run_with_token(token, sum, [1, 2])
+    Traceback (most recent call last):
+    ...
+    rtdkit._parallel.WorkCancelled: cancelled
+    """
+    tokens = (*_TOKENS.get(), token)
+    return contextvars.copy_context().run(_run_with_token, tokens, lambda a: fn(*a), args)
 
 
 def _run_with_token(tokens: tuple[threading.Event, ...], fn: Callable[[T], R], item: T) -> R:

@@ -7,15 +7,23 @@ run one at a time; a Dask cluster of processes runs them in parallel.) A Dask cl
 ``Client`` or a scheduler address) runs pairs in other processes or on other machines; a
 ``LocalCluster`` with processes must be started under the ``__main__`` guard, as Dask
 documents.
+
+Dask cannot interrupt a task that runs: cancelling its future only drops its result. So each
+pair task runs under a cancel token of its own (:func:`rtdkit._parallel.run_with_token`), set
+by a watcher thread in the task once the driver sets the run's :class:`distributed.Event`
+(Ctrl-C or an early close there); the task's engine calls then stop at their next progress
+call, as they do in this process's thread pool.
 """
 
 from __future__ import annotations
 
+import threading
+import uuid
 from collections.abc import Callable, Generator, Iterable, Mapping
 from contextlib import closing
 from typing import Any, Protocol
 
-from rtdkit._parallel import imap
+from rtdkit._parallel import imap, run_with_token
 from rtdkit._validation import FloatArray, RTDInputError, RTDTypeError
 from rtdkit.allpairs.compute import FileRep, RepCache, compute_pair, load_prepared, rep_info
 from rtdkit.allpairs.plan import PairTask
@@ -83,6 +91,8 @@ class _DaskBackend:
             if isinstance(source, FileRep):
                 self._data[name] = client.submit(load_prepared, source, name, metric, pure=False)
         self._futures: list[Any] = []
+        # The run's own event on the scheduler (a shared cluster may run other studies).
+        self._cancel_event = f"rtdkit-cancel-{uuid.uuid4().hex}"
 
     def describe(self, names: list[str]) -> dict[str, RepInfo]:
         futures = [self._client.submit(rep_info, self._data[n], pure=False) for n in names]
@@ -92,16 +102,62 @@ class _DaskBackend:
         from distributed import as_completed
 
         submit = self._client.submit
+        event = self._cancel_event
         self._futures = [
-            submit(compute_pair, t, self._data[t.a], self._data[t.b], pure=False) for t in tasks
+            submit(_cancellable_pair, event, t, self._data[t.a], self._data[t.b], pure=False)
+            for t in tasks
         ]
         # The client's own loop: a client we opened from an address is not the default one.
         return _as_completed(self._futures, lambda fs: as_completed(fs, loop=self._client.loop))
 
     def close(self) -> None:
+        if not all(future.done() for future in self._futures):
+            from distributed import Event
+
+            # stops the pairs already running; cancel() below drops those not started
+            Event(self._cancel_event, client=self._client).set()
         self._client.cancel([*self._futures, *self._data.values()])
         if self._owns:
             self._client.close()
+
+
+# How long one wait of a task's watcher for its run's cancel event lasts on the scheduler (a
+# long poll: the wait returns as soon as the event is set); only the watcher's own end, after
+# its task, can wait this long.
+_CANCEL_POLL_S = 1.0
+
+
+def _cancellable_pair(
+    cancel_event: str, task: PairTask, x_a: FloatArray, x_b: FloatArray
+) -> list[ResultRow]:
+    """:func:`compute_pair` as a Dask task that stops (:class:`rtdkit._parallel.WorkCancelled`)
+    once the driver sets the event named ``cancel_event``."""
+    from distributed import Event, get_client
+
+    # The worker's client, found here in the task's thread: the watcher's thread has none.
+    cancelled = Event(cancel_event, client=get_client())
+    token, finished = threading.Event(), threading.Event()
+    threading.Thread(
+        target=_watch, args=(cancelled, token, finished), name="pair-cancel-watch", daemon=True
+    ).start()
+    try:
+        return run_with_token(token, compute_pair, task, x_a, x_b)
+    finally:
+        finished.set()  # the watcher ends after its current wait, which blocks no task
+
+
+def _watch(cancelled: Any, token: threading.Event, finished: threading.Event) -> None:
+    """Set ``token`` when the Dask event ``cancelled`` is set, until ``finished`` is."""
+    while not finished.is_set():
+        try:
+            stop = cancelled.wait(timeout=_CANCEL_POLL_S)
+        except OSError:  # distributed's CommClosedError: the worker lost the scheduler
+            if finished.is_set():
+                return  # after the task ended (e.g. the cluster closing): nothing to stop
+            raise
+        if stop:
+            token.set()
+            return
 
 
 def _as_completed(futures: list[Any], completed: Callable[[list[Any]], Iterable[Any]]) -> Results:

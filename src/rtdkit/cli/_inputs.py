@@ -3,18 +3,21 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
 import typer
 
 __all__ = [
+    "barcode_memory_check",
+    "check_file_rows",
     "files_named",
     "given",
     "load",
     "load_pair",
     "parse_normalize",
+    "rtd_memory_check",
     "spread_text",
     "trials_for",
 ]
@@ -35,6 +38,58 @@ def parse_normalize(value: str) -> str | float | None:
         raise RTDInputError(
             f"--normalize must be 'quantile', a number in (0, 1] or 'none'; got {value!r}"
         ) from None
+
+
+def check_file_rows(specs: Iterable[str], fits: Callable[[int], None]) -> None:
+    """Refuse inputs too large for the memory from the files' headers alone: ``fits`` (the
+    API's memory check for the command) sees each file's number of rows before any file is
+    read, so that a small compressed .npz holding a huge array is refused without being
+    inflated. Formats without a header (text, PyTorch) are checked once loaded, by the API.
+
+    A file that is missing or damaged is left to the reader that follows, which names the
+    problem, so that a command reports its inputs' problems in the order it always has (the
+    store of ``matrix`` before its files)."""
+    from rtdkit.io import RTDFileError, split_path_key, stored_shape
+
+    for spec in specs:
+        try:
+            path, key = split_path_key(spec)
+            shape = stored_shape(path, key=key)
+        except RTDFileError:
+            continue  # raised again, in its turn, by the reader of this file
+        if shape:
+            fits(shape[0])
+
+
+def rtd_memory_check(
+    batch: int, *, n_jobs: int = 1, caller: str = "rtd", **options: Any
+) -> Callable[[int], None]:
+    """The memory check rtd (``caller``) makes on N points, for ``--batch`` (0: all points)
+    and the RTD ``options`` (dim, normalize, metric, engine, method), as a function of N."""
+
+    def fits(n_rows: int) -> None:
+        # imported when a header is read: a typo in a file name is reported without scipy
+        from rtdkit.divergence import check_trial_memory
+        from rtdkit.options import RTDOptions
+
+        points = min(batch, n_rows) if batch else n_rows
+        check_trial_memory(points, RTDOptions.check(**options), n_jobs=n_jobs, caller=caller)
+
+    return fits
+
+
+def barcode_memory_check(engine: str | None, maxdim: int) -> Callable[[int], None]:
+    """The memory check of :func:`rtdkit.cross_barcode` on N points, as a function of N."""
+
+    def fits(n_rows: int) -> None:
+        from rtdkit.distances import SUBSET_FIX, check_memory
+        from rtdkit.options import barcode_engine
+
+        info, _ = barcode_engine(engine, maxdim)
+        what = f"cross_barcode (engine {info.name!r})"
+        check_memory(n_rows, info.bytes_per_n2 or 16.0, what=what, fix=SUBSET_FIX)
+
+    return fits
 
 
 def load(spec: str, allow_pickle: bool, *, metric: str | None = None) -> Any:
@@ -59,10 +114,14 @@ def load(spec: str, allow_pickle: bool, *, metric: str | None = None) -> Any:
     return pairwise_distances(checked, metric=metric, name=spec)
 
 
-def load_pair(a: str, b: str, allow_pickle: bool, metric: str) -> tuple[Any, Any]:
-    """Files A and B, checked with their names in the messages (not the API's P and Q)."""
+def load_pair(
+    a: str, b: str, allow_pickle: bool, metric: str, *, fits: Callable[[int], None]
+) -> tuple[Any, Any]:
+    """Files A and B, checked with their names in the messages (not the API's P and Q), once
+    their headers passed the memory check ``fits`` (see :func:`check_file_rows`)."""
     from rtdkit._validation import check_same_rows
 
+    check_file_rows((a, b), fits)
     p, q = load(a, allow_pickle, metric=metric), load(b, allow_pickle, metric=metric)
     check_same_rows(p, q, a, b)
     return p, q

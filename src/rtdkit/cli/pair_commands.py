@@ -9,10 +9,13 @@ from typing import Annotated, Any
 import typer
 
 from rtdkit.cli._inputs import (
+    barcode_memory_check,
+    check_file_rows,
     files_named,
     load,
     load_pair,
     parse_normalize,
+    rtd_memory_check,
     spread_text,
     trials_for,
 )
@@ -80,7 +83,11 @@ def compare(
 
     check_seed(seed, generator=False)
     normalization = parse_normalize(normalize)
-    p, q = load_pair(a, b, allow_pickle, metric)
+    fits = rtd_memory_check(
+        batch, dim=dim, normalize=normalization, metric=metric, engine=engine, method=method
+    )
+    with files_named(a, b, engine=engine):
+        p, q = load_pair(a, b, allow_pickle, metric, fits=fits)
     # Imported once the inputs are read: a typo in a file name is reported without scipy.
     from rtdkit.divergence import rtd
 
@@ -174,20 +181,22 @@ def permutation_test_command(
     from rtdkit._validation import check_seed
 
     check_seed(seed, generator=False)
-    p, q = load(a, allow_pickle), load(b, allow_pickle)
-    from rtdkit.stats import permutation_test  # after reading the files, as in compare
-
     options: dict[str, Any] = {}
     if measure == "rtd":
         options = {
-            "batch": batch or None,
-            "trials": trials_for(ctx, trials, batch, len(p)),
             "metric": metric,
             "normalize": parse_normalize(normalize),
             "dim": dim,
             "engine": engine,
             "method": method,
         }
+        with files_named(a, b, engine=engine):
+            check_file_rows((a, b), rtd_memory_check(batch, **options))
+    p, q = load(a, allow_pickle), load(b, allow_pickle)
+    from rtdkit.stats import permutation_test  # after reading the files, as in compare
+
+    if measure == "rtd":
+        options |= {"batch": batch or None, "trials": trials_for(ctx, trials, batch, len(p))}
     with files_named(a, b, engine=engine):
         result = permutation_test(
             p,
@@ -241,7 +250,8 @@ def barcode(
         "n_threads": n_jobs,  # the engine's threads inside each barcode
         "progress": progress,
     }
-    p, q = load_pair(a, b, allow_pickle, metric)
+    with files_named(a, b, engine=engine):
+        p, q = load_pair(a, b, allow_pickle, metric, fits=barcode_memory_check(engine, maxdim))
     from rtdkit.divergence import cross_barcode  # after reading the files, as in compare
 
     with files_named(a, b, engine=engine):
