@@ -73,7 +73,10 @@ def rtd_memory_check(
         from rtdkit.options import RTDOptions
 
         points = min(batch, n_rows) if batch else n_rows
-        check_trial_memory(points, RTDOptions.check(**options), n_jobs=n_jobs, caller=caller)
+        # as rtd's own check before it reads a file: the float32 route's bound (the least an
+        # identity trial needs); rtd checks again once it knows the route
+        options_ = RTDOptions.check(**options)
+        check_trial_memory(points, options_, n_jobs=n_jobs, caller=caller, float32=caller == "rtd")
 
     return fits
 
