@@ -117,12 +117,19 @@ def main() -> None:
         many_time, many_cpu, many = _run(
             args.workers, files, str(folder / "many.sqlite"), folder, options
         )
+        # What the machine allows: as many whole serial runs side by side, sharing nothing.
+        # They contend for memory bandwidth and caches, so the speed-up a store can give is
+        # bounded by workers * serial / this, not by the number of workers.
+        side_time, _, _ = _run(args.workers, files, "-", folder, options)
     print(f"{'':28}{'wall s':>8}  CPU s per process")
     print(f"{'serial, no store':28}{serial_time:8.2f}  {serial_cpu[0]:.2f}")
     print(f"{'1 process on a store':28}{one_time:8.2f}  {one_cpu[0]:.2f}")
     shares = ", ".join(f"{c:.2f}" for c in many_cpu)
     print(f"{f'{args.workers} processes on one store':28}{many_time:8.2f}  {shares}")
+    print(f"{f'{args.workers} serial runs side by side':28}{side_time:8.2f}  (no store, each all)")
     print(f"wall-time speed-up, {args.workers} processes vs 1: {one_time / many_time:.2f}x")
+    ceiling = args.workers * serial_time / side_time
+    print(f"this machine's ceiling for {args.workers} processes: {ceiling:.2f}x")
     print(f"largest share of the CPU work: {max(many_cpu) / one_cpu[0]:.2f} of one process's")
     same = all(np.array_equal(m, reference) for m in [one, *many])
     print(f"every matrix equals the serial one exactly: {same}")

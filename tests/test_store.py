@@ -85,6 +85,36 @@ def test_claims_are_exclusive_until_written_released_or_expired(
         assert db.renew("w1", lease=60) == 0
 
 
+def test_a_pair_stored_elsewhere_meanwhile_is_skipped_without_waiting(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The race of two processes: this one claims a pair that the other stores before this
+    one lists the work again. It must claim the next pair at once, not sleep as if every
+    pending pair were held elsewhere (that sleep halved the benefit of a second process)."""
+    from types import SimpleNamespace
+
+    from rtdkit.allpairs import leases
+
+    first, second = (SimpleNamespace(a=a, b=b) for a, b in PAIRS[:2])
+    listings = iter([[first, second], [second], [second], []])
+
+    def waited(seconds: float) -> None:
+        raise AssertionError(f"slept {seconds} s with a pair free to claim")
+
+    def compute(tasks: list[Any]) -> Any:
+        for t in tasks:
+            yield [ResultRow(t.a, t.b, "m", "forward", 0, 1.0, 0)]
+
+    monkeypatch.setattr(leases.time, "sleep", waited)
+    with ResultStore(tmp_path / "s.sqlite") as db:
+        db.register_measure("m", {})
+        backend = SimpleNamespace(results=compute)
+        run = leases.shared_run(db, backend, lambda: next(listings), width=1)  # type: ignore[arg-type]
+        assert len(list(run)) == 2
+        assert db.values("m") == {(*PAIRS[1], "forward", 0): 1.0}  # only the free pair computed
+        assert db.claims() == {}
+
+
 # A worker of a shared study: claims one pair at a time, "computes" it, stores it, and logs it.
 _WORKER = r"""
 import os, sys, time

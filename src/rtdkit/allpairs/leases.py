@@ -62,8 +62,10 @@ def shared_run(
                 todo = pending()
                 claimed = [t for t in todo if (t.a, t.b) in mine]
                 db.release(claimant, mine - {(t.a, t.b) for t in claimed})
-                if todo and not claimed:
+                if todo and not mine:
                     time.sleep(_WAIT_S)  # the rest is held by other processes
+                # (a claim on a pair that another process stored meanwhile leaves `claimed`
+                # empty: the next claim comes from the fresh list at once, without waiting)
                 # closing: Ctrl-C must reach (and stop) the backend's workers at once
                 with closing(backend.results(claimed)) as results:
                     for result in results:
