@@ -3,20 +3,23 @@
 Usage::
 
     python benchmarks/workloads.py --quick                  # smoke run, 2-3 min on 2 cores
-    python benchmarks/workloads.py --budget 40 --max-n 2000 --out benchmarks/results/workloads.md
+    python benchmarks/workloads.py --budget 30 --out benchmarks/results/workloads.md
     python benchmarks/workloads.py --workloads digits-pca2,proj-2 --e2e-barcode
+    python benchmarks/workloads.py --max-n 1000 --score-max-n 4000 --no-e2e
 
 Needs the ``bench`` extra (``pip install -e ".[bench]"``: scikit-learn and the Rust ``tda``).
 
 Every workload is a pair of representations (P, Q) of the same N objects, drawn with fixed
 seeds. Each row is one direction: ``P → Q`` (the direction expected to be hard for the barcode,
 Q being a low-dimensional or otherwise spread-out image of a concentrated P) and ``Q → P``.
-Methods, all given the same two normalised matrices w, w̃ (distances over their 0.9-quantile) and
-timed with their own preparation (``cross_matrices``, the doubled matrix), as in ``rtdkit.rtd``:
+Methods, all given the same two normalised matrices w, w̃ (distances over their 0.9-quantile,
+float64) and timed with their own preparation (``cross_matrices``, the doubled matrix):
 
 * score     ``rtdkit.engines.score.identity_terms(w, w_tilde, both=False)``: RTD_1 through the
             identity MST(w) − MST(μ) + TL(H1 Rips μ) − TL(image); ``both`` times the two
-            directions in one call (they share Rips(μ));
+            directions in one call (they share Rips(μ)), which is what one ``rtd`` trial
+            computes (``rtd`` itself builds float32 matrices from the points instead:
+            benchmarks/whole_cloud.py measures that route);
 * cone      the native barcode engine, ``get_engine("cone")``, total of the H1 bars;
 * giotto-ph ``ripser_parallel`` with ``n_threads=2`` on the paper's 2N × 2N doubled matrix;
 * tda       the Rust ``tda`` package, ``persistent_homology(m, distance_matrix=True)`` on the
@@ -25,15 +28,35 @@ timed with their own preparation (``cross_matrices``, the doubled matrix), as in
             identity's three terms), Ripser master's single C++ file vendored in
             ``benchmarks/ripser/`` and compiled there as its Makefile does (``-O3``, one thread),
             run on μ written as a lower-distance-matrix text file in float32 (the time includes
-            Ripser reading that file); its total is checked against the identity's H1(μ) term.
+            Ripser reading that file, not writing it); its total is checked against the
+            identity's H1(μ) term.
 
-Each measurement runs in a forked child process that is killed when it exceeds ``--budget``
-seconds; a method over budget at some N is not run at larger N, nor when a growth of at least
-N³ from its previous time predicts more than twice the budget. Fast cells are medians of 3 (under
-1 s) or 5 (under 0.2 s) runs; slower ones a single run. Every barcode total is checked against
-the score total of the same direction: they agree when ``|x − s| <= 1e-6 * max(|s|, 1)``.
+Sizes: N = 100, 200, 300, 500, 1000, 2000 for every method (``--max-n``, default 2000); the
+score path's both-directions call continues to N = 4000 and 10,000 (``--score-max-n``, default
+10,000), and so does Ripser while its budget allows; cells above ``--max-n`` show "—". Digits
+and MLP workloads stop at the 1797 digits.
+
+Each measurement runs in a forked child process that is killed when it exceeds its budget
+(``--budget`` seconds; ``--score-budget``, default 600, for the score path); a method over
+budget at some N is not run at larger N, nor when a growth of at least N³ from its previous
+time predicts more than twice the budget. Fast cells are medians of 3 (under 1 s) or 5 (under
+0.2 s) runs; slower ones a single run. Every barcode total is checked against the score total
+of the same direction: they agree when ``|x − s| <= 1e-6 * max(|s|, 1)``.
+
+Peak memory, in GB after each time: the child's ``getrusage(RUSAGE_SELF).ru_maxrss`` after the
+work minus its resident memory (``/proc/self/statm``) just before it. After a fork ru_maxrss
+starts from the RSS at the fork, so this is what the work allocated on top of the inputs (the
+two float64 normalised matrices, 16 bytes per N², built before and shared with the parent,
+are not counted); threads of giotto-ph and ``tda`` count, being in the same process. Ripser is
+a separate process: its cell shows that process's own peak RSS, from GNU time's ``%M`` (no
+figure without /usr/bin/time).
+
 Growth exponents are least-squares slopes of log time against log N over the sizes that ran
-(at least 3). Timings on a shared machine are noisy: compare the ratios within one run.
+(at least 3). The scaling table gives, per workload, the score's both-directions call at every
+N with its peak memory and two exponents (all sizes, and N ≥ 1000 where the fixed costs no
+longer dominate); the per-trial table sums each engine's two directions against that call (the
+README's table is a subset of it). Timings on a shared machine are noisy: compare the ratios
+within one run.
 """
 
 from __future__ import annotations
@@ -43,6 +66,7 @@ import functools
 import multiprocessing as mp
 import os
 import platform
+import resource
 import shlex
 import statistics
 import subprocess
@@ -68,8 +92,9 @@ from rtdkit.engines.score import identity_terms
 
 Pair = tuple[np.ndarray, np.ndarray]
 
-SIZES = (100, 200, 300, 500, 1000, 2000)
+SIZES = (100, 200, 300, 500, 1000, 2000, 4000, 10000)
 QUICK_SIZES = (100, 200)
+MAX_N = 2000  # default --max-n: every method up to here; only the score path beyond
 METHODS = ("score", "cone", "giotto-ph", "tda")
 TOLERANCE = 1e-6
 DIGITS_N = 1797
@@ -205,9 +230,10 @@ def _h1_total(bars: np.ndarray) -> float:
 # (cross matrices, doubled matrix), as identity_terms does inside.
 
 
-def run_score(w: np.ndarray, w_tilde: np.ndarray) -> float:
+def run_score(w: np.ndarray, w_tilde: np.ndarray) -> tuple[float, float]:
+    """RTD_1 and the identity's H1(μ) term (the latter to check Ripser's total)."""
     forward, _ = identity_terms(w, w_tilde, both=False)
-    return forward.total
+    return forward.total, forward.h1_mu
 
 
 def run_cone(w: np.ndarray, w_tilde: np.ndarray) -> float:
@@ -230,7 +256,7 @@ def run_tda(w: np.ndarray, w_tilde: np.ndarray) -> float:
     return _h1_total(tda.persistent_homology(m, max_dim=1, distance_matrix=True)[1])
 
 
-RUNNERS: dict[str, Callable[[np.ndarray, np.ndarray], float]] = {
+RUNNERS: dict[str, Callable[[np.ndarray, np.ndarray], object]] = {
     "score": run_score,
     "cone": run_cone,
     "giotto-ph": run_giotto,
@@ -261,14 +287,22 @@ def write_lower_distance(mu: np.ndarray, path: Path) -> None:
             fh.write(",".join(f"{x:.9g}" for x in m32[i, :i].tolist()) + "\n")
 
 
-def run_ripser(path: Path) -> tuple[float, float]:
-    """Total length of the finite H1 bars Ripser prints for the matrix in ``path``, and the
-    most its printing can move that total: Ripser prints 6 significant digits, so each bar end
-    is off by up to 5e-6 of its value."""
+GNU_TIME = Path("/usr/bin/time")
+
+
+def run_ripser(path: Path) -> tuple[float, float, int | None]:
+    """Total length of the finite H1 bars Ripser prints for the matrix in ``path``; the most
+    its printing can move that total (Ripser prints 6 significant digits, so each bar end is
+    off by up to 5e-6 of its value); Ripser's own peak RSS in bytes, from GNU time's ``%M``
+    (None without /usr/bin/time: the rusage of a child started from Python counts Python's
+    image before the exec)."""
     command = [ripser_binary(), "--dim", "1", "--format", "lower-distance", str(path)]
-    out = subprocess.run(command, capture_output=True, text=True, check=True).stdout
+    if GNU_TIME.exists():
+        command = [str(GNU_TIME), "-f", "%M", *command]
+    done = subprocess.run(command, capture_output=True, text=True, check=True)
+    peak = int(done.stderr.split()[-1]) * 1024 if GNU_TIME.exists() else None
     total, rounding, in_dim1 = 0.0, 0.0, False
-    for line in out.splitlines():
+    for line in done.stdout.splitlines():
         if line.startswith("persistence intervals in dim"):
             in_dim1 = line.strip().endswith("1:")
         elif in_dim1 and line.strip().startswith("["):
@@ -276,7 +310,7 @@ def run_ripser(path: Path) -> tuple[float, float]:
             if birth is not None and death is not None:  # " [b, )" is an essential class
                 total += death - birth
                 rounding += 5e-6 * (abs(birth) + abs(death))
-    return total, rounding
+    return total, rounding, peak
 
 
 # --------------------------------------------------------------------------- timing
@@ -286,21 +320,35 @@ def run_ripser(path: Path) -> tuple[float, float]:
 class Timing:
     seconds: float | None = None  # median wall time; None when not measured
     total: Any = None  # what the method returned: a total, or (forward, backward) for both
-    note: str = ""  # "> budget", "> budget (pred. N s)", "error: ..."
+    note: str = ""  # "> budget", "> budget (pred. N s)", "error: ...", "—" (not run)
+    peak: int | None = None  # bytes: peak RSS of the child above its baseline (see _child)
 
 
 def _repeats(first: float) -> int:
     return 5 if first < 0.2 else 3 if first < 1.0 else 1
 
 
+def _rss_bytes() -> int:
+    """Resident memory of this process now (VmRSS)."""
+    with open("/proc/self/statm", encoding="ascii") as fh:
+        return int(fh.read().split()[1]) * resource.getpagesize()
+
+
+def _peak_above(baseline: int) -> int:
+    """Peak resident memory of this process above ``baseline`` (ru_maxrss is in KiB on Linux;
+    after a fork it starts from the RSS at the fork, not from the parent's peak)."""
+    return max(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024 - baseline, 0)
+
+
 def _child(conn: Any, fn: Callable[[], object]) -> None:
     try:
+        baseline = _rss_bytes()  # after the fork: the inputs, shared with the parent, included
         times: list[float] = []
         while not times or len(times) < _repeats(times[0]):
             start = time.perf_counter()
             total = fn()
             times.append(time.perf_counter() - start)
-            conn.send((times[-1], total))
+            conn.send((times[-1], total, _peak_above(baseline)))
     except BaseException as exc:  # sent to the parent, which prints it in the table
         conn.send(("error", f"{type(exc).__name__}: {exc}"))
     finally:
@@ -316,6 +364,7 @@ def measure(fn: Callable[[], object], budget: float) -> Timing:
     child.close()
     times: list[float] = []
     total: Any = None
+    peak: int | None = None
     try:
         while not times or len(times) < _repeats(times[0]):
             if not parent.poll(budget + 1.0):
@@ -327,10 +376,10 @@ def measure(fn: Callable[[], object], budget: float) -> Timing:
             if msg[0] == "error":
                 return Timing(note=f"error: {msg[1]}")
             times.append(msg[0])
-            total = msg[1]
+            total, peak = msg[1], msg[2]  # ru_maxrss never decreases: the last is the peak
             if msg[0] > budget:
                 return Timing(note="> budget")
-        return Timing(statistics.median(times), total)
+        return Timing(statistics.median(times), total, peak=peak)
     finally:
         if proc.is_alive():
             proc.kill()
@@ -343,6 +392,7 @@ class History:
     """Per (workload, direction, method): the sizes timed so far, to skip hopeless ones."""
 
     points: list[tuple[int, float]] = field(default_factory=list)
+    peaks: dict[int, int] = field(default_factory=dict)  # N -> bytes, where measured
     over: bool = False
 
     def predicted(self, n: int) -> float | None:
@@ -378,6 +428,21 @@ def _fmt_time(t: Timing) -> str:
     return f"{s:.4f}" if s < 0.1 else f"{s:.3f}" if s < 10 else f"{s:.1f}"
 
 
+def _fmt_gb(peak: int) -> str:
+    """Bytes as GB with two significant digits (three from 1 GB on)."""
+    gb = peak / 1e9
+    if gb < 0.001:
+        return "< 0.001"
+    return f"{gb:.3g}" if gb >= 1 else f"{gb:#.2g}"
+
+
+def _fmt_cell(t: Timing) -> str:
+    """Seconds and, where measured, the peak memory in GB: ``0.659 (0.052)``."""
+    if t.seconds is None or t.peak is None:
+        return _fmt_time(t)
+    return f"{_fmt_time(t)} ({_fmt_gb(t.peak)})"
+
+
 def _fmt_ratio(t: Timing, score: Timing, budget: float) -> str:
     if score.seconds is None or score.seconds <= 0:
         return "—"
@@ -403,7 +468,7 @@ def agreement(row: Row) -> str:
         devs["both"] = abs(row.both.total - score) / max(abs(score), 1.0)
     if row.ripser.total is not None and row.h1_mu is not None:
         # judged against the rounding of Ripser's printed values, not TOLERANCE
-        ripser_total, rounding = row.ripser.total
+        ripser_total, rounding, _ = row.ripser.total
         if abs(ripser_total - row.h1_mu) > rounding + TOLERANCE * max(abs(row.h1_mu), 1.0):
             return f"**NO**: ripser H1(μ) {ripser_total:.6f} vs {row.h1_mu:.6f}"
     if not devs:
@@ -421,8 +486,9 @@ def verdict(deviation: float) -> str:
 
 
 HEADER = (
-    "| workload | N | direction | RTD₁ | score s | both dirs s | cone s | giotto-ph(2) s | tda s "
-    "| ripser H1(μ) s | cone/score | giotto/score | tda/score | ripser/score | totals agree |\n"
+    "| workload | N | direction | RTD₁ | score s (GB) | both dirs s (GB) | cone s (GB) "
+    "| giotto-ph(2) s (GB) | tda s (GB) | ripser H1(μ) s (GB) "
+    "| cone/score | giotto/score | tda/score | ripser/score | totals agree |\n"
     "| --- | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: "
     "| ---: | --- |"
 )
@@ -432,16 +498,16 @@ def format_row(row: Row, budget: float) -> str:
     t = row.timings
     score = t["score"]
     rtd_value = f"{score.total:.4f}" if score.total is not None else "—"
-    both = _fmt_time(row.both) if row.both is not None else ""
+    both = _fmt_cell(row.both) if row.both is not None else ""
     cells = [
         row.workload,
         str(row.n),
         row.direction,
         rtd_value,
-        _fmt_time(score),
+        _fmt_cell(score),
         both,
-        *(_fmt_time(t[m]) for m in METHODS[1:]),
-        _fmt_time(row.ripser),
+        *(_fmt_cell(t[m]) for m in METHODS[1:]),
+        _fmt_cell(row.ripser),
         *(_fmt_ratio(t[m], score, budget) for m in METHODS[1:]),
         _fmt_ratio(row.ripser, score, budget),
         agreement(row),
@@ -510,30 +576,54 @@ def machine() -> str:
     )
 
 
-def timed_or_skipped(fn: Callable[[], object], n: int, h: History, budget: float) -> Timing:
-    """Time ``fn`` unless the method already went over budget or is predicted to."""
+def skip_reason(n: int, h: History, budget: float) -> str | None:
+    """Why a method is not timed at ``n``: it already went over budget or is predicted to."""
     if h.over:
-        return Timing(note="> budget")
+        return "> budget"
     pred = h.predicted(n)
     if pred is not None and pred > 2 * budget:
         h.over = True
-        return Timing(note=f"> budget (pred. {pred:.0f} s)")
+        return f"> budget (pred. {pred:.0f} s)"
+    return None
+
+
+def timed_or_skipped(fn: Callable[[], object], n: int, h: History, budget: float) -> Timing:
+    """Time ``fn`` unless :func:`skip_reason` gives a reason not to."""
+    reason = skip_reason(n, h, budget)
+    if reason is not None:
+        return Timing(note=reason)
     t = measure(fn, budget)
     if t.seconds is not None:
         h.points.append((n, t.seconds))
+        if t.peak is not None:
+            h.peaks[n] = t.peak
     elif t.note.startswith(">"):
         h.over = True
     return t
 
 
-def _both(w: np.ndarray, wt: np.ndarray) -> tuple[float, float]:
+def _both(w: np.ndarray, wt: np.ndarray) -> tuple[tuple[float, float], tuple[float, float]]:
+    """(RTD_1, H1(μ) term) of both directions from one call, as one ``rtd`` trial computes."""
     forward, backward = identity_terms(w, wt, both=True)
     assert backward is not None
-    return forward.total, backward.total
+    return (forward.total, forward.h1_mu), (backward.total, backward.h1_mu)
 
 
-def run_workload(name: str, sizes: list[int], budget: float, report: Report) -> list[Row]:
-    """All rows of one workload; fills ``HISTORIES`` for the exponents."""
+NOT_RUN = "—"  # the note of a method not run: N above --max-n
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Per-cell budgets and size limits of a run."""
+
+    budget: float  # seconds, every method but the score path
+    max_n: int  # largest N for every method but the score's both-directions call and Ripser
+    score_budget: float  # seconds, the score path (both calls)
+
+
+def run_workload(name: str, sizes: list[int], limits: Limits, report: Report) -> list[Row]:
+    """All rows of one workload; fills ``HISTORIES`` for the exponents and the scaling table.
+    Above ``limits.max_n`` only the score's both-directions call and Ripser run."""
     work = WORKLOADS[name]
     rows: list[Row] = []
     for n in sizes:
@@ -541,46 +631,69 @@ def run_workload(name: str, sizes: list[int], budget: float, report: Report) -> 
             continue
         p, q = work.make(n)
         w, wt = normalized_distances(p), normalized_distances(q, name="Q")
+        del p, q
         both = timed_or_skipped(
             functools.partial(_both, w, wt),
             n,
             HISTORIES.setdefault((name, "both", "score"), History()),
-            budget,
+            limits.score_budget,
         )
-        both_totals = both.total if isinstance(both.total, tuple) else (None, None)
+        both_results = both.total if isinstance(both.total, tuple) else (None, None)
         for k, (label, pair) in enumerate((("P → Q", (w, wt)), ("Q → P", (wt, w)))):
-            timings: dict[str, Timing] = {}
-            for method in METHODS:
-                h = HISTORIES.setdefault((name, label, method), History())
-                fn = functools.partial(RUNNERS[method], *pair)
-                timings[method] = timed_or_skipped(fn, n, h, budget)
+            timings = {
+                method: direction_timing(name, label, method, pair, n, limits) for method in METHODS
+            }
+            score_result = timings["score"].total
+            if isinstance(score_result, tuple):  # (RTD_1, H1(μ) term) -> the table's total
+                timings["score"].total, h1_mu = score_result
+            else:  # above --max-n: both from the both-directions call
+                total, h1_mu = both_results[k] or (None, None)
+                timings["score"] = Timing(note=NOT_RUN, total=total)
             # the both-directions call is timed once, on the P → Q row; both totals are checked
-            row_both = Timing(both.seconds if k == 0 else None, both_totals[k], both.note)
+            row_both = Timing(
+                both.seconds if k == 0 else None,
+                both_results[k][0] if both_results[k] else None,
+                both.note,
+                peak=both.peak if k == 0 else None,
+            )
             if k == 1 and both.seconds is not None:
                 row_both.note = "″"
-            row = Row(name, n, label, timings, row_both)
             h = HISTORIES.setdefault((name, label, "ripser"), History())
-            row.ripser, row.h1_mu = ripser_h1(*pair, n, h, budget)
+            row = Row(name, n, label, timings, row_both, ripser_h1(*pair, n, h, limits.budget))
+            row.h1_mu = h1_mu
             rows.append(row)
-            report.add(format_row(row, budget))
+            report.add(format_row(row, limits.budget))
             stamp = datetime.now(UTC).strftime("%H:%M:%S")
             print(f"  [{stamp}] {name} N={n} {label}: {agreement(row)}", file=sys.stderr)
     return rows
 
 
-def ripser_h1(
-    w: np.ndarray, w_tilde: np.ndarray, n: int, h: History, budget: float
-) -> tuple[Timing, float | None]:
-    """Ripser's H1(μ) of this direction, timed on its own file, and the identity's H1(μ) term
-    (computed untimed) to check it against."""
-    if h.over:
-        return Timing(note="> budget"), None
+def direction_timing(
+    name: str, label: str, method: str, pair: Pair, n: int, limits: Limits
+) -> Timing:
+    """One method on one direction, or NOT_RUN above ``limits.max_n``."""
+    if n > limits.max_n:
+        return Timing(note=NOT_RUN)
+    budget = limits.score_budget if method == "score" else limits.budget
+    h = HISTORIES.setdefault((name, label, method), History())
+    return timed_or_skipped(functools.partial(RUNNERS[method], *pair), n, h, budget)
+
+
+def ripser_h1(w: np.ndarray, w_tilde: np.ndarray, n: int, h: History, budget: float) -> Timing:
+    """Ripser's H1(μ) of this direction, timed on its own file (written only when Ripser is
+    to run: the file of μ at N = 10,000 takes a minute to write)."""
+    reason = skip_reason(n, h, budget)
+    if reason is not None:
+        return Timing(note=reason)
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "mu.lower_distance"
         write_lower_distance(cross_matrices(w, w_tilde)[1], path)
         timing = timed_or_skipped(functools.partial(run_ripser, path), n, h, budget)
-    forward, _ = identity_terms(w, w_tilde, both=False)
-    return timing, forward.h1_mu
+    if isinstance(timing.total, tuple):  # Ripser's own process, not the Python around it
+        timing.peak = timing.total[2]
+        if timing.peak is not None:
+            h.peaks[n] = timing.peak
+    return timing
 
 
 HISTORIES: dict[tuple[str, str, str], History] = {}
@@ -648,6 +761,76 @@ def exponents_table(names: list[str]) -> list[str]:
     return lines
 
 
+def scaling_table(names: list[str], sizes: list[int]) -> list[str]:
+    """The score path's both-directions call (one ``rtd`` trial) per workload and N: seconds,
+    peak GB, growth exponents, bytes per N² at the largest N that ran."""
+    lines = [
+        "| workload | " + " | ".join(f"N = {n}" for n in sizes) + " | exponent | exponent "
+        "N ≥ 1000 | B/N² at largest N |",
+        "| --- |" + " ---: |" * (len(sizes) + 3),
+    ]
+    for name in names:
+        h = HISTORIES.get((name, "both", "score"), History())
+        seconds = dict(h.points)
+        cells = [
+            _fmt_cell(Timing(seconds[n], peak=h.peaks.get(n))) if n in seconds else "—"
+            for n in sizes
+        ]
+        large = [(n, t) for n, t in h.points if n >= 1000]
+        per_n2 = "—"
+        if h.points and h.points[-1][0] in h.peaks:
+            n = h.points[-1][0]
+            per_n2 = f"{h.peaks[n] / n**2:.1f} (N = {n})"
+        lines.append(
+            f"| {name} | " + " | ".join(cells) + f" | {exponent(h.points)} | {exponent(large)} "
+            f"| {per_n2} |"
+        )
+    return lines
+
+
+def _sig3(x: float) -> str:
+    """Three significant digits, never in exponent notation."""
+    if x == 0 or not np.isfinite(x):
+        return f"{x:.2f}"
+    return f"{x:.{max(0, 2 - int(np.floor(np.log10(abs(x)))))}f}"
+
+
+def _seconds(t: float) -> str:
+    return _fmt_time(Timing(t))
+
+
+def per_trial_table(rows: list[Row], budget: float) -> list[str]:
+    """What one ``rtd`` trial computes, both directions of one pair: the score's one call
+    against the sum of each engine's two runs ("> budget" when either ran past it)."""
+    lines = [
+        "| workload | N | RTD₁ P→Q / Q→P | identity s | cone s | cone / identity "
+        "| giotto-ph(2) s | tda s |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+    ]
+    for forward, backward in zip(rows[::2], rows[1::2], strict=True):
+        both = forward.both.seconds if forward.both is not None else None
+        if both is None or forward.timings["cone"].note == NOT_RUN:
+            continue
+        totals = [r.timings["score"].total for r in (forward, backward)]
+        rtd_values = " / ".join("—" if v is None else _sig3(v) for v in totals)
+        sums: dict[str, float | None] = {}
+        for method in ("cone", "giotto-ph", "tda"):
+            seconds = [r.timings[method].seconds for r in (forward, backward)]
+            sums[method] = None if None in seconds else sum(s for s in seconds if s is not None)
+        cone = sums["cone"]
+        ratio = f"> {budget / both:,.0f}×" if cone is None else _times(cone / both)
+        shown = {m: f"> {budget:g}" if v is None else _seconds(v) for m, v in sums.items()}
+        lines.append(
+            f"| {forward.workload} | {forward.n} | {rtd_values} | {_seconds(both)} "
+            f"| {shown['cone']} | {ratio} | {shown['giotto-ph']} | {shown['tda']} |"
+        )
+    return lines
+
+
+def _times(ratio: float) -> str:
+    return f"{ratio:.2f}×" if ratio < 10 else f"{ratio:,.0f}×"
+
+
 def targets(rows: list[Row], e2e: dict[str, float]) -> list[str]:
     lines = []
     digits500 = [r for r in rows if r.workload == "digits-pca2" and r.n == 500]
@@ -669,18 +852,19 @@ def targets(rows: list[Row], e2e: dict[str, float]) -> list[str]:
     if not rows:
         return lines
     both_ran = [
-        r
+        (r, score, cone)
         for r in rows
-        if r.timings["score"].seconds is not None and r.timings["cone"].seconds is not None
+        for score, cone in ((r.timings["score"].seconds, r.timings["cone"].seconds),)
+        if score is not None and cone is not None
     ]
     slower = sorted(
-        (r for r in both_ran if r.timings["score"].seconds > r.timings["cone"].seconds),
-        key=lambda r: r.timings["cone"].seconds / r.timings["score"].seconds,
+        ((r, score, cone) for r, score, cone in both_ran if score > cone),
+        key=lambda cell: cell[2] / cell[1],
     )
     worst = "; ".join(
         f"{r.workload} N={r.n} {r.direction} {_fmt_time(r.timings['score'])} s vs "
         f"{_fmt_time(r.timings['cone'])} s"
-        for r in slower[:6]
+        for r, _, _ in slower[:6]
     )
     lines.append(
         f"- score path no slower than the cone barcode, per direction: slower in {len(slower)} of "
@@ -756,7 +940,22 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--quick", action="store_true", help="N = 100, 200; budget 2 s")
     parser.add_argument("--budget", type=float, default=60.0, help="seconds per cell")
-    parser.add_argument("--max-n", type=int, default=max(SIZES))
+    parser.add_argument(
+        "--max-n", type=int, default=MAX_N, help=f"largest N for every method (default {MAX_N})"
+    )
+    parser.add_argument(
+        "--score-max-n",
+        type=int,
+        default=max(SIZES),
+        help="largest N for the score path's both-directions call and Ripser (default "
+        f"{max(SIZES)}; at least --max-n)",
+    )
+    parser.add_argument(
+        "--score-budget",
+        type=float,
+        default=600.0,
+        help="seconds per score-path cell (default 600)",
+    )
     parser.add_argument(
         "--workloads",
         default=",".join(WORKLOADS),
@@ -778,7 +977,11 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     if args.quick:
         args.budget = min(args.budget, 2.0)
         args.max_n = min(args.max_n, max(QUICK_SIZES))
-    args.sizes = [n for n in (QUICK_SIZES if args.quick else SIZES) if n <= args.max_n]
+        args.score_max_n = min(args.score_max_n, max(QUICK_SIZES))
+    if args.score_max_n < args.max_n:
+        parser.error(f"--score-max-n ({args.score_max_n}) is below --max-n ({args.max_n})")
+    args.sizes = [n for n in (QUICK_SIZES if args.quick else SIZES) if n <= args.score_max_n]
+    args.limits = Limits(args.budget, args.max_n, args.score_budget)
     return args
 
 
@@ -799,7 +1002,10 @@ def main(argv: list[str] | None = None) -> None:
     )
     if args.names:
         report.add(
-            f"Per-cell budget {args.budget:g} s; sizes {', '.join(map(str, args.sizes))}.",
+            f"Per-cell budget {args.budget:g} s ({args.score_budget:g} s for the score path); "
+            f"sizes {', '.join(map(str, args.sizes))}: every method up to N = {args.max_n}, "
+            "above it the score's both-directions call and Ripser only. Cells: seconds (peak "
+            "GB above the measuring process's baseline, see the script's docstring).",
             "",
             "Workloads (P → Q): "
             + "; ".join(f"**{k}** {WORKLOADS[k].description}" for k in args.names)
@@ -813,6 +1019,7 @@ def main(argv: list[str] | None = None) -> None:
         report.add("")
     rows: list[Row] = []
     if args.names:
+        ripser_binary()  # compiled here when missing, not inside a timed cell
         report.add(
             "## One RTD_1 per direction (seconds; medians of 3–5 when under 1 s)",
             "",
@@ -822,12 +1029,27 @@ def main(argv: list[str] | None = None) -> None:
             HEADER,
         )
         for name in args.names:
-            rows.extend(run_workload(name, args.sizes, args.budget, report))
+            rows.extend(run_workload(name, args.sizes, args.limits, report))
         report.add(
             "",
             "## Growth exponents (slope of log time vs log N; sizes that ran, at least 3)",
             "",
             *exponents_table(args.names),
+            "",
+            "## Scaling of the score path: one `rtd` trial (both directions), seconds (GB)",
+            "",
+            "`identity_terms(w, w̃, both=True)` on the two float64 normalised matrices; "
+            "exponents are least-squares slopes of log time vs log N.",
+            "",
+            *scaling_table(args.names, args.sizes),
+            "",
+            "## Per trial (both directions): the identity against the engines",
+            "",
+            "The score's one both-directions call against the sum of each engine's two "
+            f"directions (> {args.budget:g}: a direction ran past the budget), N ≤ "
+            f"{args.max_n}.",
+            "",
+            *per_trial_table(rows, args.budget),
             "",
         )
     report.add(
