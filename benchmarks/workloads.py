@@ -33,8 +33,9 @@ float64) and timed with their own preparation (``cross_matrices``, the doubled m
 
 Sizes: N = 100, 200, 300, 500, 1000, 2000 for every method (``--max-n``, default 2000); the
 score path's both-directions call continues to N = 4000 and 10,000 (``--score-max-n``, default
-10,000), and so does Ripser while its budget allows; cells above ``--max-n`` show "—". Digits
-and MLP workloads stop at the 1797 digits.
+10,000) on the workloads of ``--scale-workloads`` (default all), and so does Ripser while its
+budget allows; cells above ``--max-n`` show "—". Digits and MLP workloads stop at the 1797
+digits.
 
 Each measurement runs in a forked child process that is killed when it exceeds its budget
 (``--budget`` seconds; ``--score-budget``, default 600, for the score path); a method over
@@ -619,6 +620,7 @@ class Limits:
     budget: float  # seconds, every method but the score path
     max_n: int  # largest N for every method but the score's both-directions call and Ripser
     score_budget: float  # seconds, the score path (both calls)
+    scaled: frozenset[str]  # the workloads that continue above max_n
 
 
 def run_workload(name: str, sizes: list[int], limits: Limits, report: Report) -> list[Row]:
@@ -628,6 +630,8 @@ def run_workload(name: str, sizes: list[int], limits: Limits, report: Report) ->
     rows: list[Row] = []
     for n in sizes:
         if work.max_n is not None and n > work.max_n:
+            continue
+        if n > limits.max_n and name not in limits.scaled:
             continue
         p, q = work.make(n)
         w, wt = normalized_distances(p), normalized_distances(q, name="Q")
@@ -761,30 +765,24 @@ def exponents_table(names: list[str]) -> list[str]:
     return lines
 
 
-def scaling_table(names: list[str], sizes: list[int]) -> list[str]:
+def scaling_table(names: list[str]) -> list[str]:
     """The score path's both-directions call (one ``rtd`` trial) per workload and N: seconds,
-    peak GB, growth exponents, bytes per N² at the largest N that ran."""
+    peak GB, bytes per N², and on each workload's last row the growth exponents over all sizes
+    that ran and over N ≥ 1000 (where the fixed costs no longer dominate)."""
     lines = [
-        "| workload | " + " | ".join(f"N = {n}" for n in sizes) + " | exponent | exponent "
-        "N ≥ 1000 | B/N² at largest N |",
-        "| --- |" + " ---: |" * (len(sizes) + 3),
+        "| workload | N | seconds | peak GB | bytes / N² | exponent (sizes) |",
+        "| --- | ---: | ---: | ---: | ---: | --- |",
     ]
     for name in names:
         h = HISTORIES.get((name, "both", "score"), History())
-        seconds = dict(h.points)
-        cells = [
-            _fmt_cell(Timing(seconds[n], peak=h.peaks.get(n))) if n in seconds else "—"
-            for n in sizes
-        ]
-        large = [(n, t) for n, t in h.points if n >= 1000]
-        per_n2 = "—"
-        if h.points and h.points[-1][0] in h.peaks:
-            n = h.points[-1][0]
-            per_n2 = f"{h.peaks[n] / n**2:.1f} (N = {n})"
-        lines.append(
-            f"| {name} | " + " | ".join(cells) + f" | {exponent(h.points)} | {exponent(large)} "
-            f"| {per_n2} |"
-        )
+        for k, (n, seconds) in enumerate(h.points):
+            peak = h.peaks.get(n)
+            gb, per_n2 = ("—", "—") if peak is None else (_fmt_gb(peak), f"{peak / n**2:.1f}")
+            slopes = ""
+            if k == len(h.points) - 1:
+                large = [(m, t) for m, t in h.points if m >= 1000]
+                slopes = exponent(h.points) + ("; " + exponent(large) if len(large) >= 3 else "")
+            lines.append(f"| {name} | {n} | {_seconds(seconds)} | {gb} | {per_n2} | {slopes} |")
     return lines
 
 
@@ -951,6 +949,10 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         f"{max(SIZES)}; at least --max-n)",
     )
     parser.add_argument(
+        "--scale-workloads",
+        help="comma-separated workloads that continue above --max-n (default: all of them)",
+    )
+    parser.add_argument(
         "--score-budget",
         type=float,
         default=600.0,
@@ -974,6 +976,10 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     if unknown:
         parser.error(f"unknown workload(s) {unknown}; choose from {', '.join(WORKLOADS)}")
     args.names = names
+    scaled = names if args.scale_workloads is None else args.scale_workloads.split(",")
+    scaled = [s.strip() for s in scaled if s.strip()]
+    if not set(scaled) <= set(names):
+        parser.error(f"--scale-workloads {scaled} must be among --workloads {names}")
     if args.quick:
         args.budget = min(args.budget, 2.0)
         args.max_n = min(args.max_n, max(QUICK_SIZES))
@@ -981,7 +987,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     if args.score_max_n < args.max_n:
         parser.error(f"--score-max-n ({args.score_max_n}) is below --max-n ({args.max_n})")
     args.sizes = [n for n in (QUICK_SIZES if args.quick else SIZES) if n <= args.score_max_n]
-    args.limits = Limits(args.budget, args.max_n, args.score_budget)
+    args.limits = Limits(args.budget, args.max_n, args.score_budget, frozenset(scaled))
     return args
 
 
@@ -1004,7 +1010,9 @@ def main(argv: list[str] | None = None) -> None:
         report.add(
             f"Per-cell budget {args.budget:g} s ({args.score_budget:g} s for the score path); "
             f"sizes {', '.join(map(str, args.sizes))}: every method up to N = {args.max_n}, "
-            "above it the score's both-directions call and Ripser only. Cells: seconds (peak "
+            "above it the score's both-directions call and Ripser only, on "
+            + (", ".join(sorted(args.limits.scaled)) or "no workload")
+            + ". Cells: seconds (peak "
             "GB above the measuring process's baseline, see the script's docstring).",
             "",
             "Workloads (P → Q): "
@@ -1036,12 +1044,12 @@ def main(argv: list[str] | None = None) -> None:
             "",
             *exponents_table(args.names),
             "",
-            "## Scaling of the score path: one `rtd` trial (both directions), seconds (GB)",
+            "## Scaling of the score path: one `rtd` trial (both directions)",
             "",
             "`identity_terms(w, w̃, both=True)` on the two float64 normalised matrices; "
             "exponents are least-squares slopes of log time vs log N.",
             "",
-            *scaling_table(args.names, args.sizes),
+            *scaling_table(args.names),
             "",
             "## Per trial (both directions): the identity against the engines",
             "",
