@@ -395,6 +395,7 @@ class History:
     points: list[tuple[int, float]] = field(default_factory=list)
     peaks: dict[int, int] = field(default_factory=dict)  # N -> bytes, where measured
     over: bool = False
+    stop: tuple[int, str] | None = None  # the first N not timed, and why: "> 600 s"
 
     def predicted(self, n: int) -> float | None:
         if not self.points:
@@ -583,7 +584,7 @@ def skip_reason(n: int, h: History, budget: float) -> str | None:
         return "> budget"
     pred = h.predicted(n)
     if pred is not None and pred > 2 * budget:
-        h.over = True
+        h.over, h.stop = True, (n, f"predicted {pred:.0f} s > 2 × {budget:g} s")
         return f"> budget (pred. {pred:.0f} s)"
     return None
 
@@ -599,7 +600,7 @@ def timed_or_skipped(fn: Callable[[], object], n: int, h: History, budget: float
         if t.peak is not None:
             h.peaks[n] = t.peak
     elif t.note.startswith(">"):
-        h.over = True
+        h.over, h.stop = True, (n, f"> {budget:g} s")
     return t
 
 
@@ -783,6 +784,8 @@ def scaling_table(names: list[str]) -> list[str]:
                 large = [(m, t) for m, t in h.points if m >= 1000]
                 slopes = exponent(h.points) + ("; " + exponent(large) if len(large) >= 3 else "")
             lines.append(f"| {name} | {n} | {_seconds(seconds)} | {gb} | {per_n2} | {slopes} |")
+        if h.stop is not None:
+            lines.append(f"| {name} | {h.stop[0]} | {h.stop[1]} | — | — | |")
     return lines
 
 
