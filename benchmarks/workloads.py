@@ -814,18 +814,28 @@ def per_trial_table(rows: list[Row], budget: float) -> list[str]:
             continue
         totals = [r.timings["score"].total for r in (forward, backward)]
         rtd_values = " / ".join("—" if v is None else _sig3(v) for v in totals)
-        sums: dict[str, float | None] = {}
-        for method in ("cone", "giotto-ph", "tda"):
-            seconds = [r.timings[method].seconds for r in (forward, backward)]
-            sums[method] = None if None in seconds else sum(s for s in seconds if s is not None)
+        sums = {m: _pair_sum(forward.timings[m], backward.timings[m], budget) for m in METHODS[1:]}
+        shown = {m: v if isinstance(v, str) else _seconds(v) for m, v in sums.items()}
         cone = sums["cone"]
-        ratio = f"> {budget / both:,.0f}×" if cone is None else _times(cone / both)
-        shown = {m: f"> {budget:g}" if v is None else _seconds(v) for m, v in sums.items()}
+        if isinstance(cone, float):
+            ratio = _times(cone / both)
+        else:
+            ratio = f"> {budget / both:,.0f}×" if cone.startswith(">") else "—"
         lines.append(
             f"| {forward.workload} | {forward.n} | {rtd_values} | {_seconds(both)} "
             f"| {shown['cone']} | {ratio} | {shown['giotto-ph']} | {shown['tda']} |"
         )
     return lines
+
+
+def _pair_sum(forward: Timing, backward: Timing, budget: float) -> float | str:
+    """Seconds of both directions together; "> budget" when one ran past it, "error" when one
+    failed (the per-direction table says how)."""
+    if forward.seconds is not None and backward.seconds is not None:
+        return forward.seconds + backward.seconds
+    if any(t.note.startswith("error") for t in (forward, backward)):
+        return "error"
+    return f"> {budget:g}"
 
 
 def _times(ratio: float) -> str:
