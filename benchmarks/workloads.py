@@ -3,7 +3,8 @@
 Usage::
 
     python benchmarks/workloads.py --quick                  # smoke run, 2-3 min on 2 cores
-    python benchmarks/workloads.py --budget 30 --out benchmarks/results/workloads.md
+    python benchmarks/workloads.py --budget 20 --scale-workloads widths,proj-2,one-hot,rings
+    # ... --out benchmarks/results/workloads.md: the committed run, 35 min on 2 busy cores
     python benchmarks/workloads.py --workloads digits-pca2,proj-2 --e2e-barcode
     python benchmarks/workloads.py --max-n 1000 --score-max-n 4000 --no-e2e
 
