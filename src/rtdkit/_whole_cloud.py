@@ -24,7 +24,13 @@ from rtdkit._trials import take_subset
 from rtdkit._validation import FloatArray
 from rtdkit.distances import check_float32_range, normalized_distances, zero_floor
 
-__all__ = ["IdentityMatrices", "identity_matrices", "identity_trial", "identity_trials"]
+__all__ = [
+    "IdentityMatrices",
+    "identity_matrices",
+    "identity_trial",
+    "identity_trials",
+    "threads_per_trial",
+]
 
 Float32Matrix = NDArray[np.float32]
 
@@ -181,9 +187,11 @@ def identity_trial(
     metric: str,
     normalize: str | float | None,
     symmetric: bool,
+    threads: int = 1,
 ) -> tuple[float, float]:
     """RTD_1(P, Q) and RTD_1(Q, P) (NaN when not ``symmetric``) of two validated clouds (or
-    precomputed matrices) through the float32 route.
+    precomputed matrices) through the float32 route, on ``threads`` threads (the same totals
+    for any number: ``docs/score.md``, "Threads").
 
     Examples
     --------
@@ -195,7 +203,7 @@ def identity_trial(
 
     check_points(len(p))  # before any N x N allocation
     matrices = identity_matrices(p, q, metric=metric, normalize=normalize, both=symmetric)
-    forward, backward = identity_terms_f32(matrices)
+    forward, backward = identity_terms_f32(matrices, threads=threads)
     return forward.total, backward.total if backward is not None else float("nan")
 
 
@@ -211,13 +219,15 @@ def identity_trials(
 ) -> FloatArray:
     """The trials of :func:`rtdkit.rtd` without shuffles, one :func:`identity_trial` on the
     rows of each index set, on ``n_jobs`` threads: a ``(trials, 2)`` array of both directions
-    (``(trials, 1)`` when not ``symmetric``)."""
+    (``(trials, 1)`` when not ``symmetric``). Trials run side by side first; the threads
+    left over (fewer trials than ``n_jobs``: a whole cloud is one trial) go inside each."""
     metric = options.metric
+    threads = threads_per_trial(n_jobs, len(index_sets))
 
     def trial(idx: NDArray[np.intp]) -> tuple[float, ...]:
         a, b = take_subset(p, idx, metric), take_subset(q, idx, metric)
         totals = identity_trial(
-            a, b, metric=metric, normalize=options.normalize, symmetric=symmetric
+            a, b, metric=metric, normalize=options.normalize, symmetric=symmetric, threads=threads
         )
         return totals if symmetric else totals[:1]
 
@@ -225,3 +235,15 @@ def identity_trials(
         trial, index_sets, n_jobs=n_jobs, description="RTD trials", progress=progress
     )
     return np.array(observed, dtype=np.float64).reshape(len(index_sets), -1)
+
+
+def threads_per_trial(n_jobs: int, trials: int) -> int:
+    """The threads each of ``trials`` trials gets when ``n_jobs`` threads run them, trials
+    side by side first.
+
+    Examples
+    --------
+    >>> threads_per_trial(4, 1), threads_per_trial(4, 3), threads_per_trial(2, 10)
+    (4, 1, 1)
+    """
+    return max(1, n_jobs // max(trials, 1))
