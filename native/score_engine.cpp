@@ -137,30 +137,21 @@ class RipsH1 {
     RipsH1(const Rows& mu, MuSide& out) : mu_(mu), out_(out) {}
 
     void run(const Progress& progress, int threads) {
-        const int n = mu_.size();
-        const std::vector<u64> order = rtdcore::edges_in_reverse_order(
-            mu_.data(), n, out_.radius, [](u32, float) { return true; });
-        Ticker ticker(progress, static_cast<i64>(order.size()));
-        std::vector<char> kind = kruskal(order, ticker);
-        rtdcore::H1Reducer<rtdcore::PlainRips> reducer(mu_.data(), n, out_.radius, nullptr);
-        mark_apparent(order, reducer, kind, progress, threads);
-        for (std::size_t k = 0; k < order.size(); ++k) {
+        rtdcore::H1Reducer<rtdcore::PlainRips> reducer(mu_.data(), mu_.size(), out_.radius,
+                                                       nullptr);
+        const std::vector<u64> columns = columns_to_reduce(reducer, progress, threads);
+        Ticker ticker(progress, static_cast<i64>(columns.size()));
+        for (std::size_t k = 0; k < columns.size(); ++k) {
             ticker.tick(static_cast<i64>(k));
-            if (kind[k] == kTree) continue;  // cleared: negative in dimension 0
-            ++out_.counters.h1_columns;
-            if (kind[k] == kApparent) {  // a bar of length 0: nothing to record
-                ++out_.counters.h1_apparent;
-                continue;
-            }
             ++out_.counters.h1_reduced;
-            const auto [u, v] = edge_vertices(rtdcore::record_edge(order[k]));
+            const auto [u, v] = edge_vertices(rtdcore::record_edge(columns[k]));
             rtdcore::Priority pivot;
             u32 position;
             if (!reducer.reduce(u, v, ticker, static_cast<i64>(k), pivot, position))
                 // Unreachable in theory: Rips(mu) is a cone at the radius.
                 throw std::logic_error(
                     "score engine: an H1 class of Rips(mu) outlived the enclosing radius");
-            const float birth = rtdcore::record_value(order[k]);
+            const float birth = rtdcore::record_value(columns[k]);
             if (!(pivot.value() > birth)) continue;  // zero length: no bar, no coordinate
             const auto [du, dv] = edge_vertices(reducer.latest_facet(pivot.index()).second);
             out_.bars.push_back(Bar{birth, pivot.value(), point_edge(u, v), point_edge(du, dv)});
@@ -170,6 +161,30 @@ class RipsH1 {
     }
 
    private:
+    // The columns that need a reduction, in reverse filtration order (records as
+    // edges_in_reverse_order's). Every edge up to the radius is listed (8 bytes each, up to
+    // 4 bytes per N²), cleared or checked for an apparent pair here, and the list is freed
+    // before the first reduction: the reducer's neighbour lists, built during the reductions
+    // (up to 4 bytes per N² more), never coexist with it.
+    std::vector<u64> columns_to_reduce(const rtdcore::H1Reducer<rtdcore::PlainRips>& reducer,
+                                       const Progress& progress, int threads) {
+        const std::vector<u64> order = rtdcore::edges_in_reverse_order(
+            mu_.data(), mu_.size(), out_.radius, [](u32, float) { return true; });
+        Ticker ticker(progress, static_cast<i64>(order.size()));
+        std::vector<char> kind = kruskal(order, ticker);
+        mark_apparent(order, reducer, kind, progress, threads);
+        std::vector<u64> columns;
+        for (std::size_t k = 0; k < order.size(); ++k) {
+            if (kind[k] == kTree) continue;  // cleared: negative in dimension 0
+            ++out_.counters.h1_columns;
+            if (kind[k] == kApparent)  // a bar of length 0: nothing to record
+                ++out_.counters.h1_apparent;
+            else
+                columns.push_back(order[k]);
+        }
+        return columns;
+    }
+
     // What each position of the reverse order is: a tree edge (cleared), a column that forms
     // an apparent pair at once, or a column to reduce.
     enum Kind : char { kColumn = 0, kTree = 1, kApparent = 2 };
@@ -413,13 +428,10 @@ Terms compute_terms(const T* mu, const std::vector<const T*>& ws, int n, int thr
                     const Progress& progress) {
     Terms out;
     out.mu = compute_mu_side(mu, n, progress, threads);
-    out.ws.resize(ws.size());
-    // Each w side reads w, mu and the mu side and writes its own result. Tasks start in index
-    // order and check their input before any progress call, so a bad w is reported as in the
-    // serial order whatever the threads.
-    rtdpar::run_tasks(ws.size(), threads, progress, [&](std::size_t k, const Progress& report) {
-        out.ws[k] = compute_w_side(ws[k], mu, n, out.mu, report);
-    });
+    // The w sides one after the other: two image reductions at once could hold two lists of
+    // w's edges (up to 4 bytes per N² each) where one did, and the faster side is the smaller
+    // one (docs/score.md, "Threads").
+    for (const T* w : ws) out.ws.push_back(compute_w_side(w, mu, n, out.mu, progress));
     return out;
 }
 

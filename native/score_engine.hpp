@@ -83,10 +83,8 @@ template <typename T>
 WSide compute_w_side(const T* w, const T* mu, int n, const MuSide& mu_side,
                      const Progress& progress = {});
 
-// The mu side and the side of each w (ws: n x n, as for compute_w_side), on up to `threads`
-// threads: the apparent-pair scan of Rips(mu) in chunks, then the w sides side by side. The
-// same results as compute_mu_side and then compute_w_side for each w in turn, for any number
-// of threads; progress is called from the calling thread only (parallel.hpp).
+// The mu side (on `threads` threads, as compute_mu_side) and then the side of each w (ws:
+// n x n, as for compute_w_side) in turn: the same results for any number of threads.
 struct Terms {
     MuSide mu;
     std::vector<WSide> ws;

@@ -103,7 +103,7 @@ NB_MODULE(_score, m) {
           "spanning tree of w and the image bars of H1 Rips(w) -> H1 Rips(mu); returns "
           "(mu_terms, [w_terms, ...]) with float32 values as float64 and critical edges (pairs "
           "of points). mu and ws are all float64 or all float32 (read in place, no -0.0). progress(done, total) is called about every 0.2 s; Ctrl-C interrupts "
-          "the computation. threads (>= 1): the apparent pairs of Rips(mu) in chunks and the "
-          "ws side by side on that many threads, the same results for any number. Bad input "
-          "raises ValueError.");
+          "the computation. threads (>= 1): the apparent pairs of Rips(mu) are found in chunks on "
+          "that many threads, with the same results for any number. Bad input raises "
+          "ValueError.");
 }

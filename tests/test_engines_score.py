@@ -263,8 +263,8 @@ def test_native_input_errors_are_rtd_input_errors(defect: str, message: str) -> 
 
 @pytest.mark.parametrize("threads", [1, 2, 3])
 def test_threaded_input_errors_name_the_first_bad_matrix(threads: int) -> None:
-    """The w sides run side by side on threads > 1; the error is still the first bad w's, as
-    serially, and reaches Python as an RTDInputError once every thread has stopped."""
+    """On any number of threads the error is the first bad w's, as serially, and reaches
+    Python as an RTDInputError."""
     w = normalized_distances(np.random.default_rng(0).normal(size=(60, 3)))
     asymmetric, diagonal = w.copy(), w.copy()
     asymmetric[2, 5] += 0.5

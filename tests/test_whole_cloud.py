@@ -242,8 +242,8 @@ def _assert_same_terms(a: IdentityTerms | None, b: IdentityTerms | None) -> None
 def test_threads_inside_a_trial_give_the_same_terms_bit_for_bit(
     kind: str, metric: str, normalize: str | None
 ) -> None:
-    """The engine's threads (apparent pairs of Rips(mu) in chunks, both directions side by
-    side) change nothing: every term, bar, critical edge and counter equals the serial run's."""
+    """The engine's threads (the apparent pairs of Rips(mu) in chunks) change nothing: every
+    term, bar, critical edge and counter equals the serial run's."""
     p, q = _family(kind, 150, seed=7 + len(kind))
     if metric == "cosine":
         p, q = p + 1.0, q + 1.0

@@ -135,7 +135,7 @@ def identity_terms_f32(
     whole-cloud route: no float64 N x N matrix, no copy).
 
     ``threads``: the engine's threads for this one trial (the apparent pairs of Rips(mu) in
-    chunks, the two directions side by side); the terms are the same for any number.
+    chunks); the terms are the same for any number.
 
     Examples
     --------
