@@ -255,6 +255,31 @@ def test_threads_inside_a_trial_give_the_same_terms_bit_for_bit(
             _assert_same_terms(a, b)
 
 
+@pytest.mark.parametrize("kind", ["related", "ties", "duplicates", "near-duplicates"])
+@pytest.mark.parametrize("metric", ["euclidean", "cosine"])
+def test_threads_give_the_same_matrices_bit_for_bit(kind: str, metric: str) -> None:
+    """Euclidean distances in blocks of rows on 2 or 3 threads: the very same float32
+    matrices (and the same choice of one mu or two) as on one thread and the float64 route."""
+    if kind == "near-duplicates":
+        rng = np.random.default_rng(5)
+        p, q = _near_duplicates(rng, 101, 3, 1e-6), _near_duplicates(rng, 101, 2, 3e-6)
+    else:
+        p, q = _family(kind, 101, seed=3)
+    if metric == "cosine":
+        p, q = p + 1.0, q + 1.0
+    _assert_matrices_match(p, q, metric, "quantile")
+    serial = identity_matrices(p, q, metric=metric, normalize="quantile")
+    for threads in (2, 3):
+        threaded = identity_matrices(p, q, metric=metric, normalize="quantile", threads=threads)
+        assert (threaded.mu_tilde is threaded.mu) == (serial.mu_tilde is serial.mu)
+        for a, b in zip(
+            (serial.w, serial.mu, serial.w_tilde, serial.mu_tilde),
+            (threaded.w, threaded.mu, threaded.w_tilde, threaded.mu_tilde),
+            strict=True,
+        ):
+            assert a is not None and b is not None and a.tobytes() == b.tobytes()
+
+
 def test_threads_with_two_rips_complexes_give_the_same_terms() -> None:
     """Near-duplicates on either side of the two floors: the directions have different mu
     (two engine calls), each threaded."""
@@ -283,3 +308,11 @@ def test_n_jobs_gives_its_spare_threads_to_a_whole_cloud(monkeypatch: pytest.Mon
         assert r.samples.tobytes() == results[0].samples.tobytes()
     rtdkit.rtd(p, q, batch=50, trials=2, n_jobs=5)  # trials side by side first
     assert seen[-2:] == [2, 2]
+
+
+@pytest.mark.parametrize("n_jobs", [1, 2])
+def test_distances_that_overflow_are_refused_on_any_number_of_threads(n_jobs: int) -> None:
+    p = np.random.default_rng(0).normal(size=(30, 3))
+    p[4] = 1e200  # its distances to the others overflow float64
+    with pytest.raises(rtdkit.RTDInputError, match="overflow float64"):
+        rtdkit.rtd(p, p[:, :2], batch=None, n_jobs=n_jobs)
