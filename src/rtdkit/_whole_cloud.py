@@ -1,7 +1,7 @@
 """The identity's float32 matrices for whole clouds, one float64 matrix at a time.
 
 ``rtd(P, Q, batch=None)``, ``rtd_trial`` and every ``rtd`` trial without shuffles compute RTD_1
-through :func:`identity_matrices` and the score engine, which reads them in place: about 21
+through :func:`identity_matrices` and the score engine, which reads them in place: about 17
 bytes per N² at peak instead of the float64 route's 60, with the same totals bit for bit
 (``docs/score.md``, "Whole clouds").
 """
