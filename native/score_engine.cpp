@@ -213,6 +213,8 @@ class RipsH1 {
                                   const auto [u, v] = edge_vertices(rtdcore::record_edge(order[k]));
                                   if (reducer.apparent_at_start(u, v)) kind[k] = kApparent;
                               }
+                              // short chunks never reach the ticker's 0.2 s: report each end
+                              if (report) report(static_cast<i64>(end), static_cast<i64>(size));
                           });
     }
 
@@ -231,7 +233,7 @@ class RipsH1 {
             while (parent[x] != x) x = parent[x] = parent[parent[x]];
             return x;
         };
-        std::vector<char> in_tree(order.size(), kColumn);
+        std::vector<char> kind(order.size(), kColumn);
         const std::size_t tree_size = parent.size() - 1;
         for (std::size_t k = order.size(); k-- > 0 && out_.mst.size() < tree_size;) {
             ticker.tick(0);
@@ -239,11 +241,11 @@ class RipsH1 {
             const u32 a = find(u), b = find(v);
             if (a == b) continue;
             parent[a] = b;
-            in_tree[k] = kTree;
+            kind[k] = kTree;
             out_.mst.push_back(Edge{rtdcore::record_value(order[k]), static_cast<std::int32_t>(u),
                                     static_cast<std::int32_t>(v)});
         }
-        return in_tree;
+        return kind;
     }
 
     const Rows& mu_;
