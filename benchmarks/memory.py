@@ -12,7 +12,8 @@ Compared in the same run: ``cross_barcode`` (float32 pipeline), the float64 rout
 ``rtd``'s barcode trials take (``barcode_from_distances`` on float64 normalised distance
 matrices), one ``rtd`` trial on all points through the identity (``rtd(batch=None)``, the
 default method: float32 matrices built one float64 matrix at a time, read in place by the score
-engine), and the same trial by the float64 route it replaced (both clouds' float64 matrices,
+engine), the same trial on two threads (``n_jobs=2``), and the same trial by the float64 route
+it replaced (both clouds' float64 matrices,
 ``identity_terms`` on them, as the trials with shuffles still run). The ``rtd`` rows use the
 widths pair of benchmarks/workloads.py (64-d against a related 32-d cloud); the barcode rows
 two independent 64-d Gaussian clouds.
@@ -58,6 +59,11 @@ elif route == "identity":
     q = p @ rng.standard_normal((64, 32)) + rng.standard_normal((n, 32))
     baseline = rss_bytes()
     bars = [rtdkit.rtd(p, q, batch=None, progress=False).value]
+elif route == "identity-threads":  # the same trial on 2 threads (docs/score.md, "Threads")
+    p = rng.standard_normal((n, 64))
+    q = p @ rng.standard_normal((64, 32)) + rng.standard_normal((n, 32))
+    baseline = rss_bytes()
+    bars = [rtdkit.rtd(p, q, batch=None, n_jobs=2, progress=False).value]
 elif route == "identity-float64":
     p = rng.standard_normal((n, 64))
     q = p @ rng.standard_normal((64, 32)) + rng.standard_normal((n, 32))
@@ -98,6 +104,7 @@ def main() -> None:
         ("cross_barcode", "cross_barcode(P, Q)"),
         ("float64", "barcode_from_distances (float64, as rtd)"),
         ("identity", "rtd(P, Q, batch=None): one identity trial"),
+        ("identity-threads", "rtd(P, Q, batch=None), n_jobs=2 threads"),
         ("identity-float64", "the same trial, float64 route (before)"),
     )
     results = {}

@@ -17,6 +17,7 @@
 #include <type_traits>
 #include <utility>
 
+#include "parallel.hpp"
 #include "rips_core.hpp"
 
 namespace rtdscore {
@@ -135,30 +136,22 @@ class RipsH1 {
    public:
     RipsH1(const Rows& mu, MuSide& out) : mu_(mu), out_(out) {}
 
-    void run(const Progress& progress) {
-        const int n = mu_.size();
-        const std::vector<u64> order = rtdcore::edges_in_reverse_order(
-            mu_.data(), n, out_.radius, [](u32, float) { return true; });
-        Ticker ticker(progress, static_cast<i64>(order.size()));
-        const std::vector<char> in_tree = kruskal(order, ticker);
-        rtdcore::H1Reducer<rtdcore::PlainRips> reducer(mu_.data(), n, out_.radius, nullptr);
-        for (std::size_t k = 0; k < order.size(); ++k) {
+    void run(const Progress& progress, int threads) {
+        rtdcore::H1Reducer<rtdcore::PlainRips> reducer(mu_.data(), mu_.size(), out_.radius,
+                                                       nullptr);
+        const std::vector<u64> columns = columns_to_reduce(reducer, progress, threads);
+        Ticker ticker(progress, static_cast<i64>(columns.size()));
+        for (std::size_t k = 0; k < columns.size(); ++k) {
             ticker.tick(static_cast<i64>(k));
-            if (in_tree[k]) continue;  // cleared: negative in dimension 0
-            ++out_.counters.h1_columns;
-            const auto [u, v] = edge_vertices(rtdcore::record_edge(order[k]));
-            if (reducer.apparent_at_start(u, v)) {  // a bar of length 0: nothing to record
-                ++out_.counters.h1_apparent;
-                continue;
-            }
             ++out_.counters.h1_reduced;
+            const auto [u, v] = edge_vertices(rtdcore::record_edge(columns[k]));
             rtdcore::Priority pivot;
             u32 position;
             if (!reducer.reduce(u, v, ticker, static_cast<i64>(k), pivot, position))
                 // Unreachable in theory: Rips(mu) is a cone at the radius.
                 throw std::logic_error(
                     "score engine: an H1 class of Rips(mu) outlived the enclosing radius");
-            const float birth = rtdcore::record_value(order[k]);
+            const float birth = rtdcore::record_value(columns[k]);
             if (!(pivot.value() > birth)) continue;  // zero length: no bar, no coordinate
             const auto [du, dv] = edge_vertices(reducer.latest_facet(pivot.index()).second);
             out_.bars.push_back(Bar{birth, pivot.value(), point_edge(u, v), point_edge(du, dv)});
@@ -168,6 +161,63 @@ class RipsH1 {
     }
 
    private:
+    // The columns that need a reduction, in reverse filtration order (records as
+    // edges_in_reverse_order's). Every edge up to the radius is listed (8 bytes each, up to
+    // 4 bytes per N²), cleared or checked for an apparent pair here, and the list is freed
+    // before the first reduction: the reducer's neighbour lists, built during the reductions
+    // (up to 4 bytes per N² more), never coexist with it.
+    std::vector<u64> columns_to_reduce(const rtdcore::H1Reducer<rtdcore::PlainRips>& reducer,
+                                       const Progress& progress, int threads) {
+        const std::vector<u64> order = rtdcore::edges_in_reverse_order(
+            mu_.data(), mu_.size(), out_.radius, [](u32, float) { return true; });
+        Ticker ticker(progress, static_cast<i64>(order.size()));
+        std::vector<char> kind = kruskal(order, ticker);
+        mark_apparent(order, reducer, kind, progress, threads);
+        std::vector<u64> columns;
+        for (std::size_t k = 0; k < order.size(); ++k) {
+            if (kind[k] == kTree) continue;  // cleared: negative in dimension 0
+            ++out_.counters.h1_columns;
+            if (kind[k] == kApparent)  // a bar of length 0: nothing to record
+                ++out_.counters.h1_apparent;
+            else
+                columns.push_back(order[k]);
+        }
+        return columns;
+    }
+
+    // What each position of the reverse order is: a tree edge (cleared), a column that forms
+    // an apparent pair at once, or a column to reduce.
+    enum Kind : char { kColumn = 0, kTree = 1, kApparent = 2 };
+
+    // Whether a column forms an apparent pair depends on mu alone, not on the reduction, so
+    // the columns are checked before it, in chunks on `threads` threads (each chunk writes
+    // its own flags; the reducer is only read): the same flags for any number of threads.
+    // One thread checks them all in one pass, with the caller's progress.
+    static void mark_apparent(const std::vector<u64>& order,
+                              const rtdcore::H1Reducer<rtdcore::PlainRips>& reducer,
+                              std::vector<char>& kind, const Progress& progress, int threads) {
+        const std::size_t size = order.size();
+        // several chunks per thread (apparent checks vary in cost), none so long that a stop
+        // waits for it, none so short that taking it costs more than its work
+        const std::size_t per_thread = rtdpar::chunk_count(size, 4 * std::size_t(threads));
+        const std::size_t chunk =
+            threads > 1 ? std::clamp<std::size_t>(per_thread, 64, std::size_t(1) << 14)
+                        : std::max<std::size_t>(size, 1);
+        rtdpar::run_tasks(rtdpar::chunk_count(size, chunk), threads, progress,
+                          [&](std::size_t c, const Progress& report) {
+                              Ticker ticker(report, static_cast<i64>(size));
+                              const auto [begin, end] = rtdpar::chunk_bounds(c, chunk, size);
+                              for (std::size_t k = begin; k < end; ++k) {
+                                  ticker.tick(static_cast<i64>(k));
+                                  if (kind[k] != kColumn) continue;
+                                  const auto [u, v] = edge_vertices(rtdcore::record_edge(order[k]));
+                                  if (reducer.apparent_at_start(u, v)) kind[k] = kApparent;
+                              }
+                              // short chunks never reach the ticker's 0.2 s: report each end
+                              if (report) report(static_cast<i64>(end), static_cast<i64>(size));
+                          });
+    }
+
     static CriticalEdge point_edge(u32 u, u32 v) {
         return CriticalEdge{static_cast<std::int32_t>(u), static_cast<std::int32_t>(v), false};
     }
@@ -175,7 +225,7 @@ class RipsH1 {
     // Kruskal in filtration order (the records from the back): the edges that join two
     // components are the minimum spanning tree of mu, exactly the edges that are negative in
     // dimension 0 for this order (the radius does not cut the tree: there the graph is
-    // connected). Returns the flags by position in `order`.
+    // connected). Returns the kinds by position in `order`: kTree or kColumn.
     std::vector<char> kruskal(const std::vector<u64>& order, Ticker& ticker) {
         std::vector<u32> parent(static_cast<std::size_t>(mu_.size()));
         std::iota(parent.begin(), parent.end(), 0u);
@@ -183,7 +233,7 @@ class RipsH1 {
             while (parent[x] != x) x = parent[x] = parent[parent[x]];
             return x;
         };
-        std::vector<char> in_tree(order.size(), 0);
+        std::vector<char> kind(order.size(), kColumn);
         const std::size_t tree_size = parent.size() - 1;
         for (std::size_t k = order.size(); k-- > 0 && out_.mst.size() < tree_size;) {
             ticker.tick(0);
@@ -191,11 +241,11 @@ class RipsH1 {
             const u32 a = find(u), b = find(v);
             if (a == b) continue;
             parent[a] = b;
-            in_tree[k] = 1;
+            kind[k] = kTree;
             out_.mst.push_back(Edge{rtdcore::record_value(order[k]), static_cast<std::int32_t>(u),
                                     static_cast<std::int32_t>(v)});
         }
-        return in_tree;
+        return kind;
     }
 
     const Rows& mu_;
@@ -354,12 +404,12 @@ class ImageReduction {
 }  // namespace
 
 template <typename T>
-MuSide compute_mu_side(const T* mu, int n, const Progress& progress) {
+MuSide compute_mu_side(const T* mu, int n, const Progress& progress, int threads) {
     check_matrix(mu, n, "mu");
     const Rows m(mu, n);
     MuSide out;
     out.radius = rtdcore::enclosing_radius(mu, n);
-    if (n >= 2) RipsH1(m, out).run(progress);
+    if (n >= 2) RipsH1(m, out).run(progress, threads);
     return out;
 }
 
@@ -375,8 +425,24 @@ WSide compute_w_side(const T* w, const T* mu, int n, const MuSide& mu_side,
     return out;
 }
 
-template MuSide compute_mu_side(const double*, int, const Progress&);
-template MuSide compute_mu_side(const float*, int, const Progress&);
+template <typename T>
+Terms compute_terms(const T* mu, const std::vector<const T*>& ws, int n, int threads,
+                    const Progress& progress) {
+    Terms out;
+    out.mu = compute_mu_side(mu, n, progress, threads);
+    // The w sides one after the other: two image reductions at once could hold two lists of
+    // w's edges (up to 4 bytes per N² each) where one did, and the faster side is the smaller
+    // one (docs/score.md, "Threads").
+    for (const T* w : ws) out.ws.push_back(compute_w_side(w, mu, n, out.mu, progress));
+    return out;
+}
+
+template MuSide compute_mu_side(const double*, int, const Progress&, int);
+template MuSide compute_mu_side(const float*, int, const Progress&, int);
+template Terms compute_terms(const double*, const std::vector<const double*>&, int, int,
+                             const Progress&);
+template Terms compute_terms(const float*, const std::vector<const float*>&, int, int,
+                             const Progress&);
 template WSide compute_w_side(const double*, const double*, int, const MuSide&, const Progress&);
 template WSide compute_w_side(const float*, const float*, int, const MuSide&, const Progress&);
 

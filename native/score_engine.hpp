@@ -72,14 +72,25 @@ using rtdcore::Progress;
 // mu: n x n row-major float64 or float32 (T), symmetric, zero diagonal, finite and
 // non-negative in float32, no -0.0; a float64 input is rounded into a float32 copy, a float32
 // one is read in place. Throws std::invalid_argument (naming the problem) otherwise, or for
-// n outside 1..kMaxPoints.
+// n outside 1..kMaxPoints. With threads > 1 the apparent pairs of Rips(mu) are found on that
+// many threads (parallel.hpp); the result is the same for any number of threads.
 template <typename T>
-MuSide compute_mu_side(const T* mu, int n, const Progress& progress = {});
+MuSide compute_mu_side(const T* mu, int n, const Progress& progress = {}, int threads = 1);
 
 // w: n x n row-major, as mu, with w >= mu entrywise; mu and mu_side as given to and returned
 // by compute_mu_side. Throws std::invalid_argument otherwise.
 template <typename T>
 WSide compute_w_side(const T* w, const T* mu, int n, const MuSide& mu_side,
                      const Progress& progress = {});
+
+// The mu side (on `threads` threads, as compute_mu_side) and then the side of each w (ws:
+// n x n, as for compute_w_side) in turn: the same results for any number of threads.
+struct Terms {
+    MuSide mu;
+    std::vector<WSide> ws;
+};
+template <typename T>
+Terms compute_terms(const T* mu, const std::vector<const T*>& ws, int n, int threads,
+                    const Progress& progress = {});
 
 }  // namespace rtdscore

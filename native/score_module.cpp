@@ -1,4 +1,4 @@
-// nanobind binding of the score engine: rtdkit.engines._score.compute(mu, ws, progress).
+// nanobind binding of the score engine: rtdkit.engines._score.compute(mu, ws, progress, threads).
 #include <nanobind/nanobind.h>
 #include <nanobind/ndarray.h>
 #include <nanobind/stl/vector.h>
@@ -55,7 +55,7 @@ void check_square(const rtdbind::InMatrix<T>& m, std::size_t n, const char* name
 // float64 matrices are rounded into the engine's float32 copies; float32 ones are read in place.
 template <typename T>
 nb::tuple compute(rtdbind::InMatrix<T> mu, std::vector<rtdbind::InMatrix<T>> ws,
-                  nb::object progress) {
+                  nb::object progress, int threads) {
     const std::size_t n = mu.shape(0);
     check_square(mu, n, "mu");
     for (const auto& w : ws) check_square(w, n, "w");
@@ -63,17 +63,17 @@ nb::tuple compute(rtdbind::InMatrix<T> mu, std::vector<rtdbind::InMatrix<T>> ws,
         throw std::invalid_argument("score engine supports at most " +
                                     std::to_string(rtdscore::kMaxPoints) + " points, got " +
                                     std::to_string(n) + "; use fewer points (batch=)");
+    if (threads < 1) throw std::invalid_argument("score engine: threads must be at least 1");
     const rtdscore::Progress report = rtdbind::python_progress(progress);
-    rtdscore::MuSide mu_side;
-    std::vector<rtdscore::WSide> w_sides;
+    std::vector<const T*> w_data;
+    for (const auto& w : ws) w_data.push_back(w.data());
+    rtdscore::Terms terms;
     {
         nb::gil_scoped_release release;
-        const int size = static_cast<int>(n);
-        mu_side = rtdscore::compute_mu_side(mu.data(), size, report);
-        for (const auto& w : ws)
-            w_sides.push_back(
-                rtdscore::compute_w_side(w.data(), mu.data(), size, mu_side, report));
+        terms = rtdscore::compute_terms(mu.data(), w_data, static_cast<int>(n), threads, report);
     }
+    const rtdscore::MuSide& mu_side = terms.mu;
+    const std::vector<rtdscore::WSide>& w_sides = terms.ws;
     nb::dict mu_out;
     mu_out["radius"] = mu_side.radius;
     mu_out["mst"] = tree_arrays(mu_side.mst);
@@ -96,11 +96,14 @@ NB_MODULE(_score, m) {
     m.doc() = "Native terms of the RTD_1 identity (see rtdkit.engines.score).";
     m.attr("MAX_POINTS") = rtdscore::kMaxPoints;
     m.def("compute", &compute<float>, nb::arg("mu"), nb::arg("ws"),
-          nb::arg("progress") = nb::none());
+          nb::arg("progress") = nb::none(), nb::arg("threads") = 1);
     m.def("compute", &compute<double>, nb::arg("mu"), nb::arg("ws"), nb::arg("progress") = nb::none(),
+          nb::arg("threads") = 1,
           "The minimum spanning tree and H1 bars of Rips(mu) and, for each w in ws, the minimum "
           "spanning tree of w and the image bars of H1 Rips(w) -> H1 Rips(mu); returns "
           "(mu_terms, [w_terms, ...]) with float32 values as float64 and critical edges (pairs "
           "of points). mu and ws are all float64 or all float32 (read in place, no -0.0). progress(done, total) is called about every 0.2 s; Ctrl-C interrupts "
-          "the computation. Bad input raises ValueError.");
+          "the computation. threads (>= 1): the apparent pairs of Rips(mu) are found in chunks on "
+          "that many threads, with the same results for any number. Bad input raises "
+          "ValueError.");
 }

@@ -24,7 +24,7 @@ from rtdkit._parallel import WorkCancelled, imap
 from rtdkit.datasets import clusters, rings
 from rtdkit.distances import cross_matrices, normalized_distances, pairwise_distances
 from rtdkit.engines import get_engine
-from rtdkit.engines.score import MAX_POINTS, identity_terms
+from rtdkit.engines.score import MAX_POINTS, _compute, identity_terms
 
 # The barcode engines sum float32 bar ends in float64; the identity sums the same float32
 # values grouped differently, so they agree to float32 precision (in practice, exactly).
@@ -259,6 +259,22 @@ def test_native_input_errors_are_rtd_input_errors(defect: str, message: str) -> 
         bad[3, 3] = 0.25
     with pytest.raises(rtdkit.RTDInputError, match=message):
         identity_terms(bad, w)
+
+
+@pytest.mark.parametrize("threads", [1, 2, 3])
+def test_threaded_input_errors_name_the_first_bad_matrix(threads: int) -> None:
+    """On any number of threads the error is the first bad w's, as serially, and reaches
+    Python as an RTDInputError."""
+    w = normalized_distances(np.random.default_rng(0).normal(size=(60, 3)))
+    asymmetric, diagonal = w.copy(), w.copy()
+    asymmetric[2, 5] += 0.5
+    diagonal[3, 3] = 0.25
+    with pytest.raises(rtdkit.RTDInputError, match="symmetric w"):
+        _compute(w, [w, asymmetric, diagonal], None, threads)
+    with pytest.raises(rtdkit.RTDInputError, match="zero diagonal in w"):
+        _compute(w, [diagonal, asymmetric], None, threads)
+    with pytest.raises(rtdkit.RTDInputError, match="threads must be at least 1"):
+        _compute(w, [w], None, 0)
 
 
 @pytest.mark.parametrize("engine", ["score", "cone"])

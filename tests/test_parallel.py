@@ -248,3 +248,62 @@ def test_ctrl_c_stops_a_pair_running_on_a_dask_worker(watched_engine: tuple[str,
         for watcher in [t for t in threading.enumerate() if t.name == "pair-cancel-watch"]:
             watcher.join(timeout=60)
             assert not watcher.is_alive()
+
+
+# --------------------------------------------------------------------------------------------
+# The score engine's own threads (one trial on several threads): the calling thread reports
+# progress and checks Ctrl-C and the cancel token for all of them
+# --------------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def watched_score(monkeypatch: pytest.MonkeyPatch) -> dict[str, threading.Event]:
+    """Events set when a score-engine call first reports progress and when its map's
+    cancellation stops it (through :func:`engine_callback`, as every engine call goes)."""
+    import rtdkit.engines.score as score
+
+    events = {"started": threading.Event(), "cancelled": threading.Event()}
+
+    def watched_callback(progress: Any) -> Callable[[int, int], None]:
+        callback = engine_callback(progress)
+
+        def report(done: int, total: int) -> None:
+            events["started"].set()
+            try:
+                callback(done, total)
+            except WorkCancelled:
+                events["cancelled"].set()
+                raise
+
+        return report
+
+    monkeypatch.setattr(score, "engine_callback", watched_callback)
+    return events
+
+
+def test_ctrl_c_stops_a_whole_cloud_on_several_threads(
+    watched_score: dict[str, threading.Event],
+) -> None:
+    """One whole-cloud trial with n_jobs=2 runs its engine on 2 threads; Ctrl-C stops it."""
+    rng = np.random.default_rng(0)
+    p = rng.normal(size=(3000, 32))
+    finished: list[object] = []
+    assert_stops_on_ctrl_c(
+        lambda: finished.append(rtdkit.rtd(p, p + rng.normal(size=p.shape), batch=None, n_jobs=2)),
+        started=watched_score["started"],
+    )
+    assert finished == []  # stopped inside the engine, not after it
+
+
+def test_ctrl_c_stops_threaded_trials_in_pool_threads(
+    watched_score: dict[str, threading.Event],
+) -> None:
+    """Two trials on four threads: each trial's engine runs on two threads inside a pool
+    thread, and the map's cancel token stops it."""
+    rng = np.random.default_rng(1)
+    p = rng.normal(size=(3000, 32))
+    q = p + rng.normal(size=p.shape)
+    assert_stops_on_ctrl_c(
+        lambda: rtdkit.rtd(p, q, batch=2500, trials=2, n_jobs=4), started=watched_score["started"]
+    )
+    assert watched_score["cancelled"].is_set()

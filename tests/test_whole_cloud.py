@@ -8,6 +8,7 @@ float64), bit for bit, and the cone engine's barcode total, to float32 precision
 from __future__ import annotations
 
 import re
+from dataclasses import fields
 from pathlib import Path
 
 import numpy as np
@@ -16,11 +17,12 @@ import pytest
 import rtdkit
 import rtdkit._whole_cloud as whole_cloud
 import rtdkit.distances as distances
+import rtdkit.engines.score as score
 from rtdkit._whole_cloud import identity_matrices
 from rtdkit.distances import cross_matrices, normalized_distances, pairwise_distances, zero_floor
 from rtdkit.divergence import IDENTITY_FLOAT32_TRIAL_BYTES_PER_N2, rtd_trial
 from rtdkit.engines import get_engine
-from rtdkit.engines.score import _score, identity_terms, identity_terms_f32
+from rtdkit.engines.score import IdentityTerms, _score, identity_terms, identity_terms_f32
 from test_engines_score import FAMILIES, _family
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -221,3 +223,96 @@ def test_one_direction_and_threads_give_the_same_trials() -> None:
     serial = rtdkit.rtd(p, q, batch=40, trials=5, seed=2)
     threaded = rtdkit.rtd(p, q, batch=40, trials=5, seed=2, n_jobs=2)
     assert np.array_equal(serial.samples, threaded.samples)
+
+
+def _assert_same_terms(a: IdentityTerms | None, b: IdentityTerms | None) -> None:
+    assert a is not None and b is not None
+    for field in fields(IdentityTerms):
+        x, y = getattr(a, field.name), getattr(b, field.name)
+        if isinstance(x, np.ndarray):
+            assert x.dtype == y.dtype and x.tobytes() == y.tobytes(), field.name
+        else:
+            assert x == y, field.name
+
+
+@pytest.mark.parametrize("kind", FAMILIES)
+@pytest.mark.parametrize(
+    ("metric", "normalize"), [("euclidean", "quantile"), ("cosine", None), ("euclidean", None)]
+)
+def test_threads_inside_a_trial_give_the_same_terms_bit_for_bit(
+    kind: str, metric: str, normalize: str | None
+) -> None:
+    """The engine's threads (the apparent pairs of Rips(mu) in chunks) change nothing: every
+    term, bar, critical edge and counter equals the serial run's."""
+    p, q = _family(kind, 150, seed=7 + len(kind))
+    if metric == "cosine":
+        p, q = p + 1.0, q + 1.0
+    m = identity_matrices(p, q, metric=metric, normalize=normalize)
+    serial = identity_terms_f32(m)
+    assert serial[0].counters["h1_columns"] > 3 * 4 * 64  # several chunks on every thread
+    for threads in (2, 3):
+        for a, b in zip(serial, identity_terms_f32(m, threads=threads), strict=True):
+            _assert_same_terms(a, b)
+
+
+@pytest.mark.parametrize("kind", ["related", "ties", "duplicates", "near-duplicates"])
+@pytest.mark.parametrize("metric", ["euclidean", "cosine"])
+def test_threads_give_the_same_matrices_bit_for_bit(kind: str, metric: str) -> None:
+    """Euclidean distances in blocks of rows on 2 or 3 threads: the very same float32
+    matrices (and the same choice of one mu or two) as on one thread and the float64 route."""
+    if kind == "near-duplicates":
+        rng = np.random.default_rng(5)
+        p, q = _near_duplicates(rng, 101, 3, 1e-6), _near_duplicates(rng, 101, 2, 3e-6)
+    else:
+        p, q = _family(kind, 101, seed=3)
+    if metric == "cosine":
+        p, q = p + 1.0, q + 1.0
+    _assert_matrices_match(p, q, metric, "quantile")
+    serial = identity_matrices(p, q, metric=metric, normalize="quantile")
+    for threads in (2, 3):
+        threaded = identity_matrices(p, q, metric=metric, normalize="quantile", threads=threads)
+        assert (threaded.mu_tilde is threaded.mu) == (serial.mu_tilde is serial.mu)
+        for a, b in zip(
+            (serial.w, serial.mu, serial.w_tilde, serial.mu_tilde),
+            (threaded.w, threaded.mu, threaded.w_tilde, threaded.mu_tilde),
+            strict=True,
+        ):
+            assert a is not None and b is not None and a.tobytes() == b.tobytes()
+
+
+def test_threads_with_two_rips_complexes_give_the_same_terms() -> None:
+    """Near-duplicates on either side of the two floors: the directions have different mu
+    (two engine calls), each threaded."""
+    rng = np.random.default_rng(4)
+    p, q = _near_duplicates(rng, 120, 3, 1e-6), _near_duplicates(rng, 120, 2, 3e-6)
+    m = identity_matrices(p, q, metric="euclidean", normalize="quantile")
+    assert m.mu_tilde is not m.mu
+    serial = identity_terms_f32(m)
+    for a, b in zip(serial, identity_terms_f32(m, threads=3), strict=True):
+        _assert_same_terms(a, b)
+
+
+def test_n_jobs_gives_its_spare_threads_to_a_whole_cloud(monkeypatch: pytest.MonkeyPatch) -> None:
+    p, q = _family("ties", 200, seed=1)
+    seen: list[int] = []
+    original = score.identity_terms_f32
+
+    def counting(matrices, **kwargs):  # type: ignore[no-untyped-def]
+        seen.append(kwargs["threads"])
+        return original(matrices, **kwargs)
+
+    monkeypatch.setattr(score, "identity_terms_f32", counting)  # identity_trial imports it late
+    results = [rtdkit.rtd(p, q, batch=None, n_jobs=n_jobs) for n_jobs in (1, 2, 3)]
+    assert seen == [1, 2, 3]
+    for r in results[1:]:
+        assert r.samples.tobytes() == results[0].samples.tobytes()
+    rtdkit.rtd(p, q, batch=50, trials=2, n_jobs=5)  # trials side by side first
+    assert seen[-2:] == [2, 2]
+
+
+@pytest.mark.parametrize("n_jobs", [1, 2])
+def test_distances_that_overflow_are_refused_on_any_number_of_threads(n_jobs: int) -> None:
+    p = np.random.default_rng(0).normal(size=(30, 3))
+    p[4] = 1e200  # its distances to the others overflow float64
+    with pytest.raises(rtdkit.RTDInputError, match="overflow float64"):
+        rtdkit.rtd(p, p[:, :2], batch=None, n_jobs=n_jobs)

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Build the engines' C++ tests with AddressSanitizer + UBSan and run them.
+# Build the engines' C++ tests with AddressSanitizer + UBSan (and the score engine's threads
+# with ThreadSanitizer too) and run them.
 # Needs cmake, ninja (or make) and a C++17 compiler; the PyPI cmake/ninja packages do.
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
@@ -11,3 +12,5 @@ cmake --build "$build"
 export ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1
 "$build/test_cone"
 "$build/test_score"
+"$build/test_threads"
+"$build/test_threads_tsan"

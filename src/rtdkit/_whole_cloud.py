@@ -1,7 +1,7 @@
 """The identity's float32 matrices for whole clouds, one float64 matrix at a time.
 
 ``rtd(P, Q, batch=None)``, ``rtd_trial`` and every ``rtd`` trial without shuffles compute RTD_1
-through :func:`identity_matrices` and the score engine, which reads them in place: about 21
+through :func:`identity_matrices` and the score engine, which reads them in place: about 17
 bytes per N² at peak instead of the float64 route's 60, with the same totals bit for bit
 (``docs/score.md``, "Whole clouds").
 """
@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import partial
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -22,9 +23,21 @@ from rtdkit._parallel import map_ordered
 from rtdkit._progress import Progress
 from rtdkit._trials import take_subset
 from rtdkit._validation import FloatArray
-from rtdkit.distances import check_float32_range, normalized_distances, zero_floor
+from rtdkit.distances import (
+    _check_finite,
+    check_float32_range,
+    normalization_scale,
+    normalized_distances,
+    zero_floor,
+)
 
-__all__ = ["IdentityMatrices", "identity_matrices", "identity_trial", "identity_trials"]
+__all__ = [
+    "IdentityMatrices",
+    "identity_matrices",
+    "identity_trial",
+    "identity_trials",
+    "threads_per_trial",
+]
 
 Float32Matrix = NDArray[np.float32]
 
@@ -78,6 +91,29 @@ def _flat_band(d: FloatArray, low: float, high: float) -> NDArray[np.intp]:
     return np.concatenate(found) if found else np.empty(0, dtype=np.intp)
 
 
+def _distances(
+    x: FloatArray, *, metric: str, normalize: str | float | None, name: str, threads: int
+) -> FloatArray:
+    """:func:`normalized_distances` bit for bit; with ``threads`` > 1 and the euclidean metric,
+    ``cdist`` fills blocks of rows side by side (it releases the GIL, and each entry is the
+    same sum of squares whichever block computes it)."""
+    if threads <= 1 or metric != "euclidean":
+        return normalized_distances(x, metric=metric, normalize=normalize, name=name)
+    from scipy.spatial.distance import cdist
+
+    n = len(x)
+    d = np.empty((n, n))
+    step = -(-n // (4 * threads))  # a few blocks per thread: they finish close together
+
+    def fill(start: int) -> None:
+        cdist(x[start : start + step], x, metric="euclidean", out=d[start : start + step])
+
+    map_ordered(fill, range(0, n, step), n_jobs=threads)
+    _check_finite(d, name)
+    d /= normalization_scale(d, normalize, name=name)
+    return d
+
+
 def identity_matrices(
     p: FloatArray,
     q: FloatArray,
@@ -85,6 +121,7 @@ def identity_matrices(
     metric: str,
     normalize: str | float | None,
     both: bool = True,
+    threads: int = 1,
 ) -> IdentityMatrices:
     """The float32 matrices of :func:`cross_matrices` in both directions, bit for bit, at
     about 12 bytes per N² instead of 64.
@@ -97,6 +134,8 @@ def identity_matrices(
     removes. The one case float32 cannot decide (an entry of P that rounds to exactly
     ``float32(f_Q)``, or near-duplicates of P below its own floor while Q's floor is lower)
     recomputes P's float64 matrix once, which holds 24 bytes per N² for a moment.
+    ``threads``: euclidean distances in blocks of rows side by side, the same matrices for
+    any number.
 
     Examples
     --------
@@ -105,13 +144,14 @@ def identity_matrices(
     >>> m.w.dtype, m.mu_tilde is m.mu
     (dtype('float32'), True)
     """
-    w_p = normalized_distances(p, metric=metric, normalize=normalize, name="P")
+    distances = partial(_distances, metric=metric, normalize=normalize, threads=threads)
+    w_p = distances(p, name="P")
     check_float32_range(w_p)
     floor_p = zero_floor(w_p)
     lost_p = _flat_band(w_p, np.nextafter(0.0, 1.0), floor_p).size > 0  # floored away
     w = _floored_f32(w_p, floor_p)
     del w_p
-    w_q = normalized_distances(q, metric=metric, normalize=normalize, name="Q")
+    w_q = distances(q, name="Q")
     if not both:
         mu = _floored_f32(w_q, floor_p)
         np.minimum(w, mu, out=mu)
@@ -129,7 +169,7 @@ def identity_matrices(
     np.minimum(w, mu, out=mu)
     mu_tilde = _backward_mu(w, mu, w_tilde, band_q, floor_p, floor_q, lost_p)
     if mu_tilde is None:  # float32 cannot decide: P's float64 matrix once more
-        w_p = normalized_distances(p, metric=metric, normalize=normalize, name="P")
+        w_p = distances(p, name="P")
         mu_tilde = _floored_f32(w_p, floor_q)
         del w_p
         np.minimum(mu_tilde, w_tilde, out=mu_tilde)
@@ -181,9 +221,11 @@ def identity_trial(
     metric: str,
     normalize: str | float | None,
     symmetric: bool,
+    threads: int = 1,
 ) -> tuple[float, float]:
     """RTD_1(P, Q) and RTD_1(Q, P) (NaN when not ``symmetric``) of two validated clouds (or
-    precomputed matrices) through the float32 route.
+    precomputed matrices) through the float32 route, on ``threads`` threads (the same totals
+    for any number: ``docs/score.md``, "Threads").
 
     Examples
     --------
@@ -194,8 +236,10 @@ def identity_trial(
     from rtdkit.engines.score import check_points, identity_terms_f32  # native: on first use
 
     check_points(len(p))  # before any N x N allocation
-    matrices = identity_matrices(p, q, metric=metric, normalize=normalize, both=symmetric)
-    forward, backward = identity_terms_f32(matrices)
+    matrices = identity_matrices(
+        p, q, metric=metric, normalize=normalize, both=symmetric, threads=threads
+    )
+    forward, backward = identity_terms_f32(matrices, threads=threads)
     return forward.total, backward.total if backward is not None else float("nan")
 
 
@@ -211,13 +255,15 @@ def identity_trials(
 ) -> FloatArray:
     """The trials of :func:`rtdkit.rtd` without shuffles, one :func:`identity_trial` on the
     rows of each index set, on ``n_jobs`` threads: a ``(trials, 2)`` array of both directions
-    (``(trials, 1)`` when not ``symmetric``)."""
+    (``(trials, 1)`` when not ``symmetric``). Trials run side by side first; the threads
+    left over (fewer trials than ``n_jobs``: a whole cloud is one trial) go inside each."""
     metric = options.metric
+    threads = threads_per_trial(n_jobs, len(index_sets))
 
     def trial(idx: NDArray[np.intp]) -> tuple[float, ...]:
         a, b = take_subset(p, idx, metric), take_subset(q, idx, metric)
         totals = identity_trial(
-            a, b, metric=metric, normalize=options.normalize, symmetric=symmetric
+            a, b, metric=metric, normalize=options.normalize, symmetric=symmetric, threads=threads
         )
         return totals if symmetric else totals[:1]
 
@@ -225,3 +271,15 @@ def identity_trials(
         trial, index_sets, n_jobs=n_jobs, description="RTD trials", progress=progress
     )
     return np.array(observed, dtype=np.float64).reshape(len(index_sets), -1)
+
+
+def threads_per_trial(n_jobs: int, trials: int) -> int:
+    """The threads each of ``trials`` trials gets when ``n_jobs`` threads run them, trials
+    side by side first.
+
+    Examples
+    --------
+    >>> threads_per_trial(4, 1), threads_per_trial(4, 3), threads_per_trial(2, 10)
+    (4, 1, 1)
+    """
+    return max(1, n_jobs // max(trials, 1))

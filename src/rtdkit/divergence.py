@@ -299,7 +299,10 @@ def rtd(
     n_jobs : int or None, default 1
         Threads running the trials side by side (None: 1, -1: every core). The default
         engine releases the GIL, so they run in parallel; 'reference' (giotto-ph) holds it,
-        so its trials run one at a time. Results do not depend on it.
+        so its trials run one at a time. With the identity and no shuffles, threads left
+        over (fewer trials than ``n_jobs``, e.g. ``batch=None``) go inside each trial: its
+        distances and the score engine's apparent-pair scan (``docs/score.md``, "Threads").
+        Results do not depend on it.
     progress : bool or 'auto', default 'auto'
         A progress bar of the trials on stderr: True always, False never, 'auto' once the call has
         run for 2 s and stderr is a terminal (never in a pipe, a log file or CI).

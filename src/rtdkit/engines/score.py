@@ -125,11 +125,17 @@ def identity_terms(
 
 
 def identity_terms_f32(
-    matrices: IdentityMatrices, *, progress: ProgressCallback | None = None
+    matrices: IdentityMatrices,
+    *,
+    progress: ProgressCallback | None = None,
+    threads: int = 1,
 ) -> tuple[IdentityTerms, IdentityTerms | None]:
     """:func:`identity_terms` of the float32 matrices of
     :func:`rtdkit._whole_cloud.identity_matrices`, which the engine reads in place (the
     whole-cloud route: no float64 N x N matrix, no copy).
+
+    ``threads``: the engine's threads for this one trial (the apparent pairs of Rips(mu) in
+    chunks); the terms are the same for any number.
 
     Examples
     --------
@@ -141,7 +147,7 @@ def identity_terms_f32(
     """
     m = matrices
     check_points(len(m.w))
-    return _directions(m.w, m.mu, m.w_tilde, m.mu_tilde, progress)
+    return _directions(m.w, m.mu, m.w_tilde, m.mu_tilde, progress, threads)
 
 
 def check_points(n: int) -> None:
@@ -162,32 +168,35 @@ def _directions(
     w_tilde: EngineInput | None,
     mu_tilde: EngineInput | None,
     progress: ProgressCallback | None,
+    threads: int = 1,
 ) -> tuple[IdentityTerms, IdentityTerms | None]:
     """The forward terms and, when ``w_tilde`` is given, the backward ones; one Rips(mu) for
     both when ``mu_tilde is mu``."""
     if w_tilde is None or mu_tilde is None:
-        mu_out, (fwd,) = _compute(mu, [w], progress)
+        mu_out, (fwd,) = _compute(mu, [w], progress, threads)
         return _terms(mu_out, fwd), None
     if mu_tilde is mu:
-        mu_out, (fwd, bwd) = _compute(mu, [w, w_tilde], progress)
+        mu_out, (fwd, bwd) = _compute(mu, [w, w_tilde], progress, threads)
         return _terms(mu_out, fwd), _terms(mu_out, bwd)
-    mu_out, (fwd,) = _compute(mu, [w], progress)
-    mu_out_b, (bwd,) = _compute(mu_tilde, [w_tilde], progress)
+    mu_out, (fwd,) = _compute(mu, [w], progress, threads)
+    mu_out_b, (bwd,) = _compute(mu_tilde, [w_tilde], progress, threads)
     return _terms(mu_out, fwd), _terms(mu_out_b, bwd)
 
 
 def _compute(
-    mu: EngineInput, ws: list[EngineInput], progress: ProgressCallback | None
+    mu: EngineInput, ws: list[EngineInput], progress: ProgressCallback | None, threads: int = 1
 ) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     """The native terms; its input checks (size, symmetry, zero diagonal, ``w >= mu``,
     float32 range) become :class:`rtdkit.RTDInputError`. float32 matrices are read in place,
-    anything else as float64 (rounded to float32 by the engine)."""
+    anything else as float64 (rounded to float32 by the engine). With ``threads`` > 1 the
+    engine's worker threads never call Python: the calling thread reports progress and
+    checks Ctrl-C and the cancel token every 0.2 s, and stops them all."""
     # always a callable: a cancelled pool map stops an engine running in a worker thread
     callback = engine_callback(progress)
     dtype = np.float32 if all(m.dtype == np.float32 for m in (mu, *ws)) else np.float64
     as_c = [np.ascontiguousarray(m, dtype=dtype) for m in (mu, *ws)]
     try:
-        mu_out, w_outs = _score.compute(as_c[0], as_c[1:], callback)
+        mu_out, w_outs = _score.compute(as_c[0], as_c[1:], callback, threads)
     except ValueError as exc:
         raise RTDInputError(str(exc)) from None
     return mu_out, list(w_outs)
