@@ -80,9 +80,23 @@ def pairwise_distances(x: Any, *, metric: str = "euclidean", name: str = "P") ->
             "'cosine'); drop those rows or choose another metric"
         )
     _check_finite(d, name)
-    d = np.maximum((d + d.T) / 2.0, 0.0)
+    _symmetrize_in_place(d)
     np.fill_diagonal(d, 0.0)
     return d
+
+
+def _symmetrize_in_place(d: FloatArray, block: int = 1024) -> None:
+    """``d = max((d + d.T) / 2, 0)`` without the whole-matrix temporaries (24 bytes per N²
+    in float64; the memory guard of a whole-cloud trial counts on their absence), block by
+    block: each pair of mirrored blocks is read before either is written, and the sum is
+    commutative, so the result equals the whole-matrix formula bit for bit."""
+    n = len(d)
+    for i in range(0, n, block):
+        for j in range(i, n, block):
+            upper, lower = d[i : i + block, j : j + block], d[j : j + block, i : i + block]
+            mean = np.maximum((upper + lower.T) / 2.0, 0.0)
+            upper[...] = mean
+            lower[...] = mean.T
 
 
 def _check_finite(d: FloatArray, name: str) -> FloatArray:
