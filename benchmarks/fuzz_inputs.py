@@ -42,7 +42,7 @@ import numpy as np
 import rtdkit
 from rtdkit import distances
 
-CLI = "import sys; from rtdkit.cli import main; sys.argv[0] = 'rtdkit'; main()"
+CLI = "import sys; from rtdkit.__main__ import main; sys.argv[0] = 'rtdkit'; main()"
 # Per case: a hostile input must be refused or handled quickly, never hang.
 TIME_LIMIT_S = 60
 

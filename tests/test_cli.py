@@ -32,7 +32,7 @@ def files(tmp_path: Path) -> tuple[Path, Path, np.ndarray, np.ndarray]:
 
 def _run_main(*args: str) -> subprocess.CompletedProcess[str]:
     """Run the real console entry point, as a user would."""
-    code = "import sys; from rtdkit.cli import main; sys.argv[0] = 'rtdkit'; main()"
+    code = "import sys; from rtdkit.__main__ import main; sys.argv[0] = 'rtdkit'; main()"
     return subprocess.run(
         [sys.executable, "-c", code, *args], capture_output=True, text=True, timeout=120
     )

@@ -18,6 +18,7 @@ from typing import Annotated, ParamSpec, TypeVar
 
 import typer
 
+from rtdkit._interrupted import EXIT_INTERRUPTED
 from rtdkit.cli._help import Command, Group
 from rtdkit.cli._options import DEFAULT_JOBS, DEFAULT_TRIALS
 from rtdkit.cli.messages import cli_message, error_line, interrupted_line
@@ -35,7 +36,6 @@ __all__ = [
 ]
 
 EXIT_BAD_INPUT = 2
-EXIT_INTERRUPTED = 130
 _P = ParamSpec("_P")
 _R = TypeVar("_R")
 

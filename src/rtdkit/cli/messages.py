@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 
+from rtdkit._interrupted import INTERRUPTED, NOTHING_WRITTEN
+
 __all__ = ["cli_message", "error_line", "interrupted_line"]
 
 # API spellings in messages, as the command line writes them.
@@ -74,5 +76,5 @@ def interrupted_line(interrupt: BaseException) -> str:
     'rtdkit: interrupted. Nothing was written: results are written when a command finishes'
     """
     notes = [note.removeprefix("rtdkit: ") for note in getattr(interrupt, "__notes__", [])]
-    kept = " ".join(notes) or "Nothing was written: results are written when a command finishes"
-    return "rtdkit: interrupted. " + " ".join(cli_message(kept).split())
+    kept = " ".join(notes) or NOTHING_WRITTEN
+    return INTERRUPTED + " ".join(cli_message(kept).split())
