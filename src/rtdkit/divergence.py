@@ -45,6 +45,7 @@ __all__ = [
     "DEFAULT_TRIALS",
     "RTDResult",
     "barcode_from_distances",
+    "check_rtd_memory",
     "cross_barcode",
     "rtd",
     "rtd_null",
@@ -452,7 +453,7 @@ def _setup(
     batch = check_optional_int(batch, "batch", minimum=3)
     trials = check_int(trials, "trials", minimum=1)
     seed = check_seed(seed)
-    fits = partial(_check_rtd_memory, batch=batch, trials=trials, n_jobs=1, options=options)
+    fits = partial(check_rtd_memory, batch=batch, trials=trials, n_jobs=1, options=options)
     p, q = _as_pair(P, Q, options.metric, check_rows=fits)
     fits(len(p))
     index_sets = subsample_indices(len(p), batch, trials, seed)
@@ -471,12 +472,29 @@ IDENTITY_FLOAT32_TRIAL_BYTES_PER_N2 = 26.0
 FLOAT64_ROUTE_BYTES_PER_N2 = 48.0
 
 
-def _check_rtd_memory(
-    n_rows: int, *, batch: int | None, trials: int, n_jobs: int, options: RTDOptions
+def check_rtd_memory(
+    n_rows: int,
+    *,
+    options: RTDOptions | None = None,
+    batch: int | None = None,
+    trials: int = 1,
+    n_jobs: int = 1,
 ) -> None:
-    """The trials rtd() runs at once on ``n_rows`` points fit in memory (one trial on all
-    points when ``batch`` is None or covers them), at the least any route needs (the float32
-    route for the identity); :meth:`_Setup.run` checks again once the route is known."""
+    """Refuse up front an :func:`rtd` on ``n_rows`` points that cannot fit in memory.
+
+    The trials rtd runs at once (one trial on all points when ``batch`` is None or covers
+    them) must fit, at the least any route needs (the float32 route for the identity); rtd
+    checks again once the route is known. Entry points that know ``n_rows`` before reading
+    anything (a file's header) call it first; the error names ``batch=`` and a value that fits.
+
+    Examples
+    --------
+    >>> check_rtd_memory(10**6, batch=500)  # a million points, compared on subsets: fits
+    >>> check_rtd_memory(10**7)  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    rtdkit._validation.RTDInputError: rtd (method 'identity', 1 trial(s) at once) on 10000000 ...
+    """
+    options = RTDOptions.check() if options is None else options
     if batch is None or batch >= n_rows:
         check_trial_memory(n_rows, options, n_jobs=1, float32=True)
     else:

@@ -9,7 +9,7 @@ from typing import Annotated, Any
 
 import typer
 
-from rtdkit.cli._inputs import check_file_rows, given, parse_normalize, rtd_memory_check
+from rtdkit.cli._inputs import given, parse_normalize
 from rtdkit.cli._options import (
     DEFAULT_JOBS,
     DEFAULT_TRIALS,
@@ -144,10 +144,6 @@ def matrix(
     # Checked here too, so that a bad path is named by its option (--plot, --mds).
     plot, mds = checked_figure_path(plot, "--plot"), checked_figure_path(mds, "--mds")
     normalization = parse_normalize(normalize)
-    workers = n_jobs if scheduler is None else 1
-    _check_matrix_memory(
-        specs, batch, workers, metric=metric, normalize=normalization, engine=engine, method=method
-    )
     matrices = pairwise_files(
         specs,
         tuple(measure or ("rtd",)),
@@ -181,18 +177,6 @@ def matrix(
     for path in (plot, mds):
         if path is not None:
             wrote(path)
-
-
-def _check_matrix_memory(specs: list[str], batch: int, n_jobs: int, **options: Any) -> None:
-    """pairwise's memory check (one pair per worker at once), made on the files' headers
-    before any file is read (pairwise reads every file to digest it before its own check)."""
-    from rtdkit._validation import check_n_jobs
-    from rtdkit.io import find_representations
-
-    files = list(find_representations(specs).values())
-    workers = min(check_n_jobs(n_jobs), max(len(files) * (len(files) - 1) // 2, 1))
-    fits = rtd_memory_check(batch, n_jobs=workers, caller="pairwise", **options)
-    check_file_rows(files, fits)
 
 
 def _check_out_folder(out: Path) -> None:
