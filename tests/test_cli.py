@@ -596,6 +596,48 @@ def test_the_memory_refusal_speaks_the_command_lines_words(
     assert re.search(r"pass --batch \d+ or less", line) and "batch=" not in line
 
 
+@pytest.mark.parametrize(
+    ("command", "check"),
+    [
+        ("compare", "check_rtd_memory"),
+        ("test", "check_rtd_memory"),
+        ("barcode", "check_barcode_memory"),
+    ],
+)
+def test_the_cli_consults_the_apis_own_memory_check(
+    files: tuple,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    command: str,
+    check: str,
+) -> None:
+    """No copy of the API's rule in the CLI: a stand-in for the public check is what refuses,
+    on the header's row count, before the file is read; its words are translated."""
+    import rtdkit.divergence
+    from rtdkit._validation import RTDInputError
+    from rtdkit.cli import main
+
+    a, _, p, _ = files
+    seen: list[int] = []
+
+    def refuse(n_rows: int, *args: object, **kwargs: object) -> None:
+        seen.append(n_rows)
+        raise RTDInputError(f"stand-in refusal on {n_rows} points; pass batch=7 or less")
+
+    def never(*args: object, **kwargs: object) -> None:
+        raise AssertionError("the array data were read")
+
+    monkeypatch.setattr(rtdkit.divergence, check, refuse)
+    monkeypatch.setattr(np.lib.format, "read_array", never)
+    monkeypatch.setattr(sys, "argv", ["rtdkit", command, str(a), str(a), "--no-progress"])
+    with pytest.raises(SystemExit) as exit_status:
+        main()
+    assert exit_status.value.code == 2
+    assert seen == [len(p)]
+    [line] = capsys.readouterr().err.strip().splitlines()
+    assert line == f"rtdkit: error: stand-in refusal on {len(p)} points; pass --batch 7 or less"
+
+
 @pytest.mark.parametrize("command", ["compare", "barcode", "test", "matrix"])
 def test_a_file_too_large_is_refused_from_its_header_before_it_is_read(
     tmp_path: Path,

@@ -45,6 +45,7 @@ __all__ = [
     "DEFAULT_TRIALS",
     "RTDResult",
     "barcode_from_distances",
+    "check_barcode_memory",
     "check_rtd_memory",
     "cross_barcode",
     "rtd",
@@ -166,14 +167,8 @@ def cross_barcode(
     progress = check_progress(progress)
     check_metric(metric)
     check_normalize(normalize)
-    # refused before any N x N allocation (a file's rows from its header, before reading it);
-    # float32 matrices: 16 bytes per N² at most
-    fits = partial(
-        check_memory,
-        bytes_per_n2=info.bytes_per_n2 or 16.0,
-        what=f"cross_barcode (engine {info.name!r})",
-        fix=SUBSET_FIX,
-    )
+    # refused before any N x N allocation (a file's rows from its header, before reading it)
+    fits = partial(check_barcode_memory, info=info)
     p, q = _as_pair(P, Q, metric, check_rows=fits)
     fits(len(p))
     w, mu = cross_matrices_f32(p, q, metric=metric, normalize=normalize)
@@ -470,6 +465,25 @@ IDENTITY_TRIAL_BYTES_PER_N2 = 76.0
 # rare recomputation of P's float64 matrix (24 B/N² for a moment, docs/score.md).
 IDENTITY_FLOAT32_TRIAL_BYTES_PER_N2 = 26.0
 FLOAT64_ROUTE_BYTES_PER_N2 = 48.0
+
+
+def check_barcode_memory(n_rows: int, info: EngineInfo) -> None:
+    """Refuse up front a :func:`cross_barcode` on ``n_rows`` points by the engine ``info``
+    that cannot fit in memory (float32 matrices: 16 bytes per N² at most); the error says
+    how many points fit.
+
+    Examples
+    --------
+    >>> from rtdkit.options import barcode_engine
+    >>> info, _ = barcode_engine(None, 1)  # the default engine
+    >>> check_barcode_memory(1000, info)
+    """
+    check_memory(
+        n_rows,
+        info.bytes_per_n2 or 16.0,
+        what=f"cross_barcode (engine {info.name!r})",
+        fix=SUBSET_FIX,
+    )
 
 
 def check_rtd_memory(

@@ -73,15 +73,14 @@ def rtd_memory_check(batch: int, **options: Any) -> Callable[[int], None]:
 
 
 def barcode_memory_check(engine: str | None, maxdim: int) -> Callable[[int], None]:
-    """The memory check of :func:`rtdkit.cross_barcode` on N points, as a function of N."""
+    """cross_barcode's memory check (:func:`rtdkit.divergence.check_barcode_memory`) for
+    ``--engine`` and ``--maxdim``, as a function of the number of points."""
 
     def fits(n_rows: int) -> None:
-        from rtdkit.distances import SUBSET_FIX, check_memory
+        from rtdkit.divergence import check_barcode_memory
         from rtdkit.options import barcode_engine
 
-        info, _ = barcode_engine(engine, maxdim)
-        what = f"cross_barcode (engine {info.name!r})"
-        check_memory(n_rows, info.bytes_per_n2 or 16.0, what=what, fix=SUBSET_FIX)
+        check_barcode_memory(n_rows, barcode_engine(engine, maxdim)[0])
 
     return fits
 
