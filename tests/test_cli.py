@@ -474,18 +474,6 @@ def test_experiment_summary_caps_long_records() -> None:
     ]
 
 
-def test_a_figure_path_is_probed_without_leaving_or_changing_a_file(files: tuple) -> None:
-    from rtdkit.cli.figures import checked_figure_path
-
-    a, _, _, _ = files
-    new = a.parent / "new.png"
-    assert checked_figure_path(new, "--plot") == new and not new.exists()
-    old = a.parent / "old.png"
-    old.write_bytes(b"an earlier figure")
-    assert checked_figure_path(old, "--plot") == old
-    assert old.read_bytes() == b"an earlier figure"
-
-
 # The CLI with one hook: the first progress call of a native engine (it is working) prints
 # "working" on stdout, so that the test interrupts real work, not the start-up.
 _ANNOUNCING = r"""
