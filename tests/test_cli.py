@@ -656,3 +656,17 @@ def test_a_file_too_large_is_refused_from_its_header_before_it_is_read(
     assert "on 2000 points needs about" in line and "data were read" not in line
     fix = "pass a random subset of at most" if command == "barcode" else "pass --batch"
     assert fix in line and "batch=" not in line
+
+
+@pytest.mark.parametrize("command", ["compare", "barcode", "matrix"])
+def test_no_progress_bar_in_a_pipe_unless_asked_for(files: tuple, command: str) -> None:
+    """The CLI's default is the API's progress="auto": stderr here is a pipe, so no bar;
+    --progress still draws one (so the check below can see a bar)."""
+    a, b, _, _ = files
+    args = [command, str(a), f"{b}:acts", *([] if command == "barcode" else ["--batch", "40"])]
+    quiet = _run_main(*args)
+    assert quiet.returncode == 0, quiet.stderr
+    assert quiet.stderr == ""
+    shown = _run_main(*args, "--progress")
+    assert shown.returncode == 0, shown.stderr
+    assert "━" in shown.stderr
