@@ -440,6 +440,8 @@ def signal_cases(folder: Path, quick: bool) -> Iterator[Outcome]:
         "demo": ["demo"],
     }
     # "starting": while Python imports; "working": that long after the first progress output
+    # (--progress: in a pipe the CLI draws no bar by default, and the bar says work started)
+    commands = {name: [*args, "--progress"] for name, args in commands.items()}
     moments = [("starting", 0.2), ("working", 0.5)] + ([] if quick else [("working", 2.0)])
     for name, args in commands.items():
         for moment, delay in moments:

@@ -400,7 +400,12 @@ def test_help_shows_each_default_and_the_shared_options() -> None:
     assert "Usage: rtdkit compare [OPTIONS] A B" in _help("compare")
     assert "Usage: rtdkit matrix [OPTIONS] SPECS..." in _help("matrix")
     compare = _help("compare")
-    for shown in ("[default: 10]", "[default: cone]", "[default: identity", "[default: on]"):
+    for shown in (
+        "[default: 10]",
+        "[default: cone]",
+        "[default: identity",
+        "[default: on a terminal]",
+    ):
         assert shown in compare, shown
     test = _help("test")
     for option in ("--metric", "--normalize", "--dim", "--method", "--engine", "[default: 10]"):

@@ -101,8 +101,8 @@ ProgressOpt = Annotated[
     bool | None,
     typer.Option(
         "--progress/--no-progress",
-        help="Progress bars on stderr. Default: a bar once the work has run 2 s, on a "
-        "terminal only (never in a pipe or a log file).",
+        help="Progress bars on stderr. By default a bar appears once the work has run 2 s, "
+        "and only on a terminal (never in a pipe or a log file).  [default: on a terminal]",
         show_default=False,
     ),
 ]
