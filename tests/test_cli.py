@@ -675,3 +675,27 @@ def test_no_progress_bar_in_a_pipe_unless_asked_for(files: tuple, command: str) 
     shown = _run_main(*args, "--progress")
     assert shown.returncode == 0, shown.stderr
     assert "━" in shown.stderr
+
+
+def test_a_warning_is_one_line_in_the_command_lines_words(tmp_path: Path) -> None:
+    """A transposed file (fewer points than features) is warned about in one line, not in
+    Python's two with a line of rtdkit's source; with rows that differ, `test` refuses in
+    one line before any warning, as compare does."""
+    rng = np.random.default_rng(0)
+    np.save(tmp_path / "wide.npy", rng.normal(size=(40, 60)))
+    np.save(tmp_path / "b.npy", rng.normal(size=(40, 3)))
+    np.save(tmp_path / "tall.npy", rng.normal(size=(60, 3)))
+    wide, b, tall = (str(tmp_path / f"{n}.npy") for n in ("wide", "b", "tall"))
+    warned = _run_main("compare", wide, b, "--batch", "0")
+    assert warned.returncode == 0, warned.stderr
+    assert warned.stderr.splitlines() == [
+        "rtdkit: warning: A has 40 rows (points) but 60 columns (features): rows must be the "
+        "objects compared. If A is transposed (e.g. channels first), save A transposed"
+    ]
+    for command in (["compare"], ["test", "--permutations", "3"]):
+        refused = _run_main(*command, wide, tall)
+        assert refused.returncode == 2
+        assert refused.stderr.splitlines() == [
+            f"rtdkit: error: {wide} has 40 points but {tall} has 60; the two representations "
+            "must describe the same objects in the same order"
+        ]

@@ -179,7 +179,7 @@ def permutation_test_command(
     """
     import numpy as np
 
-    from rtdkit._validation import check_seed
+    from rtdkit._validation import check_same_rows, check_seed
 
     check_seed(seed, generator=False)
     options: dict[str, Any] = {}
@@ -194,6 +194,7 @@ def permutation_test_command(
         with files_named(a, b, engine=engine):
             check_file_rows((a, b), rtd_memory_check(batch, **options))
     p, q = load(a, allow_pickle), load(b, allow_pickle)
+    check_same_rows(p, q, a, b)  # as compare does, before the API checks (and warns about) A
     from rtdkit.stats import permutation_test  # after reading the files, as in compare
 
     if measure == "rtd":
