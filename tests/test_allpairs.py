@@ -102,18 +102,20 @@ def small_serial(small: dict[str, np.ndarray]) -> dict[str, pd.DataFrame]:
     return pairwise(small, ("rtd", "cka"), n_jobs=1, progress=False, **SMALL)
 
 
+def local_cluster(n_workers: int) -> Any:
+    """A Dask cluster of ``n_workers`` worker processes on 127.0.0.1, one thread each."""
+    return distributed.LocalCluster(
+        n_workers=n_workers,
+        processes=True,
+        threads_per_worker=1,
+        host="127.0.0.1",
+        dashboard_address=None,
+    )
+
+
 @pytest.fixture(scope="module")
 def cluster() -> Iterator[Client]:
-    with (
-        distributed.LocalCluster(
-            n_workers=2,
-            processes=True,
-            threads_per_worker=1,
-            host="127.0.0.1",
-            dashboard_address=None,
-        ) as lc,
-        distributed.Client(lc) as client,
-    ):
+    with local_cluster(2) as lc, distributed.Client(lc) as client:
         yield client
 
 
@@ -517,16 +519,7 @@ def test_ctrl_c_stops_a_pair_running_in_a_dask_worker_process(
 
     names = {"STARTED": "rtdkit-test-started", "CANCELLED": "rtdkit-test-cancelled"}
     x = np.random.default_rng(3).normal(size=(260, 64))  # a barcode of many seconds
-    with (
-        distributed.LocalCluster(
-            n_workers=1,
-            processes=True,
-            threads_per_worker=1,
-            host="127.0.0.1",
-            dashboard_address=None,
-        ) as lc,
-        distributed.Client(lc, set_as_default=False) as client,
-    ):
+    with local_cluster(1) as lc, distributed.Client(lc, set_as_default=False) as client:
         three = {name: small[name] for name in list(small)[:3]}
         serial = pairwise(three, n_jobs=1, progress=False, **SMALL)["rtd"]
         assert_same(pairwise(three, executor=client, progress=False, **SMALL)["rtd"], serial)
