@@ -43,6 +43,24 @@ import rtdkit
 from rtdkit import distances
 
 CLI = "import sys; from rtdkit.__main__ import main; sys.argv[0] = 'rtdkit'; main()"
+# The CLI, printing "working" on stdout at the first progress call of a native engine: the
+# moment work has provably started (progress bars say nothing in a pipe until they end).
+WORKING_CLI = """
+import sys
+import rtdkit._parallel as parallel
+real, announced = parallel.engine_callback, []
+def announcing(progress):
+    callback = real(progress)
+    def first(done, total):
+        if not announced:
+            announced.append(print("working", flush=True))
+        callback(done, total)
+    return first
+parallel.engine_callback = announcing
+from rtdkit.__main__ import main
+sys.argv[0] = "rtdkit"
+main()
+"""
 # Per case: a hostile input must be refused or handled quickly, never hang.
 TIME_LIMIT_S = 60
 
@@ -439,13 +457,12 @@ def signal_cases(folder: Path, quick: bool) -> Iterator[Outcome]:
         ],
         "demo": ["demo"],
     }
-    # "starting": while Python imports; "working": that long after the first progress output
-    # (--progress: in a pipe the CLI draws no bar by default, and the bar says work started)
-    commands = {name: [*args, "--progress"] for name, args in commands.items()}
+    # "starting": while Python imports; "working": that long after an engine started working
     moments = [("starting", 0.2), ("working", 0.5)] + ([] if quick else [("working", 2.0)])
     for name, args in commands.items():
         for moment, delay in moments:
-            verdict, detail = _interrupt([sys.executable, "-c", CLI, *args], moment, delay)
+            cli = WORKING_CLI if moment == "working" else CLI
+            verdict, detail = _interrupt([sys.executable, "-c", cli, *args], moment, delay)
             yield Outcome(f"signal/{name}", f"SIGINT {moment} +{delay} s", verdict, detail)
 
 
@@ -460,12 +477,20 @@ def _interrupt(command: list[str], moment: str, delay: float) -> tuple[str, str]
         assert proc.stderr is not None
         while chunk := proc.stderr.read(1):
             chunks.append(chunk)
-            started.set()
+
+    def watch() -> None:  # "working" on stdout: an engine is computing; the rest is drained
+        assert proc.stdout is not None
+        for line in proc.stdout:
+            if line == "working\n":
+                started.set()
 
     reader = threading.Thread(target=read, daemon=True)
     reader.start()
-    if moment == "working":
-        started.wait(timeout=120)
+    threading.Thread(target=watch, daemon=True).start()
+    if moment == "working":  # until an engine works, or the command ends first (short work)
+        for _ in range(2400):  # at most 120 s
+            if started.wait(0.05) or proc.poll() is not None:
+                break
     time.sleep(delay)
     if proc.poll() is not None:
         return "ok (finished before the signal)", ""
