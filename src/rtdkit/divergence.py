@@ -468,47 +468,19 @@ FLOAT64_ROUTE_BYTES_PER_N2 = 48.0
 
 
 def check_barcode_memory(n_rows: int, info: EngineInfo) -> None:
-    """Refuse up front a :func:`cross_barcode` on ``n_rows`` points by the engine ``info``
-    that cannot fit in memory (float32 matrices: 16 bytes per N² at most); the error says
-    how many points fit.
-
-    Examples
-    --------
-    >>> from rtdkit.options import barcode_engine
-    >>> info, _ = barcode_engine(None, 1)  # the default engine
-    >>> check_barcode_memory(1000, info)
-    """
-    check_memory(
-        n_rows,
-        info.bytes_per_n2 or 16.0,
-        what=f"cross_barcode (engine {info.name!r})",
-        fix=SUBSET_FIX,
-    )
+    """Refuse up front a :func:`cross_barcode` by ``info`` on too many points for memory."""
+    what = f"cross_barcode (engine {info.name!r})"
+    check_memory(n_rows, info.bytes_per_n2 or 16.0, what=what, fix=SUBSET_FIX)
 
 
 def check_rtd_memory(
-    n_rows: int,
-    *,
-    options: RTDOptions | None = None,
-    batch: int | None = None,
-    trials: int = 1,
-    n_jobs: int = 1,
+    n_rows: int, options: RTDOptions, *, batch: int | None = None, trials: int = 1, n_jobs: int = 1
 ) -> None:
-    """Refuse up front an :func:`rtd` on ``n_rows`` points that cannot fit in memory.
+    """Refuse up front an :func:`rtd` on ``n_rows`` points whose trials at once (one when
+    ``batch`` covers them all) cannot fit in memory; the error names ``batch=``.
 
-    The trials rtd runs at once (one trial on all points when ``batch`` is None or covers
-    them) must fit, at the least any route needs (the float32 route for the identity); rtd
-    checks again once the route is known. Entry points that know ``n_rows`` before reading
-    anything (a file's header) call it first; the error names ``batch=`` and a value that fits.
-
-    Examples
-    --------
-    >>> check_rtd_memory(10**6, batch=500)  # a million points, compared on subsets: fits
-    >>> check_rtd_memory(10**7)  # doctest: +ELLIPSIS
-    Traceback (most recent call last):
-    rtdkit._validation.RTDInputError: rtd (method 'identity', 1 trial(s) at once) on 10000000 ...
+    >>> check_rtd_memory(10**6, RTDOptions.check(), batch=500)  # subsets of 500 points: fit
     """
-    options = RTDOptions.check() if options is None else options
     if batch is None or batch >= n_rows:
         check_trial_memory(n_rows, options, n_jobs=1, float32=True)
     else:
@@ -518,9 +490,8 @@ def check_rtd_memory(
 def check_trial_memory(
     n: int, options: RTDOptions, *, n_jobs: int, caller: str = "rtd", float32: bool = False
 ) -> None:
-    """Refuse ``n_jobs`` trials on ``n`` points at once that cannot fit in memory, before
-    any N x N allocation (the error names ``batch=``); ``float32``: identity trials through
-    the float32 route (:func:`rtdkit._whole_cloud.identity_matrices`)."""
+    """Refuse ``n_jobs`` trials on ``n`` points at once that cannot fit in memory (naming
+    ``batch=``); ``float32``: through :func:`rtdkit._whole_cloud.identity_matrices`."""
     if options.method == "identity":
         per_trial = IDENTITY_FLOAT32_TRIAL_BYTES_PER_N2 if float32 else IDENTITY_TRIAL_BYTES_PER_N2
     else:

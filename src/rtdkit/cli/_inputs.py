@@ -67,7 +67,7 @@ def rtd_memory_check(batch: int, **options: Any) -> Callable[[int], None]:
         from rtdkit.options import RTDOptions
 
         options_ = RTDOptions.check(**options)
-        check_rtd_memory(n_rows, options=options_, batch=batch or None)
+        check_rtd_memory(n_rows, options_, batch=batch or None)
 
     return fits
 
