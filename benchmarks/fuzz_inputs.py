@@ -43,24 +43,17 @@ import rtdkit
 from rtdkit import distances
 
 CLI = "import sys; from rtdkit.__main__ import main; sys.argv[0] = 'rtdkit'; main()"
-# The CLI, printing "working" on stdout at the first progress call of a native engine: the
-# moment work has provably started (progress bars say nothing in a pipe until they end).
-WORKING_CLI = """
-import sys
-import rtdkit._parallel as parallel
-real, announced = parallel.engine_callback, []
-def announcing(progress):
-    callback = real(progress)
-    def first(done, total):
-        if not announced:
-            announced.append(print("working", flush=True))
-        callback(done, total)
-    return first
-parallel.engine_callback = announcing
-from rtdkit.__main__ import main
-sys.argv[0] = "rtdkit"
-main()
-"""
+# The CLI, printing "working" on stdout each time a native engine starts (it asks for its
+# progress callback): the moment work has provably started (a progress bar says nothing in a
+# pipe until it ends).
+WORKING_CLI = (
+    "import sys, rtdkit._parallel as parallel\n"
+    "real = parallel.engine_callback\n"
+    "parallel.engine_callback = lambda progress: print('working', flush=True) or real(progress)\n"
+    "from rtdkit.__main__ import main\n"
+    "sys.argv[0] = 'rtdkit'\n"
+    "main()\n"
+)
 # Per case: a hostile input must be refused or handled quickly, never hang.
 TIME_LIMIT_S = 60
 
@@ -457,7 +450,7 @@ def signal_cases(folder: Path, quick: bool) -> Iterator[Outcome]:
         ],
         "demo": ["demo"],
     }
-    # "starting": while Python imports; "working": that long after an engine started working
+    # "starting": while Python imports; "working": that long after an engine started
     moments = [("starting", 0.2), ("working", 0.5)] + ([] if quick else [("working", 2.0)])
     for name, args in commands.items():
         for moment, delay in moments:
@@ -478,7 +471,7 @@ def _interrupt(command: list[str], moment: str, delay: float) -> tuple[str, str]
         while chunk := proc.stderr.read(1):
             chunks.append(chunk)
 
-    def watch() -> None:  # "working" on stdout: an engine is computing; the rest is drained
+    def watch() -> None:  # "working" on stdout: an engine started; the rest is drained
         assert proc.stdout is not None
         for line in proc.stdout:
             if line == "working\n":
