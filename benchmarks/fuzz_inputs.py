@@ -42,7 +42,18 @@ import numpy as np
 import rtdkit
 from rtdkit import distances
 
-CLI = "import sys; from rtdkit.cli import main; sys.argv[0] = 'rtdkit'; main()"
+CLI = "import sys; from rtdkit.__main__ import main; sys.argv[0] = 'rtdkit'; main()"
+# The CLI, printing "working" on stdout each time a native engine starts (it asks for its
+# progress callback): the moment work has provably started (a progress bar says nothing in a
+# pipe until it ends).
+WORKING_CLI = (
+    "import sys, rtdkit._parallel as parallel\n"
+    "real = parallel.engine_callback\n"
+    "parallel.engine_callback = lambda progress: print('working', flush=True) or real(progress)\n"
+    "from rtdkit.__main__ import main\n"
+    "sys.argv[0] = 'rtdkit'\n"
+    "main()\n"
+)
 # Per case: a hostile input must be refused or handled quickly, never hang.
 TIME_LIMIT_S = 60
 
@@ -439,11 +450,12 @@ def signal_cases(folder: Path, quick: bool) -> Iterator[Outcome]:
         ],
         "demo": ["demo"],
     }
-    # "starting": while Python imports; "working": that long after the first progress output
+    # "starting": while Python imports; "working": that long after an engine started
     moments = [("starting", 0.2), ("working", 0.5)] + ([] if quick else [("working", 2.0)])
     for name, args in commands.items():
         for moment, delay in moments:
-            verdict, detail = _interrupt([sys.executable, "-c", CLI, *args], moment, delay)
+            cli = WORKING_CLI if moment == "working" else CLI
+            verdict, detail = _interrupt([sys.executable, "-c", cli, *args], moment, delay)
             yield Outcome(f"signal/{name}", f"SIGINT {moment} +{delay} s", verdict, detail)
 
 
@@ -458,12 +470,20 @@ def _interrupt(command: list[str], moment: str, delay: float) -> tuple[str, str]
         assert proc.stderr is not None
         while chunk := proc.stderr.read(1):
             chunks.append(chunk)
-            started.set()
+
+    def watch() -> None:  # "working" on stdout: an engine started; the rest is drained
+        assert proc.stdout is not None
+        for line in proc.stdout:
+            if line == "working\n":
+                started.set()
 
     reader = threading.Thread(target=read, daemon=True)
     reader.start()
-    if moment == "working":
-        started.wait(timeout=120)
+    threading.Thread(target=watch, daemon=True).start()
+    if moment == "working":  # until an engine works, or the command ends first (short work)
+        for _ in range(2400):  # at most 120 s
+            if started.wait(0.05) or proc.poll() is not None:
+                break
     time.sleep(delay)
     if proc.poll() is not None:
         return "ok (finished before the signal)", ""

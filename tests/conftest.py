@@ -249,3 +249,14 @@ def pytest_report_header() -> str:
     import rtdkit
 
     return f"rtdkit {rtdkit.__version__} from {rtdkit.__file__}"
+
+
+def cloud_view_noise(n: int, d: int, names: tuple[str, str, str]) -> dict[str, np.ndarray]:
+    """Three representations of ``n`` objects, named ``names``, for the chance-level tests: a
+    Gaussian cloud in ``d`` dimensions, a nonlinear view of it (tanh of a random projection
+    to ``d - 2`` dimensions: related, below chance) and independent noise in ``d - 1``
+    dimensions (at chance)."""
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(n, d))
+    view = np.tanh(x @ rng.normal(size=(d, d - 2)))
+    return dict(zip(names, (x, view, rng.normal(size=(n, d - 1))), strict=True))

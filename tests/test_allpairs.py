@@ -102,18 +102,20 @@ def small_serial(small: dict[str, np.ndarray]) -> dict[str, pd.DataFrame]:
     return pairwise(small, ("rtd", "cka"), n_jobs=1, progress=False, **SMALL)
 
 
+def local_cluster(n_workers: int) -> Any:
+    """A Dask cluster of ``n_workers`` worker processes on 127.0.0.1, one thread each."""
+    return distributed.LocalCluster(
+        n_workers=n_workers,
+        processes=True,
+        threads_per_worker=1,
+        host="127.0.0.1",
+        dashboard_address=None,
+    )
+
+
 @pytest.fixture(scope="module")
 def cluster() -> Iterator[Client]:
-    with (
-        distributed.LocalCluster(
-            n_workers=2,
-            processes=True,
-            threads_per_worker=1,
-            host="127.0.0.1",
-            dashboard_address=None,
-        ) as lc,
-        distributed.Client(lc) as client,
-    ):
+    with local_cluster(2) as lc, distributed.Client(lc) as client:
         yield client
 
 
@@ -465,3 +467,78 @@ def test_readme_pairwise_example_runs_as_a_plain_script(tmp_path: Path) -> None:
     assert "seed0" in done.stdout and "ckpt" in done.stdout
     with ResultStore(tmp_path / "study.sqlite") as db:
         assert len(db.to_frame()) == 3 * 3 * (2 + 1)  # 3 pairs x 3 trials x (RTD both ways, CKA)
+
+
+# The cone engine under another name, defined by source so that it can be installed in a Dask
+# worker process (a test module's function cannot be unpickled there). Its first progress
+# report and its stop by cancellation set Dask events, which the driver's process can see.
+WATCHED_ENGINE = """
+from distributed import Event
+from rtdkit._parallel import WorkCancelled
+from rtdkit.engines import EngineInfo, get_engine
+
+cone = get_engine("cone")
+
+
+def watched(w, mu, *, progress=None, **kwargs):
+    def report(done, total):
+        Event(STARTED).set()
+        if progress is not None:
+            progress(done, total)
+
+    try:
+        return cone.function(w, mu, progress=report, **kwargs)
+    except WorkCancelled:
+        Event(CANCELLED).set()
+        raise
+
+
+INFO = EngineInfo("watched", watched, cone.max_supported_dim, cone.supports_edges,
+                  "the cone engine, watched", cone.bytes_per_n2, True)
+"""
+INSTALL = "from rtdkit.engines import _REGISTRY\n_REGISTRY['watched'] = INFO\n"
+
+
+class _DaskEventStarted:
+    """``wait(timeout)`` as a threading.Event's, on a Dask event another process sets."""
+
+    def __init__(self, event: Any) -> None:
+        self.event = event
+
+    def wait(self, timeout: float | None = None) -> bool:
+        return bool(self.event.wait(timeout=timeout))
+
+
+def test_ctrl_c_stops_a_pair_running_in_a_dask_worker_process(
+    small: dict[str, np.ndarray], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A real worker process: its matrix is the serial one, and the driver's Ctrl-C stops the
+    pair its engine is computing (the engine reports WorkCancelled instead of finishing)."""
+    from conftest import assert_stops_on_ctrl_c
+    from rtdkit import engines
+
+    names = {"STARTED": "rtdkit-test-started", "CANCELLED": "rtdkit-test-cancelled"}
+    x = np.random.default_rng(3).normal(size=(260, 64))  # a barcode of many seconds
+    with local_cluster(1) as lc, distributed.Client(lc, set_as_default=False) as client:
+        three = {name: small[name] for name in list(small)[:3]}
+        serial = pairwise(three, n_jobs=1, progress=False, **SMALL)["rtd"]
+        assert_same(pairwise(three, executor=client, progress=False, **SMALL)["rtd"], serial)
+
+        namespace: dict[str, Any] = dict(names)
+        exec(WATCHED_ENGINE, namespace)
+        monkeypatch.setitem(engines._REGISTRY, "watched", namespace["INFO"])
+        client.run(exec, WATCHED_ENGINE + INSTALL, dict(names))
+        started = _DaskEventStarted(distributed.Event(names["STARTED"], client=client))
+        assert_stops_on_ctrl_c(
+            lambda: pairwise(
+                {"x": x, "proj": x[:, :2]},
+                batch=None,
+                executor=client,
+                engine="watched",
+                progress=False,
+            ),
+            started=started,  # type: ignore[arg-type]
+        )
+        # The worker learns of the cancellation after the driver has returned. The timeout is
+        # a guard, not a timing: uncancelled, the engine finishes without setting the event.
+        assert distributed.Event(names["CANCELLED"], client=client).wait(timeout=120)

@@ -10,18 +10,13 @@ import numpy as np
 import pytest
 
 import rtdkit
+from conftest import cloud_view_noise
 from rtdkit.layers import compare_layers, plot_layers
 
 
 @pytest.fixture(scope="module")
 def layers() -> dict[str, np.ndarray]:
-    rng = np.random.default_rng(0)
-    x = rng.normal(size=(120, 6))
-    return {
-        "in": x,
-        "hidden": np.tanh(x @ rng.normal(size=(6, 4))),
-        "noise": rng.normal(size=(120, 5)),
-    }
+    return cloud_view_noise(120, 6, ("in", "hidden", "noise"))
 
 
 def test_relative_matrices_sit_beside_the_raw_ones(layers: dict[str, np.ndarray]) -> None:

@@ -9,18 +9,13 @@ import numpy as np
 import pytest
 
 import rtdkit
+from conftest import cloud_view_noise
 from rtdkit.allpairs import pair_seed
 
 
 @pytest.fixture(scope="module")
 def reps() -> dict[str, np.ndarray]:
-    rng = np.random.default_rng(0)
-    x = rng.normal(size=(100, 5))
-    return {
-        "x": x,
-        "view": np.tanh(x @ rng.normal(size=(5, 3))),
-        "noise": rng.normal(size=(100, 4)),
-    }
+    return cloud_view_noise(100, 5, ("x", "view", "noise"))
 
 
 OPTIONS = {"batch": 40, "trials": 3, "n_jobs": 1}

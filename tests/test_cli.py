@@ -32,7 +32,7 @@ def files(tmp_path: Path) -> tuple[Path, Path, np.ndarray, np.ndarray]:
 
 def _run_main(*args: str) -> subprocess.CompletedProcess[str]:
     """Run the real console entry point, as a user would."""
-    code = "import sys; from rtdkit.cli import main; sys.argv[0] = 'rtdkit'; main()"
+    code = "import sys; from rtdkit.__main__ import main; sys.argv[0] = 'rtdkit'; main()"
     return subprocess.run(
         [sys.executable, "-c", code, *args], capture_output=True, text=True, timeout=120
     )
@@ -400,7 +400,12 @@ def test_help_shows_each_default_and_the_shared_options() -> None:
     assert "Usage: rtdkit compare [OPTIONS] A B" in _help("compare")
     assert "Usage: rtdkit matrix [OPTIONS] SPECS..." in _help("matrix")
     compare = _help("compare")
-    for shown in ("[default: 10]", "[default: cone]", "[default: identity", "[default: on]"):
+    for shown in (
+        "[default: 10]",
+        "[default: cone]",
+        "[default: identity",
+        "[default: on a terminal]",
+    ):
         assert shown in compare, shown
     test = _help("test")
     for option in ("--metric", "--normalize", "--dim", "--method", "--engine", "[default: 10]"):
@@ -472,18 +477,6 @@ def test_experiment_summary_caps_long_records() -> None:
         f"... {40 - SUMMARY_TABLES} more tables of results in the JSON",
         "paper.tau: rtd 0.9",
     ]
-
-
-def test_a_figure_path_is_probed_without_leaving_or_changing_a_file(files: tuple) -> None:
-    from rtdkit.cli.figures import checked_figure_path
-
-    a, _, _, _ = files
-    new = a.parent / "new.png"
-    assert checked_figure_path(new, "--plot") == new and not new.exists()
-    old = a.parent / "old.png"
-    old.write_bytes(b"an earlier figure")
-    assert checked_figure_path(old, "--plot") == old
-    assert old.read_bytes() == b"an earlier figure"
 
 
 # The CLI with one hook: the first progress call of a native engine (it is working) prints
@@ -596,6 +589,48 @@ def test_the_memory_refusal_speaks_the_command_lines_words(
     assert re.search(r"pass --batch \d+ or less", line) and "batch=" not in line
 
 
+@pytest.mark.parametrize(
+    ("command", "check"),
+    [
+        ("compare", "check_rtd_memory"),
+        ("test", "check_rtd_memory"),
+        ("barcode", "check_barcode_memory"),
+    ],
+)
+def test_the_cli_consults_the_apis_own_memory_check(
+    files: tuple,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    command: str,
+    check: str,
+) -> None:
+    """No copy of the API's rule in the CLI: a stand-in for the public check is what refuses,
+    on the header's row count, before the file is read; its words are translated."""
+    import rtdkit.memory_checks
+    from rtdkit._validation import RTDInputError
+    from rtdkit.cli import main
+
+    a, _, p, _ = files
+    seen: list[int] = []
+
+    def refuse(n_rows: int, *args: object, **kwargs: object) -> None:
+        seen.append(n_rows)
+        raise RTDInputError(f"stand-in refusal on {n_rows} points; pass batch=7 or less")
+
+    def never(*args: object, **kwargs: object) -> None:
+        raise AssertionError("the array data were read")
+
+    monkeypatch.setattr(rtdkit.memory_checks, check, refuse)
+    monkeypatch.setattr(np.lib.format, "read_array", never)
+    monkeypatch.setattr(sys, "argv", ["rtdkit", command, str(a), str(a), "--no-progress"])
+    with pytest.raises(SystemExit) as exit_status:
+        main()
+    assert exit_status.value.code == 2
+    assert seen == [len(p)]
+    [line] = capsys.readouterr().err.strip().splitlines()
+    assert line == f"rtdkit: error: stand-in refusal on {len(p)} points; pass --batch 7 or less"
+
+
 @pytest.mark.parametrize("command", ["compare", "barcode", "test", "matrix"])
 def test_a_file_too_large_is_refused_from_its_header_before_it_is_read(
     tmp_path: Path,
@@ -626,3 +661,41 @@ def test_a_file_too_large_is_refused_from_its_header_before_it_is_read(
     assert "on 2000 points needs about" in line and "data were read" not in line
     fix = "pass a random subset of at most" if command == "barcode" else "pass --batch"
     assert fix in line and "batch=" not in line
+
+
+@pytest.mark.parametrize("command", ["compare", "barcode", "matrix"])
+def test_no_progress_bar_in_a_pipe_unless_asked_for(files: tuple, command: str) -> None:
+    """The CLI's default is the API's progress="auto": stderr here is a pipe, so no bar;
+    --progress still draws one (so the check below can see a bar)."""
+    a, b, _, _ = files
+    args = [command, str(a), f"{b}:acts", *([] if command == "barcode" else ["--batch", "40"])]
+    quiet = _run_main(*args)
+    assert quiet.returncode == 0, quiet.stderr
+    assert quiet.stderr == ""
+    shown = _run_main(*args, "--progress")
+    assert shown.returncode == 0, shown.stderr
+    assert "━" in shown.stderr
+
+
+def test_a_warning_is_one_line_in_the_command_lines_words(tmp_path: Path) -> None:
+    """A transposed file (fewer points than features) is warned about in one line, not in
+    Python's two with a line of rtdkit's source; with rows that differ, `test` refuses in
+    one line before any warning, as compare does."""
+    rng = np.random.default_rng(0)
+    np.save(tmp_path / "wide.npy", rng.normal(size=(40, 60)))
+    np.save(tmp_path / "b.npy", rng.normal(size=(40, 3)))
+    np.save(tmp_path / "tall.npy", rng.normal(size=(60, 3)))
+    wide, b, tall = (str(tmp_path / f"{n}.npy") for n in ("wide", "b", "tall"))
+    warned = _run_main("compare", wide, b, "--batch", "0")
+    assert warned.returncode == 0, warned.stderr
+    assert warned.stderr.splitlines() == [
+        "rtdkit: warning: A has 40 rows (points) but 60 columns (features): rows must be the "
+        "objects compared. If A is transposed (e.g. channels first), save A transposed"
+    ]
+    for command in (["compare"], ["test", "--permutations", "3"]):
+        refused = _run_main(*command, wide, tall)
+        assert refused.returncode == 2
+        assert refused.stderr.splitlines() == [
+            f"rtdkit: error: {wide} has 40 points but {tall} has 60; the two representations "
+            "must describe the same objects in the same order"
+        ]

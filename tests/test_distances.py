@@ -123,3 +123,50 @@ def test_blockwise_symmetrisation_equals_the_whole_matrix_formula(metric: str, n
     expected = np.maximum((d + d.T) / 2.0, 0.0)
     _symmetrize_in_place(d, block=4)
     assert np.array_equal(d, expected)
+
+
+@pytest.mark.parametrize("scale", [1e-310, 1e-200])
+def test_distances_that_underflow_are_told_from_coinciding_points(scale: float) -> None:
+    """Points ~1e-310 apart (subnormal) or 1e-200 apart differ, but every distance is 0."""
+    x = np.random.default_rng(0).normal(size=(30, 3))
+    with pytest.raises(RTDInputError, match=r"underflow float64.*multiply P by 1e200") as info:
+        rtdkit.rtd(x * scale, x)
+    assert "coincide" not in str(info.value)
+    # The advice works: rescaled, the cloud is the one it was (up to subnormal rounding).
+    rescaled = rtdkit.rtd(x * scale * 1e200, x * 2.0, trials=2, batch=20, seed=0)
+    assert rescaled.value == pytest.approx(
+        rtdkit.rtd(x, x * 2.0, trials=2, batch=20, seed=0).value, abs=1e-9
+    )
+
+
+def test_a_subnormal_precomputed_quantile_is_refused_as_underflow() -> None:
+    x = np.random.default_rng(0).normal(size=(30, 3))
+    d = np.linalg.norm(x[:, None] - x[None], axis=-1)
+    with pytest.raises(RTDInputError, match=r"underflow float64 \(the 0.9-quantile is \d"):
+        rtdkit.rtd(d * 1e-310, d, metric="precomputed")
+
+
+def test_coinciding_points_keep_the_duplicate_message() -> None:
+    x = np.random.default_rng(0).normal(size=(30, 3))
+    duplicates = np.vstack([np.ones((29, 3)), [[2.0, 2.0, 2.0]]])
+    with pytest.raises(RTDInputError, match=r"most points coincide.*remove duplicate") as info:
+        rtdkit.rtd(duplicates, x)
+    assert "underflow" not in str(info.value)
+    with pytest.raises(RTDInputError, match="most points coincide"):
+        rtdkit.rtd(duplicates * 1e-310, x)  # subnormal, but the points do coincide
+
+
+@pytest.mark.parametrize("q", [0.1, 0.5, 0.9, 0.99])
+@pytest.mark.parametrize("copies", [1, 2, 3, 5, 8])
+def test_underflow_is_blamed_only_where_coinciding_points_do_not_explain_the_zero(
+    q: float, copies: int
+) -> None:
+    """Brute force: the same cloud at a normal scale has a 0 quantile iff its duplicates do."""
+    from rtdkit.distances import _distances_underflow
+
+    rng = np.random.default_rng(copies)
+    distinct = rng.normal(size=(4, 2))
+    x = np.vstack([np.repeat(distinct[:1], copies, axis=0), distinct[1:]])
+    d = np.linalg.norm(x[:, None] - x[None], axis=-1)
+    tiny = x * 1e-200  # every distance underflows to 0
+    assert _distances_underflow(np.zeros_like(d), q, tiny) == (np.quantile(d, q) > 0.0)

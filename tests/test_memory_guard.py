@@ -197,6 +197,36 @@ def test_a_file_too_large_is_refused_from_its_header_before_it_is_read(
         rtdkit.rtd(big, big, batch=100, trials=1)
 
 
+def _sparse_npy(path: Path, shape: tuple[int, int]) -> str:
+    """An .npy file of float64 zeros of ``shape`` that takes no room on disk (a sparse file)."""
+    with path.open("wb") as f:
+        np.lib.format.write_array_header_1_0(
+            f, {"descr": "<f8", "fortran_order": False, "shape": shape}
+        )
+        f.truncate(f.tell() + 8 * shape[0] * shape[1])
+    return str(path)
+
+
+def test_pairwise_refuses_a_study_that_cannot_fit_before_reading_any_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Headers announcing a million rows: pairwise refuses the study from them, naming
+    batch=, before any file is read and before its store is created."""
+
+    def never(*args: object, **kwargs: object) -> None:
+        raise AssertionError("the array data were read")
+
+    monkeypatch.setattr(np.lib.format, "read_array", never)
+    reps = {name: _sparse_npy(tmp_path / f"{name}.npy", (10**6, 3)) for name in "abc"}
+    store = tmp_path / "study.sqlite"
+    with pytest.raises(RTDInputError, match=r"pairwise .* on 1000000 points .* pass batch=\d+"):
+        rtdkit.pairwise(reps, batch=None, store=store, progress=False)
+    assert not store.exists()
+    # with a batch that fits, the same headers pass and the files are read
+    with pytest.raises(RTDInputError, match="AssertionError: the array data were read"):
+        rtdkit.pairwise(reps, batch=50, progress=False)
+
+
 def test_rtdloss_names_the_dataloaders_batch_size(monkeypatch: pytest.MonkeyPatch) -> None:
     torch = pytest.importorskip("torch")
     from rtdkit.torch import RTDLoss

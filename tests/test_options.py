@@ -179,9 +179,9 @@ def test_memory_is_checked_before_copying_precomputed_matrices(
     """The guard runs on the shape alone: a matrix that could not be copied is refused."""
     import rtdkit._loader as loader
     import rtdkit.critical as critical
-    import rtdkit.divergence as divergence
+    import rtdkit.memory_checks as memory_checks
 
-    seen = refuse_memory(monkeypatch, loader, critical, divergence)
+    seen = refuse_memory(monkeypatch, loader, critical, memory_checks)
     d = np.zeros((30, 30))
     with pytest.raises(RTDInputError, match="batch="):
         rtdkit.rtd(d, d, metric="precomputed")
@@ -195,9 +195,9 @@ def test_memory_is_checked_before_copying_precomputed_matrices(
 def test_pairwise_checks_memory_per_pair_before_computing(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    import rtdkit.divergence as divergence
+    import rtdkit.memory_checks as memory_checks
 
-    seen = refuse_memory(monkeypatch, divergence)
+    seen = refuse_memory(monkeypatch, memory_checks)
     x = np.random.default_rng(0).normal(size=(60, 3))
     with pytest.raises(RTDInputError, match="batch="):
         rtdkit.pairwise({"a": x, "b": x[:, :2]}, batch=None, n_jobs=1, progress=False)

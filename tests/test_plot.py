@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import matplotlib
 
 matplotlib.use("Agg")
@@ -84,6 +86,23 @@ def test_figure_paths_are_checked_before_drawing(name: str, match: str) -> None:
 
     with pytest.raises(rtdkit.RTDInputError, match=match):
         check_figure_path(name)
+
+
+def test_figure_paths_are_probed_by_creating_the_file(tmp_path: Path) -> None:
+    """Where permission bits say nothing (/proc, a root user), creating the file tells; the
+    probe leaves no new file behind and an existing one as it was."""
+    from rtdkit.plot import check_figure_path
+
+    with pytest.raises(rtdkit.RTDInputError, match=r"'/proc/x.png': cannot create the file"):
+        check_figure_path("/proc/x.png", "--plot")
+    (tmp_path / "taken.png").mkdir()
+    with pytest.raises(rtdkit.RTDInputError, match="cannot create the file there"):
+        check_figure_path(tmp_path / "taken.png")
+    new = tmp_path / "new.png"
+    assert check_figure_path(new) == new and not new.exists()
+    old = tmp_path / "old.png"
+    old.write_bytes(b"an earlier figure")
+    assert check_figure_path(old) == old and old.read_bytes() == b"an earlier figure"
 
 
 def _cell_labels(ax) -> dict[tuple[int, int], str]:

@@ -7,8 +7,11 @@ deterministic. The times themselves are measured by benchmarks/startup.py.
 from __future__ import annotations
 
 import json
+import os
+import signal
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -69,3 +72,48 @@ def test_cli_start_and_argument_errors_load_no_heavy_library(args: list[str], st
         f"    assert {status} == 0\n"
     )
     assert _heavy_loaded_after(code) == []
+
+
+def _console_entry() -> str:
+    """The ``module:function`` that the installed ``rtdkit`` script runs."""
+    from importlib.metadata import entry_points
+
+    (script,) = entry_points(group="console_scripts", name="rtdkit")
+    return str(script.value)
+
+
+def test_ctrl_c_while_the_command_line_imports_prints_one_line(tmp_path: Path) -> None:
+    """SIGINT while Typer is still being imported: one line, exit 130, no traceback.
+
+    A stand-in ``typer`` on PYTHONPATH says when its import starts, then blocks on stdin:
+    the signal arrives exactly while the command line imports, whatever the machine's speed.
+    """
+    (tmp_path / "typer.py").write_text(
+        "import sys\nprint('importing typer', flush=True)\nsys.stdin.read()\n"
+    )
+    module, _, function = _console_entry().partition(":")
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(tmp_path), *sys.path])}
+    proc = subprocess.Popen(
+        [sys.executable, "-c", f"from {module} import {function}; {function}()", "--version"],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+    )
+    assert proc.stdout is not None
+    assert proc.stdout.readline() == "importing typer\n"
+    proc.send_signal(signal.SIGINT)
+    _, stderr = proc.communicate(timeout=60)
+    assert proc.returncode == 130, stderr
+    assert stderr.splitlines() == [
+        "rtdkit: interrupted. Nothing was written: results are written when a command finishes"
+    ]
+
+
+def test_python_dash_m_runs_the_command_line() -> None:
+    proc = subprocess.run(
+        [sys.executable, "-m", "rtdkit", "--version"], capture_output=True, text=True, timeout=60
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.startswith("rtdkit ")

@@ -20,9 +20,10 @@ import rtdkit.distances as distances
 import rtdkit.engines.score as score
 from rtdkit._whole_cloud import identity_matrices
 from rtdkit.distances import cross_matrices, normalized_distances, pairwise_distances, zero_floor
-from rtdkit.divergence import IDENTITY_FLOAT32_TRIAL_BYTES_PER_N2, rtd_trial
+from rtdkit.divergence import rtd_trial
 from rtdkit.engines import get_engine
 from rtdkit.engines.score import IdentityTerms, _score, identity_terms, identity_terms_f32
+from rtdkit.memory_checks import IDENTITY_FLOAT32_TRIAL_BYTES_PER_N2
 from test_engines_score import FAMILIES, _family
 
 ROOT = Path(__file__).resolve().parents[1]

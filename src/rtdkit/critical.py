@@ -27,7 +27,8 @@ from rtdkit._validation import (
 )
 from rtdkit.barcode import CrossBarcode
 from rtdkit.distances import SUBSET_FIX, check_memory, cross_matrices
-from rtdkit.divergence import IDENTITY_TRIAL_BYTES_PER_N2, barcode_from_distances
+from rtdkit.divergence import barcode_from_distances
+from rtdkit.memory_checks import IDENTITY_TRIAL_BYTES_PER_N2
 from rtdkit.options import barcode_engine
 
 if TYPE_CHECKING:

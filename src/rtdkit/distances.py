@@ -137,19 +137,61 @@ def distance_quantile(d: FloatArray, q: float) -> float:
     return float(np.quantile(np.array([a, b]), fraction))
 
 
-def normalization_scale(d: FloatArray, normalize: str | float | None, *, name: str) -> float:
-    """The factor each distance is divided by; 1.0 when ``normalize`` is None."""
+def normalization_scale(
+    d: FloatArray, normalize: str | float | None, *, name: str, points: Any = None
+) -> float:
+    """The factor each distance is divided by; 1.0 when ``normalize`` is None.
+
+    A quantile of 0 is refused: the points coincide, or their distances underflow float64
+    (told apart with ``points``, the cloud ``d`` was computed from, when given); so is a
+    subnormal quantile, which has lost digits.
+
+    Examples
+    --------
+    >>> normalization_scale(np.array([[0.0, 2.0], [2.0, 0.0]]), 1.0, name="P")
+    2.0
+    """
     q = resolve_quantile(normalize)
     if q is None:
         return 1.0
     scale = distance_quantile(d, q)
-    if not scale > 0.0:
+    if not scale > 0.0 and not _distances_underflow(d, q, points):
         raise RTDInputError(
             f"the {q}-quantile of {name}'s pairwise distances is 0 (most points coincide), so "
             f"{name} cannot be normalised; remove duplicate points, raise the quantile, or pass "
             "normalize=None"
         )
+    if not scale >= _SMALLEST_NORMAL:  # 0 or subnormal: digits lost to underflow
+        raise RTDInputError(
+            f"{name}'s pairwise distances underflow float64 (the {q}-quantile is {scale:.3g}, "
+            f"below its smallest normal number {_SMALLEST_NORMAL:.3g}: tiny or subnormal "
+            f"coordinates); rescale the data, e.g. multiply {name} by 1e200 (the RTD does not "
+            "depend on the scale)"
+        )
     return scale
+
+
+_SMALLEST_NORMAL = float(np.finfo(np.float64).tiny)
+# Below this every squared coordinate difference, hence every Euclidean distance, underflows.
+_UNDERFLOW_EXTENT = math.sqrt(_SMALLEST_NORMAL)
+
+
+def _distances_underflow(d: FloatArray, q: float, points: Any) -> bool:
+    """Whether a 0 quantile comes from float64 underflow rather than from coinciding points.
+
+    A distance matrix tells it by subnormal entries; a cloud, by points that differ only by
+    amounts whose squares underflow, more of them than its coinciding points leave room for.
+    """
+    if points is None:
+        return 0.0 < float(np.max(d, initial=0.0)) < _SMALLEST_NORMAL
+    cloud = np.asarray(points, dtype=np.float64)
+    if not float(np.max(np.ptp(cloud, axis=0), initial=0.0)) < _UNDERFLOW_EXTENT:
+        return False
+    _, counts = np.unique(cloud, axis=0, return_counts=True)
+    # Coinciding points alone give sum(count²) zeros among the N² distances (the diagonal
+    # included); numpy's linearly interpolated q-quantile is 0 iff q(N² - 1) <= zeros - 1.
+    zeros = int(np.sum(counts.astype(np.int64) ** 2))
+    return q * (len(cloud) ** 2 - 1) > zeros - 1
 
 
 def normalized_distances(
@@ -161,7 +203,10 @@ def normalized_distances(
 ) -> FloatArray:
     """Distance matrix of ``x`` divided by its ``normalize`` quantile."""
     d = pairwise_distances(x, metric=metric, name=name)
-    d /= normalization_scale(d, normalize, name=name)  # d is ours: scale it in place
+    scale = normalization_scale(
+        d, normalize, name=name, points=None if metric == "precomputed" else x
+    )
+    d /= scale  # d is ours: scale it in place
     return d
 
 

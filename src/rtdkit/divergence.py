@@ -28,14 +28,9 @@ from rtdkit._validation import (
 )
 from rtdkit._whole_cloud import identity_trial, identity_trials
 from rtdkit.barcode import CrossBarcode
-from rtdkit.distances import (
-    SUBSET_FIX,
-    check_memory,
-    cross_matrices,
-    cross_matrices_f32,
-    normalized_distances,
-)
+from rtdkit.distances import cross_matrices, cross_matrices_f32, normalized_distances
 from rtdkit.engines import EngineInfo, EngineMatrix
+from rtdkit.memory_checks import check_barcode_memory, check_rtd_memory, check_trial_memory
 from rtdkit.null import ChanceLevel, NullRun, Scope, rtd_statistic, subsample_null
 from rtdkit.options import RTDOptions, barcode_engine
 from rtdkit.result import RTDResult
@@ -165,14 +160,8 @@ def cross_barcode(
     progress = check_progress(progress)
     check_metric(metric)
     check_normalize(normalize)
-    # refused before any N x N allocation (a file's rows from its header, before reading it);
-    # float32 matrices: 16 bytes per N² at most
-    fits = partial(
-        check_memory,
-        bytes_per_n2=info.bytes_per_n2 or 16.0,
-        what=f"cross_barcode (engine {info.name!r})",
-        fix=SUBSET_FIX,
-    )
+    # refused before any N x N allocation (a file's rows from its header, before reading it)
+    fits = partial(check_barcode_memory, info=info)
     p, q = _as_pair(P, Q, metric, check_rows=fits)
     fits(len(p))
     w, mu = cross_matrices_f32(p, q, metric=metric, normalize=normalize)
@@ -455,46 +444,8 @@ def _setup(
     batch = check_optional_int(batch, "batch", minimum=3)
     trials = check_int(trials, "trials", minimum=1)
     seed = check_seed(seed)
-    fits = partial(_check_rtd_memory, batch=batch, trials=trials, n_jobs=1, options=options)
+    fits = partial(check_rtd_memory, batch=batch, trials=trials, n_jobs=1, options=options)
     p, q = _as_pair(P, Q, options.metric, check_rows=fits)
     fits(len(p))
     index_sets = subsample_indices(len(p), batch, trials, seed)
     return _Setup(p, q, options, symmetric, seed, index_sets)
-
-
-# Peak bytes per N² of one identity trial on N points through the float64 route (trials with
-# shuffles, the loss, critical edges; python benchmarks/memory.py, before the float32 route:
-# 69.8 at N = 3000, 72.5 at N = 6000): the float64 distance matrices of both clouds, the floored
-# copies of each direction, and the engine's float32 working set.
-IDENTITY_TRIAL_BYTES_PER_N2 = 76.0
-# The same trial through the float32 route (rtd's trials without shuffles, rtd_trial): 20.9 at
-# N = 3000 and 20.4 at N = 6000 (benchmarks/results/memory.md); the bound leaves room for the
-# rare recomputation of P's float64 matrix (24 B/N² for a moment, docs/score.md).
-IDENTITY_FLOAT32_TRIAL_BYTES_PER_N2 = 26.0
-FLOAT64_ROUTE_BYTES_PER_N2 = 48.0
-
-
-def _check_rtd_memory(
-    n_rows: int, *, batch: int | None, trials: int, n_jobs: int, options: RTDOptions
-) -> None:
-    """The trials rtd() runs at once on ``n_rows`` points fit in memory (one trial on all
-    points when ``batch`` is None or covers them), at the least any route needs (the float32
-    route for the identity); :meth:`_Setup.run` checks again once the route is known."""
-    if batch is None or batch >= n_rows:
-        check_trial_memory(n_rows, options, n_jobs=1, float32=True)
-    else:
-        check_trial_memory(batch, options, n_jobs=min(n_jobs, trials), float32=True)
-
-
-def check_trial_memory(
-    n: int, options: RTDOptions, *, n_jobs: int, caller: str = "rtd", float32: bool = False
-) -> None:
-    """Refuse ``n_jobs`` trials on ``n`` points at once that cannot fit in memory, before
-    any N x N allocation (the error names ``batch=``); ``float32``: identity trials through
-    the float32 route (:func:`rtdkit._whole_cloud.identity_matrices`)."""
-    if options.method == "identity":
-        per_trial = IDENTITY_FLOAT32_TRIAL_BYTES_PER_N2 if float32 else IDENTITY_TRIAL_BYTES_PER_N2
-    else:
-        per_trial = FLOAT64_ROUTE_BYTES_PER_N2 + (options.info.bytes_per_n2 or 16.0)
-    what = f"{caller} (method {options.method!r}, {n_jobs} trial(s) at once)"
-    check_memory(n, per_trial * n_jobs, what=what)

@@ -362,14 +362,19 @@ def classical_mds(d: np.ndarray, n_components: int = 2) -> np.ndarray:
 
 
 def check_figure_path(path: str | os.PathLike[str], name: str = "path") -> Path:
-    """A figure file that can be written: a format matplotlib knows, in an existing folder.
+    """A figure file that can be written: a format matplotlib knows, in an existing folder,
+    where the file can really be created.
 
-    Checked before any computation, so that a typo does not cost a finished result.
+    Checked before any computation, so that a typo does not cost a finished result. The
+    file is opened for appending (nothing is written) and removed again if it did not exist:
+    permission bits say nothing of /proc, read-only mounts, a full quota or a root user.
 
     Examples
     --------
-    >>> check_figure_path("fig.png").name
-    'fig.png'
+    >>> import tempfile, os
+    >>> out = check_figure_path(os.path.join(tempfile.mkdtemp(), "fig.png"))
+    >>> out.name, out.exists()
+    ('fig.png', False)
     """
     from matplotlib.backend_bases import FigureCanvasBase
 
@@ -384,8 +389,17 @@ def check_figure_path(path: str | os.PathLike[str], name: str = "path") -> Path:
     folder = out.parent
     if not folder.is_dir():
         raise RTDInputError(f"{name} {str(out)!r}: folder {str(folder)!r} does not exist")
-    if not os.access(folder, os.W_OK) or out.is_dir():
-        raise RTDInputError(f"{name} {str(out)!r}: cannot write there; choose another file")
+    existed = out.exists()
+    try:
+        with out.open("ab"):
+            pass
+    except OSError as exc:
+        raise RTDInputError(
+            f"{name} {str(out)!r}: cannot create the file there ({exc.strerror}); choose "
+            "another file"
+        ) from None
+    if not existed:
+        out.unlink()
     return out
 
 

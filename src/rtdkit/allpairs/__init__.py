@@ -36,6 +36,7 @@ from rtdkit.allpairs.leases import shared_run
 from rtdkit.allpairs.plan import PairTask, Plan, effective_trials, make_plan, pair_seed, pending
 from rtdkit.allpairs.store import ResultStore
 from rtdkit.divergence import DEFAULT_BATCH, DEFAULT_TRIALS, check_trial_memory
+from rtdkit.io import stored_rows
 from rtdkit.measures import MEASURES
 
 if TYPE_CHECKING:
@@ -152,17 +153,19 @@ def pairwise(
         allow_pickle=allow_pickle,
         shuffles=shuffles,
     )
+    n_pairs = len(plan.names) * (len(plan.names) - 1) // 2
+    workers = min(n_jobs, n_pairs) if executor is None else 1
+    # Refused before any file is read (from the headers) and again before any pair allocates
+    # its N x N matrices, once every representation was read.
+    for n_rows in _rows_known_up_front(plan):
+        _check_memory(n_rows, plan, workers)
     with ResultStore(store) as db:
         for name in plan.stored:
             db.register_measure(name, plan.params(name))
-        n_pairs = len(plan.names) * (len(plan.names) - 1) // 2
         backend = open_backend(executor, n_jobs, plan.sources, plan.config.metric, n_pairs)
         try:
             n_rows = _register_reps(db, backend, plan)
-            # Refused before any pair allocates its N x N matrices (one pair per worker).
-            batch = n_rows if plan.config.batch is None else min(plan.config.batch, n_rows)
-            workers = min(n_jobs, n_pairs) if executor is None else 1
-            check_trial_memory(batch, plan.config.rtd, n_jobs=workers, caller="pairwise")
+            _check_memory(n_rows, plan, workers)
             n_trials = effective_trials(plan.config, n_rows)
             tasks = pending(db, plan, n_trials)
             if db.path is None:
@@ -180,6 +183,26 @@ def pairwise(
                 if MEASURES[m].pairing:
                     matrices[f"relative {m}"] = _relative_matrix(db, plan, m, n_trials)
         return matrices
+
+
+def _rows_known_up_front(plan: Plan) -> set[int]:
+    """The numbers of rows of the representations, those of files from their headers (files
+    without one, or that only the workers can open, are checked once they are read)."""
+    rows = set()
+    for source in plan.sources.values():
+        n_rows = (
+            stored_rows(source.path, key=source.key) if isinstance(source, FileRep) else len(source)
+        )
+        if n_rows is not None:
+            rows.add(n_rows)
+    return rows
+
+
+def _check_memory(n_rows: int, plan: Plan, workers: int) -> None:
+    """``workers`` pairs at once, each on at most ``batch`` of the ``n_rows`` points, must fit
+    in memory (the error names ``batch=``)."""
+    batch = n_rows if plan.config.batch is None else min(plan.config.batch, n_rows)
+    check_trial_memory(batch, plan.config.rtd, n_jobs=workers, caller="pairwise")
 
 
 def _register_reps(db: ResultStore, backend: Backend, plan: Plan) -> int:

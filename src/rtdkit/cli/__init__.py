@@ -13,14 +13,16 @@ from __future__ import annotations
 
 import functools
 import sys
+import warnings
 from collections.abc import Callable
-from typing import Annotated, ParamSpec, TypeVar
+from typing import Annotated, Any, ParamSpec, TypeVar
 
 import typer
 
+from rtdkit._interrupted import EXIT_INTERRUPTED
 from rtdkit.cli._help import Command, Group
 from rtdkit.cli._options import DEFAULT_JOBS, DEFAULT_TRIALS
-from rtdkit.cli.messages import cli_message, error_line, interrupted_line
+from rtdkit.cli.messages import cli_message, error_line, interrupted_line, warning_line
 from rtdkit.cli.pair_commands import barcode, compare, permutation_test_command
 from rtdkit.cli.study_commands import demo, engines, experiment, matrix
 
@@ -35,7 +37,6 @@ __all__ = [
 ]
 
 EXIT_BAD_INPUT = 2
-EXIT_INTERRUPTED = 130
 _P = ParamSpec("_P")
 _R = TypeVar("_R")
 
@@ -94,11 +95,26 @@ def _root(
 
 
 def main() -> None:
-    """Console entry point: turn input errors into one line on stderr and exit status 2.
+    """Console entry point: turn input errors into one line on stderr and exit status 2, and
+    rtdkit's warnings into one line each (not Python's two, with a line of its source).
 
     Usage errors (unknown option, a non-integer where one is needed) are reported by Typer
     itself, also with exit status 2.
     """
+    with warnings.catch_warnings():
+        show_others = warnings.showwarning
+
+        def show(message: Warning | str, category: type[Warning], *args: Any, **kw: Any) -> None:
+            if category.__module__.startswith("rtdkit."):
+                typer.echo(warning_line(str(message)), err=True)
+            else:
+                show_others(message, category, *args, **kw)
+
+        warnings.showwarning = show
+        _run_app()
+
+
+def _run_app() -> None:
     try:
         app()
     except SystemExit as exc:

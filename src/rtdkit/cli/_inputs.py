@@ -47,50 +47,40 @@ def check_file_rows(specs: Iterable[str], fits: Callable[[int], None]) -> None:
     inflated. Formats without a header (text, PyTorch) are checked once loaded, by the API.
 
     A file that is missing or damaged is left to the reader that follows, which names the
-    problem, so that a command reports its inputs' problems in the order it always has (the
-    store of ``matrix`` before its files)."""
-    from rtdkit.io import RTDFileError, split_path_key, stored_shape
+    problem, so that a command reports its inputs' problems in the order it always has."""
+    from rtdkit.io import split_path_key, stored_rows
 
     for spec in specs:
-        try:
-            path, key = split_path_key(spec)
-            shape = stored_shape(path, key=key)
-        except RTDFileError:
-            continue  # raised again, in its turn, by the reader of this file
-        if shape:
-            fits(shape[0])
+        path, key = split_path_key(spec)
+        if (n_rows := stored_rows(path, key=key)) is not None:
+            fits(n_rows)
 
 
-def rtd_memory_check(
-    batch: int, *, n_jobs: int = 1, caller: str = "rtd", **options: Any
-) -> Callable[[int], None]:
-    """The memory check rtd (``caller``) makes on N points, for ``--batch`` (0: all points)
-    and the RTD ``options`` (dim, normalize, metric, engine, method), as a function of N."""
+def rtd_memory_check(batch: int, **options: Any) -> Callable[[int], None]:
+    """rtd's memory check (:func:`rtdkit.memory_checks.check_rtd_memory`) for ``--batch`` (0:
+    all points) and the RTD ``options`` (dim, normalize, metric, engine, method), as a
+    function of the number of points."""
 
     def fits(n_rows: int) -> None:
         # imported when a header is read: a typo in a file name is reported without scipy
-        from rtdkit.divergence import check_trial_memory
+        from rtdkit.memory_checks import check_rtd_memory
         from rtdkit.options import RTDOptions
 
-        points = min(batch, n_rows) if batch else n_rows
-        # as rtd's own check before it reads a file: the float32 route's bound (the least an
-        # identity trial needs); rtd checks again once it knows the route
         options_ = RTDOptions.check(**options)
-        check_trial_memory(points, options_, n_jobs=n_jobs, caller=caller, float32=caller == "rtd")
+        check_rtd_memory(n_rows, options_, batch=batch or None)
 
     return fits
 
 
 def barcode_memory_check(engine: str | None, maxdim: int) -> Callable[[int], None]:
-    """The memory check of :func:`rtdkit.cross_barcode` on N points, as a function of N."""
+    """cross_barcode's memory check (:func:`rtdkit.memory_checks.check_barcode_memory`) for
+    ``--engine`` and ``--maxdim``, as a function of the number of points."""
 
     def fits(n_rows: int) -> None:
-        from rtdkit.distances import SUBSET_FIX, check_memory
+        from rtdkit.memory_checks import check_barcode_memory
         from rtdkit.options import barcode_engine
 
-        info, _ = barcode_engine(engine, maxdim)
-        what = f"cross_barcode (engine {info.name!r})"
-        check_memory(n_rows, info.bytes_per_n2 or 16.0, what=what, fix=SUBSET_FIX)
+        check_barcode_memory(n_rows, barcode_engine(engine, maxdim)[0])
 
     return fits
 

@@ -6,6 +6,8 @@ from typing import Annotated
 
 import typer
 
+from rtdkit._progress import Progress
+
 __all__ = [
     "DEFAULT_JOBS",
     "DEFAULT_TRIALS",
@@ -22,6 +24,7 @@ __all__ = [
     "ProgressOpt",
     "SeedOpt",
     "TrialsOpt",
+    "progress_mode",
 ]
 
 DEFAULT_TRIALS = 10
@@ -95,10 +98,23 @@ PickleOpt = Annotated[
     ),
 ]
 ProgressOpt = Annotated[
-    bool,
+    bool | None,
     typer.Option(
         "--progress/--no-progress",
-        help="Show progress bars on stderr.  [default: on]",
+        help="Progress bars on stderr. By default a bar appears once the work has run 2 s, "
+        "and only on a terminal (never in a pipe or a log file).  [default: on a terminal]",
         show_default=False,
     ),
 ]
+
+
+def progress_mode(flag: bool | None) -> Progress:
+    """--progress / --no-progress as the API takes it; neither given: ``"auto"``, the API's
+    default (a bar only on a terminal, once the work has run 2 s).
+
+    Examples
+    --------
+    >>> progress_mode(None), progress_mode(False)
+    ('auto', False)
+    """
+    return "auto" if flag is None else flag

@@ -11,33 +11,11 @@ __all__ = ["checked_figure_path", "save_demo_figure", "wrote"]
 
 
 def checked_figure_path(path: str | os.PathLike[str] | None, option: str) -> Path | None:
-    """A figure path checked before any work (format, folder, and that the file can really
-    be created there), or None."""
+    """A figure path checked before any work (:func:`rtdkit.plot.check_figure_path`: format,
+    folder, and that the file can really be created there), or None."""
     from rtdkit.plot import check_figure_path
 
-    if path is None:
-        return None
-    out = check_figure_path(path, option)
-    _check_creatable(out, option)
-    return out
-
-
-def _check_creatable(path: Path, option: str) -> None:
-    """Open the file for appending (nothing is written), and remove it again if it did not
-    exist: write permission bits say nothing of /proc, read-only mounts or a full quota."""
-    from rtdkit._validation import RTDInputError
-
-    existed = path.exists()
-    try:
-        with path.open("ab"):
-            pass
-    except OSError as exc:
-        raise RTDInputError(
-            f"{option} {str(path)!r}: cannot create the file there ({exc.strerror}); choose "
-            "another file"
-        ) from None
-    if not existed:
-        path.unlink()
+    return None if path is None else check_figure_path(path, option)
 
 
 def wrote(path: Path | str) -> None:

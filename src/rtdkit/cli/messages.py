@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import re
 
-__all__ = ["cli_message", "error_line", "interrupted_line"]
+from rtdkit._interrupted import INTERRUPTED, NOTHING_WRITTEN
+
+__all__ = ["cli_message", "error_line", "interrupted_line", "warning_line"]
 
 # API spellings in messages, as the command line writes them.
 _API_OPTION = re.compile(
@@ -62,6 +64,18 @@ def error_line(error: Exception) -> str:
     return "rtdkit: error: " + " ".join(cli_message(str(error)).split())
 
 
+def warning_line(text: str) -> str:
+    """The one line the command line prints for a warning of rtdkit, in its own words.
+
+    Examples
+    --------
+    >>> warning_line("P has 5 rows but 60 columns. If P is transposed, pass P.T")
+    'rtdkit: warning: A has 5 rows but 60 columns. If A is transposed, save A transposed'
+    """
+    text = re.sub(r"\bpass ([PQ])\.T\b", r"save \1 transposed", text)
+    return "rtdkit: warning: " + " ".join(cli_message(text).split())
+
+
 def interrupted_line(interrupt: BaseException) -> str:
     """The one line the command line prints when Ctrl-C stops a command: what was kept.
 
@@ -74,5 +88,5 @@ def interrupted_line(interrupt: BaseException) -> str:
     'rtdkit: interrupted. Nothing was written: results are written when a command finishes'
     """
     notes = [note.removeprefix("rtdkit: ") for note in getattr(interrupt, "__notes__", [])]
-    kept = " ".join(notes) or "Nothing was written: results are written when a command finishes"
-    return "rtdkit: interrupted. " + " ".join(cli_message(kept).split())
+    kept = " ".join(notes) or NOTHING_WRITTEN
+    return INTERRUPTED + " ".join(cli_message(kept).split())

@@ -35,6 +35,7 @@ from rtdkit.cli._options import (
     ProgressOpt,
     SeedOpt,
     TrialsOpt,
+    progress_mode,
 )
 from rtdkit.cli.figures import checked_figure_path, wrote
 
@@ -75,7 +76,7 @@ def compare(
     n_jobs: JobsOpt = DEFAULT_JOBS,
     as_json: JsonOpt = False,
     allow_pickle: PickleOpt = False,
-    progress: ProgressOpt = True,
+    progress: ProgressOpt = None,
 ) -> None:
     """Print the RTD score between the representations in files A and B, with its spread and
     its chance level (the RTD with B's rows re-paired at random)."""
@@ -106,7 +107,7 @@ def compare(
             method=method,
             shuffles=shuffles,
             n_jobs=n_jobs,
-            progress=progress,
+            progress=progress_mode(progress),
         )
     interval = result.ci(0.95) if result.trials > 1 else None
     if as_json:
@@ -169,7 +170,7 @@ def permutation_test_command(
     n_jobs: JobsOpt = DEFAULT_JOBS,
     as_json: JsonOpt = False,
     allow_pickle: PickleOpt = False,
-    progress: ProgressOpt = True,
+    progress: ProgressOpt = None,
 ) -> None:
     """Are A and B related? Permutation test: shuffle B's rows, recompute, compare.
 
@@ -178,7 +179,7 @@ def permutation_test_command(
     """
     import numpy as np
 
-    from rtdkit._validation import check_seed
+    from rtdkit._validation import check_same_rows, check_seed
 
     check_seed(seed, generator=False)
     options: dict[str, Any] = {}
@@ -193,6 +194,7 @@ def permutation_test_command(
         with files_named(a, b, engine=engine):
             check_file_rows((a, b), rtd_memory_check(batch, **options))
     p, q = load(a, allow_pickle), load(b, allow_pickle)
+    check_same_rows(p, q, a, b)  # as compare does, before the API checks (and warns about) A
     from rtdkit.stats import permutation_test  # after reading the files, as in compare
 
     if measure == "rtd":
@@ -205,7 +207,7 @@ def permutation_test_command(
             seed=seed,
             measure=measure,
             n_jobs=n_jobs,
-            progress=progress,
+            progress=progress_mode(progress),
             **options,
         )
     if as_json:
@@ -238,7 +240,7 @@ def barcode(
     n_jobs: JobsOpt = DEFAULT_JOBS,
     as_json: JsonOpt = False,
     allow_pickle: PickleOpt = False,
-    progress: ProgressOpt = True,
+    progress: ProgressOpt = None,
 ) -> None:
     """R-Cross-Barcode(A, B) and R-Cross-Barcode(B, A) on all points: bar counts and totals."""
     plot = checked_figure_path(plot, "--plot")
@@ -248,7 +250,7 @@ def barcode(
         "normalize": parse_normalize(normalize),
         "engine": engine,
         "n_threads": n_jobs,  # the engine's threads inside each barcode
-        "progress": progress,
+        "progress": progress_mode(progress),
     }
     with files_named(a, b, engine=engine):
         p, q = load_pair(a, b, allow_pickle, metric, fits=barcode_memory_check(engine, maxdim))

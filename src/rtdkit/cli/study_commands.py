@@ -9,7 +9,7 @@ from typing import Annotated, Any
 
 import typer
 
-from rtdkit.cli._inputs import check_file_rows, given, parse_normalize, rtd_memory_check
+from rtdkit.cli._inputs import given, parse_normalize
 from rtdkit.cli._options import (
     DEFAULT_JOBS,
     DEFAULT_TRIALS,
@@ -23,6 +23,7 @@ from rtdkit.cli._options import (
     ProgressOpt,
     SeedOpt,
     TrialsOpt,
+    progress_mode,
 )
 from rtdkit.cli.figures import checked_figure_path, save_demo_figure, wrote
 
@@ -43,7 +44,7 @@ def demo(
         ),
     ] = None,
     n_jobs: JobsOpt = DEFAULT_JOBS,
-    progress: ProgressOpt = True,
+    progress: ProgressOpt = None,
 ) -> None:
     """The RTD column of the paper's "clusters" experiment: 1 cluster vs k clusters.
 
@@ -60,9 +61,10 @@ def demo(
     plot = checked_figure_path(plot, "--plot")
     ks = tuple(range(2, 13)) if all_k else CLUSTER_COUNTS
     base = clusters(1)
+    bar = progress_mode(progress)
     values = [
         rtd(base, clusters(k), batch=None, engine=engine, n_jobs=n_jobs, progress=False).value
-        for k in progress_iter(ks, total=len(ks), description="clusters", enabled=progress)
+        for k in progress_iter(ks, total=len(ks), description="clusters", enabled=bar)
     ]
     typer.echo(" k  RTD(1 cluster, k clusters)")
     for k, value in zip(ks, values, strict=True):
@@ -131,7 +133,7 @@ def matrix(
     ] = 0,
     n_jobs: JobsOpt = DEFAULT_JOBS,
     allow_pickle: PickleOpt = False,
-    progress: ProgressOpt = True,
+    progress: ProgressOpt = None,
 ) -> None:
     """All-pairs comparison of many representations, on this machine or a Dask cluster.
 
@@ -144,10 +146,6 @@ def matrix(
     # Checked here too, so that a bad path is named by its option (--plot, --mds).
     plot, mds = checked_figure_path(plot, "--plot"), checked_figure_path(mds, "--mds")
     normalization = parse_normalize(normalize)
-    workers = n_jobs if scheduler is None else 1
-    _check_matrix_memory(
-        specs, batch, workers, metric=metric, normalize=normalization, engine=engine, method=method
-    )
     matrices = pairwise_files(
         specs,
         tuple(measure or ("rtd",)),
@@ -165,7 +163,7 @@ def matrix(
         shuffles=shuffles,
         n_jobs=n_jobs,
         allow_pickle=allow_pickle,
-        progress=progress,
+        progress=progress_mode(progress),
     )
     frames = list(matrices.values())
     if trials != 1 and given(ctx, "trials") and frames and frames[0].attrs.get("trials") == 1:
@@ -181,18 +179,6 @@ def matrix(
     for path in (plot, mds):
         if path is not None:
             wrote(path)
-
-
-def _check_matrix_memory(specs: list[str], batch: int, n_jobs: int, **options: Any) -> None:
-    """pairwise's memory check (one pair per worker at once), made on the files' headers
-    before any file is read (pairwise reads every file to digest it before its own check)."""
-    from rtdkit._validation import check_n_jobs
-    from rtdkit.io import find_representations
-
-    files = list(find_representations(specs).values())
-    workers = min(check_n_jobs(n_jobs), max(len(files) * (len(files) - 1) // 2, 1))
-    fits = rtd_memory_check(batch, n_jobs=workers, caller="pairwise", **options)
-    check_file_rows(files, fits)
 
 
 def _check_out_folder(out: Path) -> None:
@@ -257,12 +243,13 @@ def experiment(
     quick: Annotated[bool, typer.Option(help="Small sizes, under a minute.")] = False,
     seed: SeedOpt = 0,
     list_all: Annotated[bool, typer.Option("--list", help="List the experiments.")] = False,
-    progress: ProgressOpt = True,
+    progress: ProgressOpt = None,
 ) -> None:
     """Rerun one of the paper's experiments; writes a JSON of numbers and a PNG figure.
 
     Prints a short summary; every number is in OUT/NAME.json.
     """
+    from rtdkit._progress import _stderr_is_terminal
     from rtdkit._validation import check_choice, check_seed
     from rtdkit.experiments import EXPERIMENTS, run_experiment
 
@@ -275,7 +262,9 @@ def experiment(
     if EXPERIMENTS[name].needs_torch:
         _require_torch(name)
     _check_out_folder(out)
-    record = run_experiment(name, out, quick=quick, seed=seed, progress=progress)
+    # run_experiment takes a bool: "auto" means a bar on a terminal
+    shown = _stderr_is_terminal() if progress is None else progress
+    record = run_experiment(name, out, quick=quick, seed=seed, progress=shown)
     for line in _summary(record):
         typer.echo(line)
     typer.echo(

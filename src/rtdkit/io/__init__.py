@@ -35,6 +35,7 @@ __all__ = [
     "load_array",
     "read_if_path",
     "split_path_key",
+    "stored_rows",
     "stored_shape",
 ]
 
@@ -82,6 +83,25 @@ def stored_shape(path: str | Path, *, key: str | None = None) -> tuple[int, ...]
         return None
     with _damage_reported(path):
         return shape_of(path, key)
+
+
+def stored_rows(path: str | Path, *, key: str | None = None) -> int | None:
+    """The number of rows the file's header announces, or None when it cannot tell: a format
+    without a header, or a file that is missing or damaged (whose reader names the problem,
+    in its turn). Memory checks made before reading anything use it.
+
+    Examples
+    --------
+    >>> import numpy as np, tempfile, os
+    >>> f = os.path.join(tempfile.mkdtemp(), "a.npy"); np.save(f, np.ones((7, 2)))
+    >>> stored_rows(f), stored_rows(f + ".missing.npy")
+    (7, None)
+    """
+    try:
+        shape = stored_shape(path, key=key)
+    except RTDFileError:
+        return None
+    return shape[0] if shape else None
 
 
 Reader = Callable[[Path, str | None, bool], NDArray[Any]]

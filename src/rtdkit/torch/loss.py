@@ -34,7 +34,7 @@ from rtdkit.critical import (
     critical_identity,
 )
 from rtdkit.distances import check_memory
-from rtdkit.divergence import IDENTITY_TRIAL_BYTES_PER_N2
+from rtdkit.memory_checks import IDENTITY_TRIAL_BYTES_PER_N2
 from rtdkit.options import RTDOptions
 
 __all__ = ["RTDLoss"]
