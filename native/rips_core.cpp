@@ -42,18 +42,30 @@ void PivotMap::grow() {
         if (s.key != 0) place(s.key, s.value);
 }
 
-u32 ReducedColumns::store(u32 self, std::vector<u32>& comb) {
+u32 ReducedColumns::append_odd(std::vector<u32>& comb) {
     std::sort(comb.begin(), comb.end());
-    assert(pool.size() + comb.size() < kNone && cols.size() + 1 < kNone);
-    const u32 offset = static_cast<u32>(pool.size());
+    assert(pool.size() + comb.size() < kNone);
+    const std::size_t offset = pool.size();
     for (std::size_t i = 0; i < comb.size();) {
         std::size_t j = i;
         while (j < comb.size() && comb[j] == comb[i]) ++j;
         if ((j - i) & 1) pool.push_back(comb[i]);
         i = j;
     }
-    cols.push_back(Col{self, offset, static_cast<u32>(pool.size() - offset)});
+    return static_cast<u32>(pool.size() - offset);
+}
+
+u32 ReducedColumns::store(u32 self, std::vector<u32>& comb) {
+    assert(cols.size() + 1 < kNone);
+    const u32 offset = static_cast<u32>(pool.size());
+    cols.push_back(Col{self, offset, append_odd(comb)});
     return static_cast<u32>(cols.size() - 1);
+}
+
+void ReducedColumns::restore(u32 position, std::vector<u32>& comb) {
+    Col& c = cols[position];
+    c.offset = static_cast<u32>(pool.size());
+    c.length = append_odd(comb);
 }
 
 template <typename T>
@@ -599,12 +611,12 @@ struct H1Reducer<Faces>::State {
                     add_edges(scratch_, pivot);
                     continue;
                 }
-                position = reduced_.store(self, work_.comb);
-                pivots_.insert(pivot.index(), position);
+                position = store(self, work_.comb, pivot, false);
                 dies = true;
                 break;
             }
             ++counters_.additions;
+            if (deferred_[c]) materialise(c, pivot);
             // The stored column's coboundary has nothing up to its pivot but the pivot itself,
             // which cancels with ours.
             const ReducedColumns::Col col = reduced_.cols[c];
@@ -619,10 +631,33 @@ struct H1Reducer<Faces>::State {
         return dies;
     }
 
+    u32 store(u32 self, std::vector<u32>& comb, Priority pivot, bool deferred) {
+        const u32 position = reduced_.store(self, comb);
+        pivots_.insert(pivot.index(), position);
+        deferred_.push_back(deferred);
+        return position;
+    }
+
+    // A deferred column is stored without its cochain (its added columns), which the caller's
+    // materialiser supplies the first time a reduction adds the column.
+    void defer(u32 self, Priority pivot) {
+        scratch_.clear();
+        store(self, scratch_, pivot, true);
+    }
+
+    void materialise(u32 position, Priority pivot) {
+        ++counters_.materialised;
+        const auto [u, v] = edge_vertices(reduced_.cols[position].self);
+        materialise_(u, v, pivot, cochain_);
+        reduced_.restore(position, cochain_);
+        deferred_[position] = false;
+    }
+
     std::size_t bytes() const {
         const std::size_t lists = static_cast<std::size_t>(n_) * (n_ - 1);
         return pivots_.bytes() + lists * sizeof(u32) + sort_buf_.capacity() * 8 +
-               reduced_.bytes() + 2 * member_.capacity() * sizeof(u64) + work_bytes_;
+               reduced_.bytes() + deferred_.capacity() + cochain_.capacity() * sizeof(u32) +
+               2 * member_.capacity() * sizeof(u64) + work_bytes_;
     }
 
     int n_;
@@ -640,6 +675,9 @@ struct H1Reducer<Faces>::State {
     std::size_t work_bytes_ = 0;
     PivotMap pivots_;  // pivot triangle -> position in reduced_
     ReducedColumns reduced_;
+    std::vector<char> deferred_;  // by position in reduced_: stored without its cochain yet
+    std::vector<u32> cochain_;    // a deferred column's cochain, as the materialiser wrote it
+    Materialiser materialise_;
     ReducerCounters counters_;
 };
 
@@ -658,6 +696,19 @@ template <typename Faces>
 bool H1Reducer<Faces>::reduce(u32 u, u32 v, Ticker& ticker, i64 done, Priority& pivot,
                               u32& position) {
     return s_->reduce(s_->edge(edge_index(u, v)), ticker, done, pivot, position);
+}
+template <typename Faces>
+bool H1Reducer<Faces>::owns(Priority pivot) const {
+    return s_->pivots_.find(pivot.index()) != kNone;
+}
+template <typename Faces>
+void H1Reducer<Faces>::set_materialiser(Materialiser materialise) {
+    s_->materialise_ = std::move(materialise);
+}
+template <typename Faces>
+void H1Reducer<Faces>::defer(u32 u, u32 v, Priority pivot) {
+    assert(s_->materialise_);
+    s_->defer(edge_index(u, v), pivot);
 }
 template <typename Faces>
 std::pair<u32, u32> H1Reducer<Faces>::latest_facet(u64 t) const {
