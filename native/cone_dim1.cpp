@@ -50,10 +50,10 @@ class Cuts {
         return w_[edge_index(f.x, f.y)] != mu(f.x, f.y);
     }
 
-    // The cut of the forest edge uv at the pivot: the pairs that cross its side S with mu up to
-    // the pivot's value, uv excepted (the coboundary of these has the cut's entries up to the
-    // pivot, which are the pivot alone).
-    void cochain(u32 u, u32 v, Priority pivot, std::vector<u32>& out) const {
+    // Appends to `out` the cut of the forest edge uv, truncated at its pivot *xy: the pairs
+    // other than uv that cross its side S with mu up to w_xy. Up to the pivot their coboundary
+    // (with uv's) is the whole cut's, which is the pivot alone.
+    void cochain(u32 u, u32 v, std::vector<u32>& out) const {
         const u32 edge = edge_index(u, v);
         const u32 position = find(edge);
         assert(position != kNone);
@@ -61,8 +61,7 @@ class Cuts {
         const auto in_side = [&](u32 a) { return (side[a >> 6] >> (a & 63)) & 1; };
         std::vector<u32> inside, outside;
         for (u32 a = 0; a < static_cast<u32>(n_); ++a) (in_side(a) ? inside : outside).push_back(a);
-        const float death = pivot.value();
-        out.clear();
+        const float death = w_[edge_index(found_[position].x, found_[position].y)];
         for (const u32 a : inside)
             for (const u32 b : outside)
                 if (mu(a, b) <= death) {
@@ -113,9 +112,9 @@ class Cuts {
         for (u32 b = 1; b < n; ++b) best[b] = key(0, b);
         for (u32 added = 1; added < n; ++added) {
             ticker.tick(0);
-            u32 next = kNone;
-            for (u32 b = 0; b < n; ++b)
-                if (!in_tree[b] && (next == kNone || best[b] < best[next])) next = b;
+            u32 next = 0;  // a vertex outside the tree with the smallest key (vertex 0 is in)
+            for (u32 b = 1; b < n; ++b)
+                if (!in_tree[b] && (next == 0 || best[b] < best[next])) next = b;
             in_tree[next] = 1;
             tree.push_back(TreeEdge{std::min(from[next], next), std::max(from[next], next),
                                     best[next]});
@@ -231,9 +230,8 @@ class Dim1Cone {
         H1Reducer<ConeOverL> reducer(mu_, n_, alpha_, w_.data());
         Ticker ticker(progress, static_cast<i64>(order_.size()));
         const Cuts cuts(w_.data(), mu_, n_, ticker);
-        reducer.set_materialiser([&cuts](u32 u, u32 v, Priority pivot, std::vector<u32>& out) {
-            cuts.cochain(u, v, pivot, out);
-        });
+        reducer.set_materialiser(
+            [&cuts](u32 u, u32 v, std::vector<u32>& out) { cuts.cochain(u, v, out); });
         for (std::size_t done = 0; done < order_.size(); ++done) {
             ticker.tick(static_cast<i64>(done));
             const u32 edge = record_edge(order_[done]);

@@ -42,30 +42,18 @@ void PivotMap::grow() {
         if (s.key != 0) place(s.key, s.value);
 }
 
-u32 ReducedColumns::append_odd(std::vector<u32>& comb) {
+u32 ReducedColumns::store(u32 self, std::vector<u32>& comb) {
     std::sort(comb.begin(), comb.end());
-    assert(pool.size() + comb.size() < kNone);
-    const std::size_t offset = pool.size();
+    assert(pool.size() + comb.size() < kNone && cols.size() + 1 < kNone);
+    const u32 offset = static_cast<u32>(pool.size());
     for (std::size_t i = 0; i < comb.size();) {
         std::size_t j = i;
         while (j < comb.size() && comb[j] == comb[i]) ++j;
         if ((j - i) & 1) pool.push_back(comb[i]);
         i = j;
     }
-    return static_cast<u32>(pool.size() - offset);
-}
-
-u32 ReducedColumns::store(u32 self, std::vector<u32>& comb) {
-    assert(cols.size() + 1 < kNone);
-    const u32 offset = static_cast<u32>(pool.size());
-    cols.push_back(Col{self, offset, append_odd(comb)});
+    cols.push_back(Col{self, offset, static_cast<u32>(pool.size() - offset)});
     return static_cast<u32>(cols.size() - 1);
-}
-
-void ReducedColumns::restore(u32 position, std::vector<u32>& comb) {
-    Col& c = cols[position];
-    c.offset = static_cast<u32>(pool.size());
-    c.length = append_odd(comb);
 }
 
 template <typename T>
@@ -217,10 +205,14 @@ struct H1Reducer<Faces>::State {
         std::vector<ColIter> iters;   // every iterator started for this column, by slot
         u32 self = kNone;             // the column being reduced
         std::vector<u32> comb;        // columns added (the reduction matrix column)
+        std::vector<u32> cuts;        // deferred columns added (their edges are in comb too)
+        std::size_t stopped = 0;      // iterators in iters whose status is kStopped
         void clear() {
             heap.clear();
             iters.clear();
             comb.clear();
+            cuts.clear();
+            stopped = 0;
         }
         void push(ColIter it) {
             it.status = ColIter::kLive;
@@ -231,7 +223,7 @@ struct H1Reducer<Faces>::State {
         static bool later(const HeapEntry& a, const HeapEntry& b) { return a.head > b.head; }
         std::size_t bytes() const {
             return heap.capacity() * sizeof(HeapEntry) + iters.capacity() * sizeof(ColIter) +
-                   comb.capacity() * sizeof(u32);
+                   (comb.capacity() + cuts.capacity()) * sizeof(u32);
         }
     };
 
@@ -506,6 +498,7 @@ struct H1Reducer<Faces>::State {
             const u32 j = edge_index(it.e.u, it.e.v);
             if (!member(j) || touched_[it.e.u] || touched_[it.e.v]) {
                 it.status = ColIter::kStopped;
+                ++work_.stopped;
             } else {
                 kept_.push_back(j);
                 set_bit(kept_bits_, j, true);
@@ -520,6 +513,7 @@ struct H1Reducer<Faces>::State {
             if (needs_start(j)) restart_.push_back(j);
         for (const u32 j : kept_) set_bit(kept_bits_, j, false);
         kept_.clear();
+        if (2 * work_.stopped > work_.iters.size()) drop_stopped();
         for (const u32 j : removed_) {
             const auto [u, v] = edge_vertices(j);
             touched_[u] = touched_[v] = 0;
@@ -527,6 +521,22 @@ struct H1Reducer<Faces>::State {
         std::sort(restart_.begin(), restart_.end());
         restart_.erase(std::unique(restart_.begin(), restart_.end()), restart_.end());
         for (const u32 j : restart_) start_after(edge(j), p);
+    }
+
+    // Forgets the stopped iterators: a long reduction stops (and restarts) many, which would
+    // otherwise stay in memory, and in the scans of remove_edges, until the column is done.
+    void drop_stopped() {
+        std::vector<ColIter>& iters = work_.iters;
+        std::size_t kept = 0;
+        for (const ColIter& it : iters)
+            if (it.status != ColIter::kStopped) iters[kept++] = it;
+        iters.resize(kept);
+        work_.heap.clear();
+        for (std::size_t slot = 0; slot < kept; ++slot)
+            if (iters[slot].status == ColIter::kLive)
+                work_.heap.push_back(HeapEntry{iters[slot].head, static_cast<u32>(slot)});
+        std::make_heap(work_.heap.begin(), work_.heap.end(), Work::later);
+        work_.stopped = 0;
     }
 
     // Removes and returns the pivot: the earliest cofacet in the column.
@@ -611,18 +621,27 @@ struct H1Reducer<Faces>::State {
                     add_edges(scratch_, pivot);
                     continue;
                 }
-                position = store(self, work_.comb, pivot, false);
+                position = store(self, work_.comb, work_.cuts, pivot, false);
                 dies = true;
                 break;
             }
             ++counters_.additions;
-            if (deferred_[c]) materialise(c, pivot);
             // The stored column's coboundary has nothing up to its pivot but the pivot itself,
             // which cancels with ours.
             const ReducedColumns::Col col = reduced_.cols[c];
             scratch_.assign(1, col.self);
-            scratch_.insert(scratch_.end(), reduced_.pool.begin() + col.offset,
-                            reduced_.pool.begin() + col.offset + col.length);
+            if (deferred_[c]) {
+                write_cut(c, scratch_);
+                work_.cuts.push_back(c);
+            } else {
+                scratch_.insert(scratch_.end(), reduced_.pool.begin() + col.offset,
+                                reduced_.pool.begin() + col.offset + col.length);
+                for (u32 k = 0; k < cuts_[c].length; ++k) {
+                    const u32 cut = cut_pool_[cuts_[c].offset + k];
+                    write_cut(cut, scratch_);
+                    work_.cuts.push_back(cut);
+                }
+            }
             add_edges(scratch_, pivot);
         }
         set_member(self, false);
@@ -631,32 +650,48 @@ struct H1Reducer<Faces>::State {
         return dies;
     }
 
-    u32 store(u32 self, std::vector<u32>& comb, Priority pivot, bool deferred) {
+    // Stores a column whose cochain is self + comb, comb holding the edges of the deferred
+    // columns in `cuts` too: those are stored by reference (their edges cancel from comb).
+    u32 store(u32 self, std::vector<u32>& comb, std::vector<u32>& cuts, Priority pivot,
+              bool deferred) {
+        std::sort(cuts.begin(), cuts.end());
+        const u32 offset = static_cast<u32>(cut_pool_.size());
+        for (std::size_t i = 0; i < cuts.size();) {
+            std::size_t j = i;
+            while (j < cuts.size() && cuts[j] == cuts[i]) ++j;
+            if ((j - i) & 1) {
+                cut_pool_.push_back(cuts[i]);
+                write_cut(cuts[i], comb);
+            }
+            i = j;
+        }
         const u32 position = reduced_.store(self, comb);
         pivots_.insert(pivot.index(), position);
         deferred_.push_back(deferred);
+        cuts_.push_back(Span{offset, static_cast<u32>(cut_pool_.size() - offset)});
         return position;
     }
 
-    // A deferred column is stored without its cochain (its added columns), which the caller's
-    // materialiser supplies the first time a reduction adds the column.
-    void defer(u32 self, Priority pivot) {
-        scratch_.clear();
-        store(self, scratch_, pivot, true);
-    }
-
-    void materialise(u32 position, Priority pivot) {
+    // Appends the deferred column's cochain but its own edge, as the materialiser writes it.
+    void write_cut(u32 position, std::vector<u32>& out) {
         ++counters_.materialised;
         const auto [u, v] = edge_vertices(reduced_.cols[position].self);
-        materialise_(u, v, pivot, cochain_);
-        reduced_.restore(position, cochain_);
-        deferred_[position] = false;
+        materialise_(u, v, out);
+    }
+
+    // A deferred column is stored without its cochain (its added columns), which the caller's
+    // materialiser supplies whenever a reduction adds the column.
+    void defer(u32 self, Priority pivot) {
+        scratch_.clear();
+        cuts_scratch_.clear();
+        store(self, scratch_, cuts_scratch_, pivot, true);
     }
 
     std::size_t bytes() const {
         const std::size_t lists = static_cast<std::size_t>(n_) * (n_ - 1);
         return pivots_.bytes() + lists * sizeof(u32) + sort_buf_.capacity() * 8 +
-               reduced_.bytes() + deferred_.capacity() + cochain_.capacity() * sizeof(u32) +
+               reduced_.bytes() + deferred_.capacity() + cuts_.capacity() * sizeof(Span) +
+               (cut_pool_.capacity() + scratch_.capacity()) * sizeof(u32) +
                2 * member_.capacity() * sizeof(u64) + work_bytes_;
     }
 
@@ -675,8 +710,15 @@ struct H1Reducer<Faces>::State {
     std::size_t work_bytes_ = 0;
     PivotMap pivots_;  // pivot triangle -> position in reduced_
     ReducedColumns reduced_;
-    std::vector<char> deferred_;  // by position in reduced_: stored without its cochain yet
-    std::vector<u32> cochain_;    // a deferred column's cochain, as the materialiser wrote it
+    std::vector<char> deferred_;  // by position in reduced_: stored without its cochain
+    // By position in reduced_: the deferred columns among those added (odd times), whose
+    // edges the stored cochain leaves out: a cut can hold a quarter of all pairs, so it is
+    // written out anew whenever it is added instead of being stored
+    struct Span {
+        u32 offset, length;
+    };
+    std::vector<Span> cuts_;
+    std::vector<u32> cut_pool_, cuts_scratch_;
     Materialiser materialise_;
     ReducerCounters counters_;
 };

@@ -129,17 +129,11 @@ struct ReducedColumns {
 
     // Stores `comb` (an index added twice cancels) and returns the new column's position.
     u32 store(u32 self, std::vector<u32>& comb);
-    // Replaces the added columns of the column at `position` by `comb` (same rules).
-    void restore(u32 position, std::vector<u32>& comb);
     // self followed by the added columns: the cocycle of a dimension-1 column.
     std::vector<u32> cocycle(u32 position) const;
     std::size_t bytes() const {
         return cols.capacity() * sizeof(Col) + pool.capacity() * sizeof(u32);
     }
-
-   private:
-    // Appends the indices of `comb` that occur an odd number of times; returns their count.
-    u32 append_odd(std::vector<u32>& comb);
 };
 
 // Calls the Progress callback about every 0.2 s. tick() is cheap: the clock is read only every
@@ -236,7 +230,7 @@ struct ReducerCounters {
     i64 additions = 0;  // column additions (stored columns and apparent pairs)
     i64 visited = 0;    // coboundary entries popped by the reductions
     i64 removals = 0;   // edges that an addition removed from a working cochain
-    i64 materialised = 0;  // deferred columns whose cochain a reduction needed
+    i64 materialised = 0;  // deferred columns' cochains written out (added or cancelled)
 };
 
 // Persistent cohomology over Z/2 of dimension 1 with clearing, as Ripser: columns (edges) in
@@ -268,15 +262,17 @@ class H1Reducer {
     // (not the apparent pairs: the caller knows which of those can end at a triangle).
     bool owns(Priority pivot) const;
 
-    // Writes into `cochain` a cochain for the column uv (u < v) whose coboundary has `pivot`
-    // as its earliest entry and that is uv plus edges given before uv: the edges other than uv.
-    using Materialiser = std::function<void(u32 u, u32 v, Priority pivot, std::vector<u32>&)>;
+    // Appends to `cochain` the edges other than uv of a cochain for the deferred column uv
+    // (u < v): uv plus edges given before uv, whose coboundary has nothing before the column's
+    // pivot but the pivot itself. It must write the same edges each time.
+    using Materialiser = std::function<void(u32 u, u32 v, std::vector<u32>& cochain)>;
 
     void set_materialiser(Materialiser materialise);
 
     // Pairs the column uv (u < v) with `pivot` without reducing it: the caller knows its pivot
     // and can produce a cochain for it (docs/engine.md: the cuts). The cochain is asked of the
-    // materialiser only when a later reduction meets the pivot, and stored then.
+    // materialiser, never stored, whenever a reduction adds the column (or a column that
+    // added it).
     void defer(u32 u, u32 v, Priority pivot);
 
     // The latest facet of a triangle t of Rips(mu) (largest mu; ties: smallest colex index,
