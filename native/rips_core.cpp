@@ -180,8 +180,9 @@ struct H1Reducer<Faces>::State {
     //           by mu, then by decreasing x) from the first value above mu_j; a vertex x is
     //           emitted where it is met the second time, i.e. at max(mu_ux, mu_vx), so the
     //           merge yields the cofacets in filtration order; the cone triangle *uv (largest
-    //           index) is slotted in at w_uv. Each step is O(1): nothing is scanned or sorted,
-    //           and only the part of a coboundary up to the pivot is ever read.
+    //           index) is slotted in at w_uv, or comes before phase 0 when w_uv = mu_uv (an
+    //           edge of L, which only a cut brings in). Each step is O(1): nothing is scanned
+    //           or sorted, and only the part of a coboundary up to the pivot is ever read.
     struct ColIter {
         Priority head;  // priority of the current cofacet
         Edge e;
@@ -380,7 +381,7 @@ struct H1Reducer<Faces>::State {
         it.x = -1;
         it.iu = first_above(it.e.u, it.e.mu);
         it.iv = first_above(it.e.v, it.e.mu);
-        it.cone = kCone && it.e.w <= alpha_;
+        it.cone = kCone && it.e.w <= alpha_ && it.e.w > it.e.mu;  // else it came first
         return next_merged(it);
     }
 
@@ -442,8 +443,14 @@ struct H1Reducer<Faces>::State {
         if (p.value() <= e.mu) {
             it.iu = it.iv = 0;
             it.cone = false;
-            it.x = next_in_block(e, n_);
-            if (it.x >= 0) {
+            if (kCone && e.w == e.mu && e.w <= alpha_) {
+                // an edge of L (a cut holds them): its cone triangle, of the largest index,
+                // comes first in its block; advance() goes on with the block from the top
+                it.x = n_;
+                it.head = cone_priority(e);
+                it.third = static_cast<u32>(n_);
+                live = true;
+            } else if ((it.x = next_in_block(e, n_)) >= 0) {
                 it.head = Priority::of(e.mu, cofacet_index(e.u, e.v, static_cast<u32>(it.x)));
                 it.third = static_cast<u32>(it.x);
                 live = true;
@@ -593,7 +600,14 @@ struct H1Reducer<Faces>::State {
     // column of the same value whose earliest cofacet is t), else kNone.
     u32 apparent_partner(Priority pivot) const {
         const u64 t = pivot.index();
-        if (kCone && (t >> (2 * kVertexBits)) == static_cast<u64>(n_)) return kNone;
+        if (kCone && (t >> (2 * kVertexBits)) == static_cast<u64>(n_)) {
+            // the cone triangle *ab of an edge ab of L is ab's earliest cofacet: an apparent
+            // pair. Such edges are no columns, but the cuts hold them.
+            const u32 ab = edge_index(static_cast<u32>(t & kVertexMask),
+                                      static_cast<u32>((t >> kVertexBits) & kVertexMask));
+            const Edge s = edge(ab);
+            return s.w == s.mu ? ab : kNone;
+        }
         const auto [x, sigma] = latest_facet(t);
         const Edge s = edge(sigma);
         // an edge of L (w == mu) is no column: its earliest cofacet is its cone triangle

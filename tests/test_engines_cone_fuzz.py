@@ -3,6 +3,7 @@
 The kinds of pair are the ones on which the cone engine's shortcuts matter: a cloud against a
 low-dimensional projection of it (the cut shortcut pairs most columns there, and some of its
 cuts are materialised), coordinates rounded to a few levels (ties in both matrices),
+both clouds on small integer grids (many pairs with w = mu: edges of L, which cuts contain),
 duplicated points, and one-hot labels against features. The bars must equal the reference's
 exactly. ``differences(count)`` runs any number of cases (the suite runs a moderate count).
 """
@@ -15,12 +16,12 @@ from rtdkit.distances import cross_matrices, normalized_distances
 from rtdkit.engines import get_engine
 from rtdkit.engines.cone import cone_diagnostics
 
-KINDS = ("projection", "rounded", "duplicates", "one-hot")
+KINDS = ("projection", "rounded", "grid", "duplicates", "one-hot")
 
 
 def random_pair(kind: str, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
-    """A pair of clouds on the same 6-24 objects; either may come first."""
-    n = int(rng.integers(6, 25))
+    """A pair of clouds on the same 6-40 objects; either may come first."""
+    n = int(rng.integers(6, 41))
     p = rng.normal(size=(n, int(rng.integers(2, 9))))
     if kind == "projection":
         k = int(rng.integers(1, 3))
@@ -29,6 +30,9 @@ def random_pair(kind: str, rng: np.random.Generator) -> tuple[np.ndarray, np.nda
         levels = int(rng.integers(1, 4))
         p = np.round(p * levels)
         q = np.round(p[:, :2] * levels + rng.normal(size=(n, 2)))
+    elif kind == "grid":  # both on small integer grids: edges of L inside the cuts
+        p = rng.integers(0, 3, size=(n, 3)).astype(float)
+        q = rng.integers(0, 3, size=(n, 2)).astype(float)
     elif kind == "duplicates":
         p = p[rng.integers(0, max(2, n // 2), size=n)]
         q = p[:, :2] + 0.1 * rng.normal(size=(n, 2))

@@ -151,11 +151,12 @@ void test_point_clouds_against_brute_force() {
 
 // The pairs on which the cut shortcut pairs most columns and some cuts are materialised: a
 // cloud against a noisy image of it in one or two dimensions, with coordinates rounded to a few
-// levels in every other case (ties among the distances of both sides).
+// levels in half the cases (ties among the distances of both sides, and pairs with w = mu,
+// edges of L, inside the cuts).
 void test_cut_shortcut_against_brute_force() {
     std::mt19937_64 rng(21);
     std::normal_distribution<double> normal;
-    for (int rep = 0; rep < 120; ++rep) {
+    for (int rep = 0; rep < 160; ++rep) {
         const int n = 8 + rep % 5, width = 1 + rep % 2;
         const bool rounded = rep % 4 >= 2;
         std::vector<std::vector<double>> p(n, std::vector<double>(4)),
