@@ -332,7 +332,7 @@ def _hard_pair(n: int) -> tuple[np.ndarray, np.ndarray]:
 
 
 def test_progress_is_reported_with_increasing_counts() -> None:
-    w, mu = _hard_pair(250)  # a few seconds
+    w, mu = _hard_pair(300)  # a few seconds
     calls: list[tuple[int, int]] = []
     cone.cone_engine(w, mu, maxdim=1, progress=lambda done, total: calls.append((done, total)))
     stats = cone.cone_diagnostics(w, mu)
