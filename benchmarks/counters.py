@@ -5,11 +5,13 @@
 
 One R-Cross-Barcode₁(P, Q) per row, on the pairs of ``benchmarks/workloads.py`` (same
 generators, same seeds), single-threaded, through ``rtdkit.engines.cone.cone_diagnostics``:
-seconds (one run, wall clock) and the engine's counters — columns (edges of K up to the
-enclosing radius), trivial (edges of L), emergent (paired by the apparent-pair shortcut),
-reduced (columns that needed a reduction), additions (columns added to them), visited
-(coboundary entries popped off the working columns) and removals (edges that an addition took
-out of a working cochain). The counters do not depend on the machine; the seconds do.
+seconds (one run, wall clock, and the process's CPU time: the development machine is shared)
+and the engine's counters — columns (edges of K up to the enclosing radius), trivial (edges of
+L), emergent (paired by the apparent-pair shortcut), shortcut (paired by their cut, without a
+reduction), reduced (columns that needed a reduction), additions (columns added to them),
+materialised (cuts written out for an addition), visited (coboundary entries popped off the
+working columns) and removals (edges that an addition took out of a working cochain). The
+counters do not depend on the machine; the seconds do.
 """
 
 from __future__ import annotations
@@ -24,15 +26,25 @@ from rtdkit.engines.cone import cone_diagnostics
 
 # (workload, reversed: Q → P instead of P → Q, sizes)
 DEFAULT_ROWS = (
-    ("easy", False, (300, 1000)),
-    ("widths", False, (500, 1000)),
-    ("digits-pca2", False, (100, 300, 500, 1000)),
+    ("easy", False, (300, 1000, 2000)),
+    ("widths", False, (500, 1000, 2000)),
+    ("digits-pca2", False, (100, 300, 500, 1000, 1797)),
     ("digits-pca2", True, (1000,)),
-    ("proj-2", False, (100, 200, 300)),
+    ("proj-2", False, (100, 200, 300, 500)),
     ("proj-2", True, (300,)),
-    ("one-hot", False, (300, 500)),
+    ("one-hot", False, (300, 500, 1000)),
 )
-COUNTERS = ("columns", "trivial", "emergent", "reduced", "additions", "visited", "removals")
+COUNTERS = (
+    "columns",
+    "trivial",
+    "emergent",
+    "shortcut",
+    "reduced",
+    "additions",
+    "materialised",
+    "visited",
+    "removals",
+)
 
 
 def measure(name: str, reverse: bool, n: int) -> dict[str, float]:
@@ -40,9 +52,9 @@ def measure(name: str, reverse: bool, n: int) -> dict[str, float]:
     if reverse:
         p, q = q, p
     w, mu = cross_matrices(normalized_distances(p), normalized_distances(q))
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), time.process_time()
     stats = cone_diagnostics(w, mu)
-    return {"seconds": time.perf_counter() - start, **stats}
+    return {"seconds": time.perf_counter() - start, "cpu": time.process_time() - cpu, **stats}
 
 
 def main() -> None:
@@ -54,14 +66,15 @@ def main() -> None:
     if args.workloads:
         sizes = tuple(int(s) for s in (args.sizes or "100,300").split(","))
         rows = tuple((name, False, sizes) for name in args.workloads.split(","))
-    print("| workload | direction | N | seconds | " + " | ".join(COUNTERS) + " |")
-    print("| --- | --- | ---: | ---: | " + " | ".join("---:" for _ in COUNTERS) + " |")
+    print("| workload | direction | N | seconds | CPU s | " + " | ".join(COUNTERS) + " |")
+    print("| --- | --- | ---: | ---: | ---: | " + " | ".join("---:" for _ in COUNTERS) + " |")
     for name, reverse, sizes in rows:
         for n in sizes:
             m = measure(name, reverse, n)
             cells = " | ".join(f"{int(m[c]):,}".replace(",", " ") for c in COUNTERS)
             direction = "Q → P" if reverse else "P → Q"
-            print(f"| {name} | {direction} | {n} | {m['seconds']:.2f} | {cells} |", flush=True)
+            times = f"{m['seconds']:.2f} | {m['cpu']:.2f}"
+            print(f"| {name} | {direction} | {n} | {times} | {cells} |", flush=True)
 
 
 if __name__ == "__main__":

@@ -27,10 +27,12 @@ struct Stats {
     std::int64_t columns = 0;         // dimension-1 columns: edges of K with mu <= alpha
     std::int64_t trivial = 0;         // edges of L, paired with their own cone triangle at once
     std::int64_t emergent = 0;        // columns paired by the apparent/emergent-pair shortcut
+    std::int64_t shortcut = 0;        // columns paired by their cut, without a reduction
     std::int64_t reduced = 0;         // columns that needed a reduction
     std::int64_t additions = 0;       // column additions during the reductions
     std::int64_t visited = 0;         // coboundary entries produced (read) by the reductions
     std::int64_t removals = 0;        // edges that an addition removed from a working cochain
+    std::int64_t materialised = 0;    // shortcut columns whose cochain a reduction needed
     std::int64_t essential = 0;       // columns left unpaired at alpha: must be 0
     std::int64_t higher_columns = 0;  // columns in dimensions >= 2
     std::int64_t peak_bytes = 0;      // bytes held by the main work arrays

@@ -41,10 +41,12 @@ nb::tuple compute(InMatrix<T> w, InMatrix<T> mu, int maxdim, int n_threads, nb::
     stats["columns"] = s.columns;
     stats["trivial"] = s.trivial;
     stats["emergent"] = s.emergent;
+    stats["shortcut"] = s.shortcut;
     stats["reduced"] = s.reduced;
     stats["additions"] = s.additions;
     stats["visited"] = s.visited;
     stats["removals"] = s.removals;
+    stats["materialised"] = s.materialised;
     stats["essential"] = s.essential;
     stats["higher_columns"] = s.higher_columns;
     stats["peak_bytes"] = s.peak_bytes;

@@ -180,8 +180,9 @@ struct H1Reducer<Faces>::State {
     //           by mu, then by decreasing x) from the first value above mu_j; a vertex x is
     //           emitted where it is met the second time, i.e. at max(mu_ux, mu_vx), so the
     //           merge yields the cofacets in filtration order; the cone triangle *uv (largest
-    //           index) is slotted in at w_uv. Each step is O(1): nothing is scanned or sorted,
-    //           and only the part of a coboundary up to the pivot is ever read.
+    //           index) is slotted in at w_uv, or comes before phase 0 when w_uv = mu_uv (an
+    //           edge of L, which only a cut brings in). Each step is O(1): nothing is scanned
+    //           or sorted, and only the part of a coboundary up to the pivot is ever read.
     struct ColIter {
         Priority head;  // priority of the current cofacet
         Edge e;
@@ -205,10 +206,14 @@ struct H1Reducer<Faces>::State {
         std::vector<ColIter> iters;   // every iterator started for this column, by slot
         u32 self = kNone;             // the column being reduced
         std::vector<u32> comb;        // columns added (the reduction matrix column)
+        std::vector<u32> cuts;        // deferred columns added (their edges are in comb too)
+        std::size_t stopped = 0;      // iterators in iters whose status is kStopped
         void clear() {
             heap.clear();
             iters.clear();
             comb.clear();
+            cuts.clear();
+            stopped = 0;
         }
         void push(ColIter it) {
             it.status = ColIter::kLive;
@@ -219,7 +224,7 @@ struct H1Reducer<Faces>::State {
         static bool later(const HeapEntry& a, const HeapEntry& b) { return a.head > b.head; }
         std::size_t bytes() const {
             return heap.capacity() * sizeof(HeapEntry) + iters.capacity() * sizeof(ColIter) +
-                   comb.capacity() * sizeof(u32);
+                   (comb.capacity() + cuts.capacity()) * sizeof(u32);
         }
     };
 
@@ -376,7 +381,7 @@ struct H1Reducer<Faces>::State {
         it.x = -1;
         it.iu = first_above(it.e.u, it.e.mu);
         it.iv = first_above(it.e.v, it.e.mu);
-        it.cone = kCone && it.e.w <= alpha_;
+        it.cone = kCone && it.e.w <= alpha_ && it.e.w > it.e.mu;  // else it came first
         return next_merged(it);
     }
 
@@ -438,8 +443,14 @@ struct H1Reducer<Faces>::State {
         if (p.value() <= e.mu) {
             it.iu = it.iv = 0;
             it.cone = false;
-            it.x = next_in_block(e, n_);
-            if (it.x >= 0) {
+            if (kCone && e.w == e.mu && e.w <= alpha_) {
+                // an edge of L (a cut holds them): its cone triangle, of the largest index,
+                // comes first in its block; advance() goes on with the block from the top
+                it.x = n_;
+                it.head = cone_priority(e);
+                it.third = static_cast<u32>(n_);
+                live = true;
+            } else if ((it.x = next_in_block(e, n_)) >= 0) {
                 it.head = Priority::of(e.mu, cofacet_index(e.u, e.v, static_cast<u32>(it.x)));
                 it.third = static_cast<u32>(it.x);
                 live = true;
@@ -494,6 +505,7 @@ struct H1Reducer<Faces>::State {
             const u32 j = edge_index(it.e.u, it.e.v);
             if (!member(j) || touched_[it.e.u] || touched_[it.e.v]) {
                 it.status = ColIter::kStopped;
+                ++work_.stopped;
             } else {
                 kept_.push_back(j);
                 set_bit(kept_bits_, j, true);
@@ -508,6 +520,7 @@ struct H1Reducer<Faces>::State {
             if (needs_start(j)) restart_.push_back(j);
         for (const u32 j : kept_) set_bit(kept_bits_, j, false);
         kept_.clear();
+        if (2 * work_.stopped > work_.iters.size()) drop_stopped();
         for (const u32 j : removed_) {
             const auto [u, v] = edge_vertices(j);
             touched_[u] = touched_[v] = 0;
@@ -515,6 +528,22 @@ struct H1Reducer<Faces>::State {
         std::sort(restart_.begin(), restart_.end());
         restart_.erase(std::unique(restart_.begin(), restart_.end()), restart_.end());
         for (const u32 j : restart_) start_after(edge(j), p);
+    }
+
+    // Forgets the stopped iterators: a long reduction stops (and restarts) many, which would
+    // otherwise stay in memory, and in the scans of remove_edges, until the column is done.
+    void drop_stopped() {
+        std::vector<ColIter>& iters = work_.iters;
+        std::size_t kept = 0;
+        for (const ColIter& it : iters)
+            if (it.status != ColIter::kStopped) iters[kept++] = it;
+        iters.resize(kept);
+        work_.heap.clear();
+        for (std::size_t slot = 0; slot < kept; ++slot)
+            if (iters[slot].status == ColIter::kLive)
+                work_.heap.push_back(HeapEntry{iters[slot].head, static_cast<u32>(slot)});
+        std::make_heap(work_.heap.begin(), work_.heap.end(), Work::later);
+        work_.stopped = 0;
     }
 
     // Removes and returns the pivot: the earliest cofacet in the column.
@@ -571,7 +600,14 @@ struct H1Reducer<Faces>::State {
     // column of the same value whose earliest cofacet is t), else kNone.
     u32 apparent_partner(Priority pivot) const {
         const u64 t = pivot.index();
-        if (kCone && (t >> (2 * kVertexBits)) == static_cast<u64>(n_)) return kNone;
+        if (kCone && (t >> (2 * kVertexBits)) == static_cast<u64>(n_)) {
+            // the cone triangle *ab of an edge ab of L is ab's earliest cofacet: an apparent
+            // pair. Such edges are no columns, but the cuts hold them.
+            const u32 ab = edge_index(static_cast<u32>(t & kVertexMask),
+                                      static_cast<u32>((t >> kVertexBits) & kVertexMask));
+            const Edge s = edge(ab);
+            return s.w == s.mu ? ab : kNone;
+        }
         const auto [x, sigma] = latest_facet(t);
         const Edge s = edge(sigma);
         // an edge of L (w == mu) is no column: its earliest cofacet is its cone triangle
@@ -599,8 +635,7 @@ struct H1Reducer<Faces>::State {
                     add_edges(scratch_, pivot);
                     continue;
                 }
-                position = reduced_.store(self, work_.comb);
-                pivots_.insert(pivot.index(), position);
+                position = store(self, work_.comb, work_.cuts, pivot, false);
                 dies = true;
                 break;
             }
@@ -609,8 +644,18 @@ struct H1Reducer<Faces>::State {
             // which cancels with ours.
             const ReducedColumns::Col col = reduced_.cols[c];
             scratch_.assign(1, col.self);
-            scratch_.insert(scratch_.end(), reduced_.pool.begin() + col.offset,
-                            reduced_.pool.begin() + col.offset + col.length);
+            if (deferred_[c]) {
+                write_cut(c, scratch_);
+                work_.cuts.push_back(c);
+            } else {
+                scratch_.insert(scratch_.end(), reduced_.pool.begin() + col.offset,
+                                reduced_.pool.begin() + col.offset + col.length);
+                for (u32 k = 0; k < cuts_[c].length; ++k) {
+                    const u32 cut = cut_pool_[cuts_[c].offset + k];
+                    write_cut(cut, scratch_);
+                    work_.cuts.push_back(cut);
+                }
+            }
             add_edges(scratch_, pivot);
         }
         set_member(self, false);
@@ -619,10 +664,49 @@ struct H1Reducer<Faces>::State {
         return dies;
     }
 
+    // Stores a column whose cochain is self + comb, comb holding the edges of the deferred
+    // columns in `cuts` too: those are stored by reference (their edges cancel from comb).
+    u32 store(u32 self, std::vector<u32>& comb, std::vector<u32>& cuts, Priority pivot,
+              bool deferred) {
+        std::sort(cuts.begin(), cuts.end());
+        const u32 offset = static_cast<u32>(cut_pool_.size());
+        for (std::size_t i = 0; i < cuts.size();) {
+            std::size_t j = i;
+            while (j < cuts.size() && cuts[j] == cuts[i]) ++j;
+            if ((j - i) & 1) {
+                cut_pool_.push_back(cuts[i]);
+                write_cut(cuts[i], comb);
+            }
+            i = j;
+        }
+        const u32 position = reduced_.store(self, comb);
+        pivots_.insert(pivot.index(), position);
+        deferred_.push_back(deferred);
+        cuts_.push_back(Span{offset, static_cast<u32>(cut_pool_.size() - offset)});
+        return position;
+    }
+
+    // Appends the deferred column's cochain but its own edge, as the materialiser writes it.
+    void write_cut(u32 position, std::vector<u32>& out) {
+        ++counters_.materialised;
+        const auto [u, v] = edge_vertices(reduced_.cols[position].self);
+        materialise_(u, v, out);
+    }
+
+    // A deferred column is stored without its cochain (its added columns), which the caller's
+    // materialiser supplies whenever a reduction adds the column.
+    void defer(u32 self, Priority pivot) {
+        scratch_.clear();
+        cuts_scratch_.clear();
+        store(self, scratch_, cuts_scratch_, pivot, true);
+    }
+
     std::size_t bytes() const {
         const std::size_t lists = static_cast<std::size_t>(n_) * (n_ - 1);
         return pivots_.bytes() + lists * sizeof(u32) + sort_buf_.capacity() * 8 +
-               reduced_.bytes() + 2 * member_.capacity() * sizeof(u64) + work_bytes_;
+               reduced_.bytes() + deferred_.capacity() + cuts_.capacity() * sizeof(Span) +
+               (cut_pool_.capacity() + scratch_.capacity()) * sizeof(u32) +
+               2 * member_.capacity() * sizeof(u64) + work_bytes_;
     }
 
     int n_;
@@ -640,6 +724,16 @@ struct H1Reducer<Faces>::State {
     std::size_t work_bytes_ = 0;
     PivotMap pivots_;  // pivot triangle -> position in reduced_
     ReducedColumns reduced_;
+    std::vector<char> deferred_;  // by position in reduced_: stored without its cochain
+    // By position in reduced_: the deferred columns among those added (odd times), whose
+    // edges the stored cochain leaves out: a cut can hold a quarter of all pairs, so it is
+    // written out anew whenever it is added instead of being stored
+    struct Span {
+        u32 offset, length;
+    };
+    std::vector<Span> cuts_;
+    std::vector<u32> cut_pool_, cuts_scratch_;
+    Materialiser materialise_;
     ReducerCounters counters_;
 };
 
@@ -658,6 +752,19 @@ template <typename Faces>
 bool H1Reducer<Faces>::reduce(u32 u, u32 v, Ticker& ticker, i64 done, Priority& pivot,
                               u32& position) {
     return s_->reduce(s_->edge(edge_index(u, v)), ticker, done, pivot, position);
+}
+template <typename Faces>
+bool H1Reducer<Faces>::owns(Priority pivot) const {
+    return s_->pivots_.find(pivot.index()) != kNone;
+}
+template <typename Faces>
+void H1Reducer<Faces>::set_materialiser(Materialiser materialise) {
+    s_->materialise_ = std::move(materialise);
+}
+template <typename Faces>
+void H1Reducer<Faces>::defer(u32 u, u32 v, Priority pivot) {
+    assert(s_->materialise_);
+    s_->defer(edge_index(u, v), pivot);
 }
 template <typename Faces>
 std::pair<u32, u32> H1Reducer<Faces>::latest_facet(u64 t) const {

@@ -10,6 +10,7 @@
 #include <chrono>
 #include <cstdint>
 #include <cstring>
+#include <functional>
 #include <utility>
 #include <vector>
 
@@ -229,6 +230,7 @@ struct ReducerCounters {
     i64 additions = 0;  // column additions (stored columns and apparent pairs)
     i64 visited = 0;    // coboundary entries popped by the reductions
     i64 removals = 0;   // edges that an addition removed from a working cochain
+    i64 materialised = 0;  // deferred columns' cochains written out (added or cancelled)
 };
 
 // Persistent cohomology over Z/2 of dimension 1 with clearing, as Ripser: columns (edges) in
@@ -255,6 +257,23 @@ class H1Reducer {
     // and its position in reduced(), or false if the column is essential (no pivot up to the
     // threshold). ticker.tick(done) is called at every column addition.
     bool reduce(u32 u, u32 v, Ticker& ticker, i64 done, Priority& pivot, u32& position);
+
+    // Whether a column given so far has the pivot `pivot`, among the reduced and deferred ones
+    // (not the apparent pairs: the caller knows which of those can end at a triangle).
+    bool owns(Priority pivot) const;
+
+    // Appends to `cochain` the edges other than uv of a cochain for the deferred column uv
+    // (u < v): uv plus edges given before uv, whose coboundary has nothing before the column's
+    // pivot but the pivot itself. It must write the same edges each time.
+    using Materialiser = std::function<void(u32 u, u32 v, std::vector<u32>& cochain)>;
+
+    void set_materialiser(Materialiser materialise);
+
+    // Pairs the column uv (u < v) with `pivot` without reducing it: the caller knows its pivot
+    // and can produce a cochain for it (docs/engine.md: the cuts). The cochain is asked of the
+    // materialiser, never stored, whenever a reduction adds the column (or a column that
+    // added it).
+    void defer(u32 u, u32 v, Priority pivot);
 
     // The latest facet of a triangle t of Rips(mu) (largest mu; ties: smallest colex index,
     // which comes latest in the filtration) as (third vertex, edge index).

@@ -74,3 +74,23 @@ def test_critical_identity_sums_to_the_barcode_total_in_both_directions(seed: in
     assert backward.value == pytest.approx(back.total_length(1), rel=1e-5)
     only_forward, none = critical_identity(w, wt, symmetric=False)
     assert none is None and only_forward.value == forward.value
+
+
+def test_entries_of_bars_paired_by_their_cut_read_back_the_bars() -> None:
+    """On a cloud against a 2-d image of it the cone engine pairs most columns by their cut,
+    without a reduction: their death entry is the w entry of the cut's first cone triangle, and
+    it must read back the bar exactly as the reference engine's bars have it."""
+    from rtdkit.distances import cross_matrices
+    from rtdkit.engines.cone import cone_diagnostics
+
+    rng = np.random.default_rng(3)
+    p = rng.normal(size=(60, 16))
+    q = p @ rng.normal(size=(16, 2)) + 0.05 * rng.normal(size=(60, 2))
+    w, wt = normalized_distances(p), normalized_distances(q)
+    assert cone_diagnostics(*cross_matrices(w, wt))["shortcut"] > 10
+    bc, critical = critical_barcode(w, wt, engine="cone")
+    reference, _ = critical_barcode(w, wt, engine="reference")
+    np.testing.assert_array_equal(np.sort(bc[1], axis=0), np.sort(reference[1], axis=0))
+    read = critical[1].read(w, wt).astype(np.float32)  # the engines' float32 values
+    np.testing.assert_array_equal(read, bc[1].astype(np.float32))
+    assert np.sum(critical[1].source[:, 1] == FROM_W) > 10  # deaths at cone triangles

@@ -332,7 +332,7 @@ def _hard_pair(n: int) -> tuple[np.ndarray, np.ndarray]:
 
 
 def test_progress_is_reported_with_increasing_counts() -> None:
-    w, mu = _hard_pair(120)  # about a second
+    w, mu = _hard_pair(300)  # a few seconds
     calls: list[tuple[int, int]] = []
     cone.cone_engine(w, mu, maxdim=1, progress=lambda done, total: calls.append((done, total)))
     stats = cone.cone_diagnostics(w, mu)
@@ -368,7 +368,7 @@ def test_an_exception_in_the_progress_callback_stops_the_engine() -> None:
 
 def test_ctrl_c_interrupts_a_long_barcode_within_a_second() -> None:
     """A barcode of about 20 s on the 2-core machine stops on Ctrl-C."""
-    w, mu = _hard_pair(250)
+    w, mu = _hard_pair(400)
     assert_stops_on_ctrl_c(lambda: _cone(w, mu))
 
 
@@ -429,7 +429,7 @@ def test_hard_pairs_match_reference(kind: str, swap: bool) -> None:
         p, q = q, p
     w, mu = _matrices(p, q)
     stats = _assert_same(w, mu)
-    if not swap:
-        # the reduction's rarer path (an addition removes edges from the working cochain, whose
-        # neighbours' iterators then restart) is taken on every hard direction, checked above
-        assert stats["removals"] > 0
+    if not swap and kind != "all-equal":
+        # the cut shortcut pairs columns of every hard direction without a reduction, and the
+        # bars checked above include theirs
+        assert stats["shortcut"] > 0

@@ -57,8 +57,11 @@ std::string show(const Bars& bars) {
 }
 
 // Cases in which an addition removed edges from a working cochain (their neighbours' iterators
-// restart): that path must be exercised, not only compiled.
+// restart), in which the cut shortcut paired a column, and in which a reduction needed a
+// shortcut column's cut: these paths must be exercised, not only compiled.
 int removal_cases = 0;
+int shortcut_cases = 0;
+int materialised_cases = 0;
 
 // Compares the engine with the brute force on (w, min(w, w_tilde)); returns false on a mismatch.
 bool agrees(const Matrix& w, const Matrix& w_tilde, int n, int maxdim, const char* what) {
@@ -71,6 +74,8 @@ bool agrees(const Matrix& w, const Matrix& w_tilde, int n, int maxdim, const cha
     const rtdcone::Result ours32 = rtdcone::compute(w32.data(), mu32.data(), n, maxdim, 1);
     bool ok = ours.stats.essential == 0 && ours.bars[0].empty() && theirs[0].empty();
     removal_cases += ours.stats.removals > 0;
+    shortcut_cases += ours.stats.shortcut > 0;
+    materialised_cases += ours.stats.materialised > 0;
     for (int dim = 1; dim <= maxdim; ++dim) {
         const Bars a = engine_bars(ours, dim);
         if (engine_bars(ours32, dim) != a) {
@@ -141,6 +146,29 @@ void test_point_clouds_against_brute_force() {
         }
         CHECK(agrees(euclidean(p), euclidean(q), n, 1, "cloud vs image"));
         CHECK(agrees(euclidean(q), euclidean(p), n, n <= 6 ? 2 : 1, "image vs cloud"));
+    }
+}
+
+// The pairs on which the cut shortcut pairs most columns and some cuts are materialised: a
+// cloud against a noisy image of it in one or two dimensions, with coordinates rounded to a few
+// levels in half the cases (ties among the distances of both sides, and pairs with w = mu,
+// edges of L, inside the cuts).
+void test_cut_shortcut_against_brute_force() {
+    std::mt19937_64 rng(21);
+    std::normal_distribution<double> normal;
+    for (int rep = 0; rep < 160; ++rep) {
+        const int n = 8 + rep % 5, width = 1 + rep % 2;
+        const bool rounded = rep % 4 >= 2;
+        std::vector<std::vector<double>> p(n, std::vector<double>(4)),
+            q(n, std::vector<double>(width));
+        for (int i = 0; i < n; ++i) {
+            for (double& x : p[i]) x = rounded ? std::round(2.0 * normal(rng)) : normal(rng);
+            for (int k = 0; k < width; ++k) {
+                q[i][k] = p[i][k] - p[i][k + 2] + 0.05 * normal(rng);
+                if (rounded) q[i][k] = std::round(2.0 * q[i][k]);
+            }
+        }
+        CHECK(agrees(euclidean(p), euclidean(q), n, 1, "cloud vs image (cuts)"));
     }
 }
 
@@ -258,11 +286,15 @@ int main() {
     test_identical_representations();
     test_random_matrices_against_brute_force();
     test_point_clouds_against_brute_force();
+    test_cut_shortcut_against_brute_force();
     test_values_at_the_top_of_float32();
     test_input_errors_and_limits();
     test_progress_ticker_and_cancellation();
     std::printf("cases with edges removed from a working cochain: %d\n", removal_cases);
     CHECK(removal_cases > 0);
+    std::printf("cases paired by cuts: %d, with a cut materialised: %d\n", shortcut_cases,
+                materialised_cases);
+    CHECK(shortcut_cases > 0 && materialised_cases > 0);
     if (failures) {
         std::fprintf(stderr, "%d check(s) failed\n", failures);
         return 1;

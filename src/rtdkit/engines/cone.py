@@ -26,7 +26,9 @@ past ``alpha*`` and no simplex above it is ever enumerated (the tests check this
 untruncated doubled complex). Apparent pairs (τ the earliest cofacet of σ, σ the latest facet
 of τ) are found by one scan of two rows and are never stored: an edge of L is paired with its
 own cone triangle without even being listed, and a pivot that misses the (small) hash map of
-reduced columns is tested for being apparent on the spot. A column that does need a reduction
+reduced columns is tested for being apparent on the spot. A column that joins two components of
+the ``mu`` complex is paired by a cut read off a spanning tree, without a reduction (O(N²) for
+all of them; ``docs/engine.md``, "The cuts"). A column that does need a reduction
 reads each coboundary lazily and in filtration order — first the cofacets with the column's own
 value (a row scan), then a merge of the two endpoints' neighbour lists sorted by ``mu`` — so
 only the part of a coboundary up to the pivot is ever touched. Dimension 0 needs no work: the
@@ -104,10 +106,11 @@ def cone_diagnostics(w: EngineMatrix, mu: EngineMatrix, *, maxdim: int = 1) -> d
 
     ``alpha`` (enclosing radius), ``columns`` (dimension-1 columns: edges of K up to alpha),
     ``trivial`` (edges of L, paired with their cone triangle without any work), ``emergent``
-    (columns paired by the apparent/emergent-pair shortcut), ``reduced`` (columns that needed a
-    reduction), ``additions`` (column additions in those reductions), ``visited`` (coboundary
-    entries read by the reductions), ``removals`` (edges that an addition removed from a working
-    column's cochain), ``higher_columns`` (columns in dimensions >= 2),
+    (columns paired by the apparent/emergent-pair shortcut), ``shortcut`` (columns paired by
+    their cut without a reduction), ``reduced`` (columns that needed a reduction), ``additions``
+    (column additions in those reductions), ``materialised`` (cuts written out for them),
+    ``visited`` (coboundary entries read by the reductions), ``removals`` (edges that an addition
+    removed from a working column's cochain), ``higher_columns`` (columns in dimensions >= 2),
     ``peak_bytes`` (the engine's main arrays) and ``essential`` (columns left unpaired at the
     enclosing radius: the theory says 0, and the tests check it). docs/engine.md discusses them.
     """
