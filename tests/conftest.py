@@ -83,6 +83,14 @@ def assert_stops_on_ctrl_c(
     assert alive == [], f"worker threads still running after Ctrl-C: {alive}"
 
 
+def as_from_a_terminal() -> None:
+    """``preexec_fn`` of a child process that a test interrupts: Ctrl-C's default disposition,
+    as a terminal's foreground job has it. A shell starts background jobs (CI run with ``&``,
+    ``nohup``) with SIGINT ignored, every child inherits that, and Python then leaves it
+    ignored: the child would never see the test's SIGINT."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 class _Entered:
     """``wait()`` returns True once the main thread runs ``code`` (or False once ``done``)."""
 

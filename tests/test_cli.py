@@ -15,6 +15,7 @@ import pytest
 from typer.testing import CliRunner
 
 import rtdkit
+from conftest import as_from_a_terminal
 from rtdkit.cli import app
 
 runner = CliRunner()
@@ -528,6 +529,7 @@ def test_ctrl_c_stops_a_command_with_one_line_saying_what_was_kept(
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
+        preexec_fn=as_from_a_terminal,
     )
     assert proc.stdout is not None
     assert proc.stdout.readline() == "working\n"  # an engine is computing: interrupt it

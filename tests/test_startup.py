@@ -15,6 +15,8 @@ from pathlib import Path
 
 import pytest
 
+from conftest import as_from_a_terminal
+
 HEAVY = ("scipy", "matplotlib", "pandas", "dask", "torch")
 
 _REPORT = (
@@ -100,6 +102,7 @@ def test_ctrl_c_while_the_command_line_imports_prints_one_line(tmp_path: Path) -
         stderr=subprocess.PIPE,
         text=True,
         env=env,
+        preexec_fn=as_from_a_terminal,
     )
     assert proc.stdout is not None
     assert proc.stdout.readline() == "importing typer\n"
