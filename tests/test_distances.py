@@ -125,12 +125,15 @@ def test_blockwise_symmetrisation_equals_the_whole_matrix_formula(metric: str, n
     assert np.array_equal(d, expected)
 
 
+@pytest.mark.parametrize("n_jobs", [1, 2])  # 2: a whole cloud's distances on two threads
 @pytest.mark.parametrize("scale", [1e-310, 1e-200])
-def test_distances_that_underflow_are_told_from_coinciding_points(scale: float) -> None:
+def test_distances_that_underflow_are_told_from_coinciding_points(
+    scale: float, n_jobs: int
+) -> None:
     """Points ~1e-310 apart (subnormal) or 1e-200 apart differ, but every distance is 0."""
     x = np.random.default_rng(0).normal(size=(30, 3))
     with pytest.raises(RTDInputError, match=r"underflow float64.*multiply P by 1e200") as info:
-        rtdkit.rtd(x * scale, x)
+        rtdkit.rtd(x * scale, x, n_jobs=n_jobs)
     assert "coincide" not in str(info.value)
     # The advice works: rescaled, the cloud is the one it was (up to subnormal rounding).
     rescaled = rtdkit.rtd(x * scale * 1e200, x * 2.0, trials=2, batch=20, seed=0)

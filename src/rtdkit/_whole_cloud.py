@@ -23,13 +23,7 @@ from rtdkit._parallel import map_ordered
 from rtdkit._progress import Progress
 from rtdkit._trials import take_subset
 from rtdkit._validation import FloatArray
-from rtdkit.distances import (
-    _check_finite,
-    check_float32_range,
-    normalization_scale,
-    normalized_distances,
-    zero_floor,
-)
+from rtdkit.distances import check_float32_range, normalized_distances, zero_floor
 
 __all__ = [
     "IdentityMatrices",
@@ -91,29 +85,6 @@ def _flat_band(d: FloatArray, low: float, high: float) -> NDArray[np.intp]:
     return np.concatenate(found) if found else np.empty(0, dtype=np.intp)
 
 
-def _distances(
-    x: FloatArray, *, metric: str, normalize: str | float | None, name: str, threads: int
-) -> FloatArray:
-    """:func:`normalized_distances` bit for bit; with ``threads`` > 1 and the euclidean metric,
-    ``cdist`` fills blocks of rows side by side (it releases the GIL, and each entry is the
-    same sum of squares whichever block computes it)."""
-    if threads <= 1 or metric != "euclidean":
-        return normalized_distances(x, metric=metric, normalize=normalize, name=name)
-    from scipy.spatial.distance import cdist
-
-    n = len(x)
-    d = np.empty((n, n))
-    step = -(-n // (4 * threads))  # a few blocks per thread: they finish close together
-
-    def fill(start: int) -> None:
-        cdist(x[start : start + step], x, metric="euclidean", out=d[start : start + step])
-
-    map_ordered(fill, range(0, n, step), n_jobs=threads)
-    _check_finite(d, name)
-    d /= normalization_scale(d, normalize, name=name)
-    return d
-
-
 def identity_matrices(
     p: FloatArray,
     q: FloatArray,
@@ -144,7 +115,7 @@ def identity_matrices(
     >>> m.w.dtype, m.mu_tilde is m.mu
     (dtype('float32'), True)
     """
-    distances = partial(_distances, metric=metric, normalize=normalize, threads=threads)
+    distances = partial(normalized_distances, metric=metric, normalize=normalize, threads=threads)
     w_p = distances(p, name="P")
     check_float32_range(w_p)
     floor_p = zero_floor(w_p)
